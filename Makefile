@@ -1,0 +1,50 @@
+# Tracker 建议提案办理系统 — two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres test-e2e lint format babel bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) babel
+
+babel: $(STAMP)
+	$(BIN)/pybabel compile -d tracker/translations -f --use-fuzzy >/dev/null 2>&1 || true
+
+# Create/upgrade the SQLite database, seed demo data once, start the scheduler and the web app.
+run: install
+	$(BIN)/tracker db upgrade
+	$(BIN)/tracker seed-demo
+	@echo ""
+	@echo "  Tracker 建议提案办理系统: http://$(HOST):$(PORT)/"
+	@echo "  演示账号见上方列表（用户名 / 密码 / 角色）"
+	@echo ""
+	$(BIN)/python -m tracker.runner --host $(HOST) --port $(PORT)
+
+# The whole suite: SQLite always; PostgreSQL too when TRACKER_TEST_POSTGRES_URL is set (.ci/run sets it).
+test: install
+	$(BIN)/python -m tracker.testrun
+
+test-e2e: install
+	$(BIN)/python -m pytest -m e2e -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check tracker tests
+	$(BIN)/ruff format --check tracker tests
+
+format: $(STAMP)
+	$(BIN)/ruff format tracker tests
+
+bench: install
+	$(BIN)/tracker bench --items 200000 --output bench.json
+
+clean:
+	rm -rf $(VENV) instance test-output

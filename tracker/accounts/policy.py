@@ -1,0 +1,221 @@
+"""Who may do what, on which object. The one home of permissions.
+
+Policy decides *who*; the workflow (items/workflow.py) decides *when*; services enforce both.
+Templates ask ``can(user, ...)`` / ``available(user, ...)``, never look at roles themselves.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import peewee as pw
+
+from tracker.core.enums import AssignmentStatus, HandlingRole, ReplyStatus, Role
+from tracker.items.workflow import Action
+
+
+class Perm(StrEnum):
+    """Page-level permissions that do not depend on one object."""
+
+    REGISTER_ITEMS = "register_items"
+    LIST_ITEMS = "list_items"
+    VIEW_ALL_ITEMS = "view_all_items"
+    UNIT_INBOX = "unit_inbox"
+    MY_ITEMS = "my_items"
+    VIEW_OVERDUE = "view_overdue"
+    VIEW_STATS = "view_stats"
+    OFFICE_DESK = "office_desk"  # decide returns/extensions, review replies, ledger, import
+    MANAGE_USERS = "manage_users"
+    MANAGE_UNITS = "manage_units"
+    MANAGE_RULES = "manage_rules"
+    VIEW_AUDIT = "view_audit"
+    LIST_USERS = "list_users"
+    CREATE_SESSIONS = "create_sessions"
+
+
+OFFICE = {Role.OFFICE}
+UNIT = {Role.UNIT_HANDLER, Role.UNIT_LEADER}
+READ_ALL = {Role.OFFICE, Role.LEADER, Role.ADMIN}
+
+PERMS: dict[Perm, set[Role]] = {
+    Perm.REGISTER_ITEMS: OFFICE,
+    Perm.LIST_ITEMS: {Role.OFFICE, Role.LEADER, Role.ADMIN, *UNIT},
+    Perm.VIEW_ALL_ITEMS: READ_ALL,
+    Perm.UNIT_INBOX: UNIT,
+    Perm.MY_ITEMS: {Role.SUBMITTER},
+    Perm.VIEW_OVERDUE: {Role.OFFICE, Role.LEADER},
+    Perm.VIEW_STATS: {Role.OFFICE, Role.LEADER},
+    Perm.OFFICE_DESK: OFFICE,
+    Perm.MANAGE_USERS: {Role.ADMIN},
+    Perm.MANAGE_UNITS: {Role.ADMIN},
+    Perm.MANAGE_RULES: {Role.ADMIN},
+    Perm.VIEW_AUDIT: {Role.ADMIN},
+    Perm.LIST_USERS: {Role.OFFICE, Role.ADMIN},
+    Perm.CREATE_SESSIONS: {Role.OFFICE, Role.ADMIN},
+}
+
+# Actions the office takes on an item or an assignment.
+OFFICE_ITEM_ACTIONS = {
+    Action.EDIT, Action.ASSIGN, Action.CLOSE, Action.ARCHIVE, Action.WITHDRAW, Action.MERGE,
+    Action.REHANDLE,
+}
+OFFICE_ASSIGNMENT_ACTIONS = {
+    Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.DECIDE_EXTENSION, Action.ISSUE_SLIP,
+    Action.EDIT_ASSIGNMENT,
+}
+UNIT_ASSIGNMENT_ACTIONS = {
+    Action.RECEIVE, Action.REQUEST_RETURN, Action.RECORD_PROGRESS, Action.RECORD_CONTACT,
+    Action.REQUEST_EXTENSION, Action.DRAFT_REPLY, Action.SUBMIT_OPINION,
+}
+
+
+def role_of(user: Any) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Role(user.role)
+
+
+def has(user: Any, perm: Perm) -> bool:
+    role = role_of(user)
+    return role is not None and role in PERMS[perm]
+
+
+def _same_unit(user: Any, assignment: Any) -> bool:
+    return user.unit_id is not None and assignment.unit_id == user.unit_id
+
+
+def can_view_item(user: Any, item: Any) -> bool:
+    role = role_of(user)
+    if role is None:
+        return False
+    if role in READ_ALL:
+        return True
+    if role in UNIT:
+        from tracker.assignments.models import Assignment
+
+        return (
+            user.unit_id is not None
+            and Assignment.select()
+            .where((Assignment.item == item.id) & (Assignment.unit == user.unit_id))
+            .exists()
+        )
+    if role == Role.SUBMITTER:
+        return is_submitter_of(user, item)
+    return False
+
+
+def is_submitter_of(user: Any, item: Any) -> bool:
+    from tracker.items.models import Submitter
+
+    return (
+        user.person_id is not None
+        and Submitter.select()
+        .where((Submitter.item == item.id) & (Submitter.person == user.person_id))
+        .exists()
+    )
+
+
+def can_view_assignment(user: Any, assignment: Any) -> bool:
+    role = role_of(user)
+    if role is None:
+        return False
+    if role in READ_ALL:
+        return True
+    if role in UNIT:
+        return _same_unit(user, assignment)
+    return False
+
+
+def visible_items(query: pw.ModelSelect, user: Any) -> pw.ModelSelect:
+    """Restrict an Item query to what the user may see."""
+    from tracker.assignments.models import Assignment
+    from tracker.items.models import Item, Submitter
+
+    role = role_of(user)
+    if role in READ_ALL:
+        return query
+    if role in UNIT and user.unit_id is not None:
+        sub = Assignment.select(Assignment.item).where(Assignment.unit == user.unit_id)
+        return query.where(Item.id.in_(sub))
+    if role == Role.SUBMITTER and user.person_id is not None:
+        sub = Submitter.select(Submitter.item).where(Submitter.person == user.person_id)
+        return query.where(Item.id.in_(sub))
+    return query.where(Item.id == -1)
+
+
+def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
+    """Whether the user's role and relation to ``obj`` allow the action (not the state)."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if isinstance(action, Perm):
+        return role in PERMS[action]
+    from tracker.assignments.models import Assignment
+    from tracker.items.models import Item
+    from tracker.replies.models import Commitment, Reply
+
+    if obj is None:
+        if action == Action.REGISTER:
+            return role == Role.OFFICE
+        return False
+    if isinstance(obj, Item):
+        if action in OFFICE_ITEM_ACTIONS:
+            return role == Role.OFFICE
+        if action == Action.INSTRUCT:
+            return role == Role.LEADER
+        if action == Action.FEEDBACK:
+            return role == Role.OFFICE or (role == Role.SUBMITTER and is_submitter_of(user, obj))
+        return False
+    if isinstance(obj, Assignment):
+        if action in OFFICE_ASSIGNMENT_ACTIONS:
+            return role == Role.OFFICE
+        if action in UNIT_ASSIGNMENT_ACTIONS:
+            if role not in UNIT or not _same_unit(user, obj):
+                return False
+            if action == Action.SUBMIT_OPINION:
+                return obj.role == HandlingRole.CO.value
+            if action in (Action.DRAFT_REPLY, Action.REQUEST_EXTENSION):
+                return obj.role != HandlingRole.CO.value
+            return True
+        return False
+    if isinstance(obj, Reply):
+        assignment = obj.assignment
+        if action in (Action.DRAFT_REPLY, Action.SUBMIT):
+            return role in UNIT and _same_unit(user, assignment)
+        if action == Action.SIGN_OFF:
+            return role == Role.UNIT_LEADER and _same_unit(user, assignment)
+        if action == Action.COSIGN:
+            return role in UNIT and user.unit_id in cosigning_units(obj)
+        if action == Action.REVIEW:
+            return role == Role.OFFICE
+        if action == Action.RETURN:
+            status = ReplyStatus(obj.status)
+            if status == ReplyStatus.AWAITING_SIGN_OFF:
+                return can(user, Action.SIGN_OFF, obj)
+            if status == ReplyStatus.AWAITING_COSIGN:
+                return can(user, Action.COSIGN, obj)
+            if status == ReplyStatus.AWAITING_OFFICE_REVIEW:
+                return role == Role.OFFICE
+            return False
+        return False
+    if isinstance(obj, Commitment):
+        if action == Action.FULFIL_COMMITMENT:
+            return role in UNIT and _same_unit(user, obj.assignment)
+        return False
+    return False
+
+
+def cosigning_units(reply: Any) -> set[int]:
+    """Units whose co-signature a reply needs: the item's active co assignments."""
+    from tracker.assignments.models import Assignment
+
+    lead = reply.assignment
+    if lead.role != HandlingRole.LEAD.value:
+        return set()
+    rows = Assignment.select(Assignment.unit).where(
+        (Assignment.item == lead.item_id)
+        & (Assignment.role == HandlingRole.CO.value)
+        & (Assignment.status != AssignmentStatus.RETURNED.value)
+    )
+    return {a.unit_id for a in rows}

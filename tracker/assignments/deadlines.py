@@ -1,0 +1,628 @@
+"""Deadline arithmetic for the clocks of DOMAIN.md §3.
+
+Pure: no database, no Flask, no clock (today always comes in as an argument).
+
+Rules (民法典 arts. 201–203 as the rulebook applies them):
+
+* the anchor day itself is not counted;
+* "N working days from D" is the Nth working day after D (make-up workdays 调休
+  count, holidays and weekends do not);
+* "N calendar days from D" is D + N;
+* "N months from D" keeps the day of month and clamps to the month's end
+  (01-31 + 1 month = 02-28/29);
+* if the profile's ``roll_forward`` is on and the last day is a rest day, the period
+  ends on the next working day;
+* a deadline is the inclusive last day on which the act is on time.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from tracker.core.calendar import WorkCalendar
+from tracker.core.enums import HandlingRole
+
+
+class PeriodUnit(StrEnum):
+    CALENDAR_DAY = "calendar_day"
+    WORKING_DAY = "working_day"
+    CALENDAR_MONTH = "calendar_month"
+
+
+PERIOD_UNIT_LABELS: dict[PeriodUnit, str] = {
+    PeriodUnit.CALENDAR_DAY: "自然日",
+    PeriodUnit.WORKING_DAY: "工作日",
+    PeriodUnit.CALENDAR_MONTH: "个月",
+}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """An amount of a period unit, e.g. ``Clock(2, PeriodUnit.WORKING_DAY)``."""
+
+    amount: int
+    unit: PeriodUnit
+
+    def __post_init__(self) -> None:
+        # Accept the stored string form ("working_day") from a rule profile.
+        object.__setattr__(self, "unit", PeriodUnit(self.unit))
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise TypeError(f"clock amount must be an int, got {self.amount!r}")
+        if self.amount < 0:
+            raise ValueError(f"clock amount must not be negative, got {self.amount}")
+
+    @property
+    def label(self) -> str:
+        """Chinese text such as "2 个工作日", "7 个自然日", "3 个月"."""
+        if self.unit is PeriodUnit.CALENDAR_MONTH:
+            return f"{self.amount} 个月"
+        return f"{self.amount} 个{PERIOD_UNIT_LABELS[self.unit]}"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Clock:
+        """From the profile's JSON form ``{"amount": 2, "unit": "working_day"}``."""
+        amount = data["amount"]
+        if not isinstance(amount, int):
+            raise TypeError(f"clock amount must be an int, got {amount!r}")
+        return cls(amount, PeriodUnit(str(data["unit"])))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"amount": self.amount, "unit": self.unit.value}
+
+
+# The clocks of DOMAIN.md §3; keys are stable ids used in the database and the UI.
+CLOCK_KEYS: tuple[str, ...] = (
+    "receipt",
+    "return_window",
+    "return_decision",
+    "first_contact",
+    "co_opinion",
+    "reply",
+    "extension_notice",
+    "reply_cap",
+    "feedback_window",
+    "rehandle",
+    "publication",
+)
+
+CLOCK_LABELS: dict[str, str] = {
+    "receipt": "签收",
+    "return_window": "申退",
+    "return_decision": "申退审核",
+    "first_contact": "办前沟通",
+    "co_opinion": "会办意见",
+    "reply": "答复",
+    "extension_notice": "延期申请提前",
+    "reply_cap": "最长办理期限",
+    "feedback_window": "征询意见",
+    "rehandle": "重新办理",
+    "publication": "公开",
+}
+
+# The event each clock counts from, as explain() names it.
+CLOCK_ANCHOR_LABELS: dict[str, str] = {
+    "receipt": "交办日",
+    "return_window": "交办日",
+    "return_decision": "申退提出日",
+    "first_contact": "交办日",
+    "co_opinion": "交办日",
+    "reply": "交办日",
+    "extension_notice": "答复期限",
+    "reply_cap": "交办日",
+    "feedback_window": "答复日",
+    "rehandle": "重新交办日",
+    "publication": "答复日",
+}
+
+DEFAULT_CLOCKS: Mapping[str, Clock] = MappingProxyType(
+    {
+        "receipt": Clock(2, PeriodUnit.WORKING_DAY),
+        "return_window": Clock(7, PeriodUnit.WORKING_DAY),
+        "return_decision": Clock(7, PeriodUnit.CALENDAR_DAY),
+        "first_contact": Clock(15, PeriodUnit.WORKING_DAY),
+        "co_opinion": Clock(1, PeriodUnit.CALENDAR_MONTH),
+        "reply": Clock(3, PeriodUnit.CALENDAR_MONTH),
+        "extension_notice": Clock(5, PeriodUnit.WORKING_DAY),
+        "reply_cap": Clock(6, PeriodUnit.CALENDAR_MONTH),
+        "feedback_window": Clock(15, PeriodUnit.WORKING_DAY),
+        "rehandle": Clock(1, PeriodUnit.CALENDAR_MONTH),
+        "publication": Clock(20, PeriodUnit.WORKING_DAY),
+    }
+)
+"""Read-only; build a profile with ``{**DEFAULT_CLOCKS, "reply": Clock(...)}``."""
+
+HANDLING_ROLES: tuple[str, ...] = tuple(role.value for role in HandlingRole)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rule profile as the pure code sees it."""
+
+    clocks: Mapping[str, Clock] = field(default_factory=lambda: DEFAULT_CLOCKS)
+    # A period whose last day is a rest day ends on the next working day.
+    roll_forward: bool = True
+    # A session may set an absolute reply date, which wins (still capped).
+    absolute_reply_due: date | None = None
+
+    def clock(self, key: str) -> Clock:
+        """The profile's clock; the default one for a key the profile lacks."""
+        found = self.clocks.get(key)
+        if found is not None:
+            return found
+        if key in DEFAULT_CLOCKS:
+            return DEFAULT_CLOCKS[key]
+        raise KeyError(f"unknown clock {key!r}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline and everything needed to say why it is that date."""
+
+    due: date
+    anchor: date
+    clock: Clock | None
+    key: str
+    counted_to: date  # the date before roll-forward / capping
+    skipped: tuple[date, ...] = ()  # rest days skipped while counting working days
+    rolled_from: date | None = None  # set when roll-forward moved the date
+    capped_from: date | None = None  # set when the cap reduced it
+    extended_from: date | None = None  # set when an approved extension moved it
+    absolute: bool = False  # the session's absolute date was used
+    # years touched by the computation that the calendar does not confirm
+    unconfirmed_years: tuple[int, ...] = ()
+    # For explain(): make-up workdays counted, names of the holidays involved, whether
+    # the period ended on a rest day that was not rolled forward (roll-forward off).
+    makeup_days: tuple[date, ...] = ()
+    day_names: tuple[tuple[date, str], ...] = ()
+    ends_on_rest_day: bool = False
+
+    @property
+    def overridden(self) -> bool:
+        """The date was set by the office rather than computed from a clock."""
+        return self.clock is None and not self.absolute
+
+    def explain(self) -> str:
+        """Why this date, in Chinese, for the deadline's tooltip and detail page."""
+        names = dict(self.day_names)
+        before_extension = self.extended_from or self.due
+        before_cap = self.capped_from or before_extension
+        parts: list[str] = [self._explain_basis()]
+
+        skipped_text = _describe_skipped(self.skipped, names)
+        if skipped_text:
+            gap = " " if skipped_text[0].isdigit() else ""
+            parts.append(f"期间跳过{gap}{skipped_text}")
+        if self.makeup_days:
+            days = "、".join(_fmt(d) for d in self.makeup_days)
+            parts.append(f"{days} 为调休上班日，计入工作日")
+        if self.rolled_from is not None:
+            reason = _rest_reason(self.rolled_from, names)
+            parts.append(
+                f"最后一日 {_fmt(self.rolled_from)} 为休息日（{reason}），"
+                f"顺延至下一工作日 {_fmt(before_cap)}"
+            )
+        elif self.ends_on_rest_day:
+            reason = _rest_reason(self.counted_to, names)
+            parts.append(
+                f"最后一日 {_fmt(self.counted_to)} 为休息日（{reason}），按规则不顺延"
+            )
+        if self.capped_from is not None:
+            parts.append(
+                f"受最长办理期限 {_fmt(before_extension)} 限制"
+                f"（原为 {_fmt(self.capped_from)}）"
+            )
+        if self.extended_from is not None:
+            parts.append(
+                f"已批准延期，原期限 {_fmt(self.extended_from)}，延至 {_fmt(self.due)}"
+            )
+        parts.append(f"截止日为 {_fmt(self.due)}（含当日）")
+        text = "；".join(parts) + "。"
+        if self.unconfirmed_years:
+            years = "、".join(str(y) for y in self.unconfirmed_years)
+            text += (
+                f"注意：{years} 年的工作日历尚未确认，"
+                "暂按管理员录入的日期及周一至周五工作计算，请核对。"
+            )
+        return text
+
+    def _explain_basis(self) -> str:
+        if self.absolute:
+            return f"按会次统一规定的答复日期 {_fmt(self.counted_to)}"
+        if self.clock is None:
+            return f"由交办单位指定为 {_fmt(self.counted_to)}"
+        label = CLOCK_ANCHOR_LABELS.get(self.key, "起算日")
+        anchor = f"自{label} {_fmt(self.anchor)} 起（当日不计）"
+        n = self.clock.amount
+        end = self.counted_to
+        if self.clock.unit is PeriodUnit.WORKING_DAY:
+            return f"{anchor}按 {n} 个工作日计算，第 {n} 个工作日为 {_fmt(end)}"
+        if self.clock.unit is PeriodUnit.CALENDAR_DAY:
+            return f"{anchor}按 {n} 个自然日计算，期满日为 {_fmt(end)}"
+        if end.day != self.anchor.day:
+            return (
+                f"{anchor}按 {n} 个月计算，{end.year} 年 {end.month} 月无对应日，"
+                f"期满日为该月最后一日 {_fmt(end)}"
+            )
+        return f"{anchor}按 {n} 个月计算，期满日为对应日 {_fmt(end)}"
+
+
+def _fmt(d: date) -> str:
+    return d.isoformat()
+
+
+def _rest_reason(d: date, names: Mapping[date, str]) -> str:
+    name = names.get(d)
+    if name:
+        return name
+    return "周末" if d.weekday() >= 5 else "休息日"
+
+
+def _runs(days: Iterable[date]) -> list[list[date]]:
+    """Group sorted days into runs of consecutive days."""
+    runs: list[list[date]] = []
+    for d in sorted(days):
+        if runs and d - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def _describe_skipped(skipped: Iterable[date], names: Mapping[date, str]) -> str:
+    """E.g. "2025-10-01 至 2025-10-08 国庆节、中秋节假期（8 天），周末 2 天"."""
+    pieces: list[str] = []
+    weekend_days = 0
+    other_days: list[date] = []
+    for run in _runs(skipped):
+        holiday_names: list[str] = []
+        for d in run:
+            name = names.get(d)
+            if name and name not in holiday_names:
+                holiday_names.append(name)
+        if holiday_names:
+            span = (
+                _fmt(run[0]) if len(run) == 1 else f"{_fmt(run[0])} 至 {_fmt(run[-1])}"
+            )
+            pieces.append(f"{span} {'、'.join(holiday_names)}假期（{len(run)} 天）")
+            continue
+        for d in run:
+            if d.weekday() >= 5:
+                weekend_days += 1
+            else:
+                other_days.append(d)
+    if weekend_days:
+        pieces.append(f"周末 {weekend_days} 天")
+    if other_days:
+        pieces.append(f"其他休息日 {'、'.join(_fmt(d) for d in other_days)}")
+    return "，".join(pieces)
+
+
+# --- date arithmetic ---------------------------------------------------------------
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day of month ``months`` later (or earlier), clamped to the month's end."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last_day = _stdlib_calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last_day))
+
+
+def add_working_days(d: date, n: int, cal: WorkCalendar) -> date:
+    """The nth working day after ``d`` (n > 0), before it (n < 0), or ``d`` (n == 0)."""
+    step = timedelta(days=1 if n > 0 else -1)
+    remaining = abs(n)
+    while remaining:
+        d += step
+        if cal.is_workday(d):
+            remaining -= 1
+    return d
+
+
+def working_days_before(d: date, n: int, cal: WorkCalendar) -> date:
+    """The date ``n`` working days before ``d``."""
+    return add_working_days(d, -n, cal)
+
+
+def working_days_between(start: date, end: date, cal: WorkCalendar) -> int:
+    """Working days after ``start`` up to and including ``end``.
+
+    Negative (the count from ``end`` to ``start``) when ``end < start``.
+    """
+    if end < start:
+        return -working_days_between(end, start, cal)
+    count = 0
+    d = start
+    while d < end:
+        d += timedelta(days=1)
+        if cal.is_workday(d):
+            count += 1
+    return count
+
+
+def days_overdue(due: date | None, today: date) -> int:
+    """Calendar days past the (inclusive) due date; 0 if not overdue or no due date."""
+    if due is None or today <= due:
+        return 0
+    return (today - due).days
+
+
+def _unconfirmed(cal: WorkCalendar, days: Iterable[date]) -> tuple[int, ...]:
+    return tuple(sorted({d.year for d in days if not cal.is_confirmed(d.year)}))
+
+
+def add_period(
+    anchor: date,
+    clock: Clock,
+    cal: WorkCalendar,
+    *,
+    key: str = "",
+    roll_forward: bool = True,
+) -> Deadline:
+    """The last day of ``clock`` counted from ``anchor`` (anchor day not counted)."""
+    skipped: list[date] = []
+    makeup: list[date] = []
+    looked_at: list[date] = []  # days whose working status the result depends on
+    if clock.unit is PeriodUnit.WORKING_DAY:
+        d = anchor
+        remaining = clock.amount
+        while remaining:
+            d += timedelta(days=1)
+            looked_at.append(d)
+            if cal.is_workday(d):
+                remaining -= 1
+                if d.weekday() >= 5:
+                    makeup.append(d)
+            else:
+                skipped.append(d)
+        counted_to = d
+    elif clock.unit is PeriodUnit.CALENDAR_DAY:
+        counted_to = anchor + timedelta(days=clock.amount)
+    else:
+        counted_to = add_months(anchor, clock.amount)
+
+    due = counted_to
+    rolled_from: date | None = None
+    ends_on_rest_day = False
+    if clock.unit is not PeriodUnit.WORKING_DAY or clock.amount == 0:
+        # Only the last day's status matters, and only for roll-forward.
+        if roll_forward:
+            looked_at.append(counted_to)
+            if not cal.is_workday(counted_to):
+                due = cal.next_workday(counted_to)
+                rolled_from = counted_to
+                looked_at.append(due)
+        elif not cal.is_workday(counted_to):
+            ends_on_rest_day = True  # told in explain(); the date does not depend on it
+
+    name_days = [*skipped]
+    if rolled_from is not None or ends_on_rest_day:
+        name_days.append(counted_to)
+    day_names = tuple((d, name) for d in name_days if (name := cal.day_name(d)))
+    return Deadline(
+        due=due,
+        anchor=anchor,
+        clock=clock,
+        key=key,
+        counted_to=counted_to,
+        skipped=tuple(skipped),
+        rolled_from=rolled_from,
+        absolute=False,
+        unconfirmed_years=_unconfirmed(cal, looked_at),
+        makeup_days=tuple(makeup),
+        day_names=day_names,
+        ends_on_rest_day=ends_on_rest_day,
+    )
+
+
+def _given_date(key: str, anchor: date, due: date, *, absolute: bool) -> Deadline:
+    """A deadline set as a date (the session's absolute date or the office's edit)."""
+    return Deadline(
+        due=due, anchor=anchor, clock=None, key=key, counted_to=due, absolute=absolute
+    )
+
+
+def _cap(d: Deadline, cap: Deadline) -> Deadline:
+    if d.due <= cap.due:
+        return d
+    years = tuple(sorted({*d.unconfirmed_years, *cap.unconfirmed_years}))
+    return replace(d, due=cap.due, capped_from=d.due, unconfirmed_years=years)
+
+
+def reply_deadlines(
+    assigned_on: date,
+    rules: RuleSet,
+    cal: WorkCalendar,
+    *,
+    reply_due: date | None = None,
+) -> tuple[Deadline, Deadline]:
+    """(reply_due, reply_due_max) for an assignment; the reply never passes the cap.
+
+    Precedence: the office's edit ``reply_due``, then the session's absolute date
+    (ignored when it is not after ``assigned_on``: an item assigned after the session's
+    date gets the normal clock), then the reply clock.
+    """
+    cap = add_period(
+        assigned_on,
+        rules.clock("reply_cap"),
+        cal,
+        key="reply_cap",
+        roll_forward=rules.roll_forward,
+    )
+    if reply_due is not None:
+        if reply_due < assigned_on:
+            raise ValueError(
+                f"reply_due {reply_due} is before assigned_on {assigned_on}"
+            )
+        reply = _given_date("reply", assigned_on, reply_due, absolute=False)
+    elif (
+        rules.absolute_reply_due is not None and rules.absolute_reply_due > assigned_on
+    ):
+        reply = _given_date(
+            "reply", assigned_on, rules.absolute_reply_due, absolute=True
+        )
+    else:
+        reply = add_period(
+            assigned_on,
+            rules.clock("reply"),
+            cal,
+            key="reply",
+            roll_forward=rules.roll_forward,
+        )
+    return _cap(reply, cap), cap
+
+
+def assignment_deadlines(
+    assigned_on: date,
+    role: str,
+    rules: RuleSet,
+    cal: WorkCalendar,
+    *,
+    reply_due: date | None = None,
+) -> dict[str, Deadline]:
+    """All deadlines of one unit's assignment, keyed by the ``*_due`` fields.
+
+    Keys: receipt_due, return_due, first_contact_due, co_opinion_due (role "co" only),
+    reply_due, reply_due_max. A co unit does not reply itself; its reply_due is the
+    lead's date computed the same way (informative), its own clock is co_opinion_due.
+    """
+    if role not in HANDLING_ROLES:
+        raise ValueError(
+            f"unknown handling role {role!r}; expected one of {HANDLING_ROLES}"
+        )
+
+    def period(clock_key: str) -> Deadline:
+        return add_period(
+            assigned_on,
+            rules.clock(clock_key),
+            cal,
+            key=clock_key,
+            roll_forward=rules.roll_forward,
+        )
+
+    result: dict[str, Deadline] = {
+        "receipt_due": period("receipt"),
+        "return_due": period("return_window"),
+        "first_contact_due": period("first_contact"),
+    }
+    if role == HandlingRole.CO:
+        result["co_opinion_due"] = period("co_opinion")
+    result["reply_due"], result["reply_due_max"] = reply_deadlines(
+        assigned_on, rules, cal, reply_due=reply_due
+    )
+    return result
+
+
+def validate_reply_due(
+    proposed: date, assigned_on: date, rules: RuleSet, cal: WorkCalendar
+) -> str | None:
+    """Chinese error if the date is before assignment or past the cap; else None."""
+    if proposed < assigned_on:
+        return f"答复期限 {_fmt(proposed)} 不能早于交办日期 {_fmt(assigned_on)}。"
+    cap_clock = rules.clock("reply_cap")
+    cap = add_period(
+        assigned_on, cap_clock, cal, key="reply_cap", roll_forward=rules.roll_forward
+    )
+    if proposed > cap.due:
+        return (
+            f"答复期限 {_fmt(proposed)} 超过最长办理期限 {_fmt(cap.due)}"
+            f"（自交办之日起 {cap_clock.label}）。"
+        )
+    return None
+
+
+def period_before(d: date, clock: Clock, cal: WorkCalendar) -> date:
+    """The date ``clock`` before ``d`` (no roll-forward).
+
+    Used for "at least N before": the latest day that is still early enough.
+    """
+    if clock.unit is PeriodUnit.WORKING_DAY:
+        return working_days_before(d, clock.amount, cal)
+    if clock.unit is PeriodUnit.CALENDAR_DAY:
+        return d - timedelta(days=clock.amount)
+    return add_months(d, -clock.amount)
+
+
+def extension_request_deadline(
+    current_due: date, rules: RuleSet, cal: WorkCalendar
+) -> date:
+    """The last day on which an extension of ``current_due`` may be requested."""
+    return period_before(current_due, rules.clock("extension_notice"), cal)
+
+
+def validate_extension(
+    requested: date,
+    current_due: date,
+    reply_due_max: date,
+    today: date,
+    rules: RuleSet,
+    cal: WorkCalendar,
+) -> list[str]:
+    """Chinese reasons why an extension request is not allowed ([] when it is)."""
+    errors: list[str] = []
+    if requested <= current_due:
+        errors.append(
+            f"延期后的答复期限 {_fmt(requested)} "
+            f"必须晚于当前答复期限 {_fmt(current_due)}。"
+        )
+    if requested > reply_due_max:
+        errors.append(
+            f"延期后的答复期限 {_fmt(requested)} "
+            f"不得超过最长办理期限 {_fmt(reply_due_max)}。"
+        )
+    notice = rules.clock("extension_notice")
+    latest = period_before(current_due, notice, cal)
+    if today > latest:
+        errors.append(
+            f"延期申请须在答复期限 {_fmt(current_due)} 前至少 {notice.label}提出，"
+            f"即最迟 {_fmt(latest)}，现已超过申请时限。"
+        )
+    return errors
+
+
+def with_extension(
+    d: Deadline, new_due: date, cal: WorkCalendar | None = None
+) -> Deadline:
+    """The deadline after an approved extension; ``extended_from`` keeps the old date.
+
+    Pass ``cal`` to add the new date's year to ``unconfirmed_years`` when the calendar
+    does not confirm it.
+    """
+    years = set(d.unconfirmed_years)
+    if cal is not None and not cal.is_confirmed(new_due.year):
+        years.add(new_due.year)
+    return replace(
+        d, due=new_due, extended_from=d.due, unconfirmed_years=tuple(sorted(years))
+    )
+
+
+__all__ = [
+    "CLOCK_ANCHOR_LABELS",
+    "CLOCK_KEYS",
+    "CLOCK_LABELS",
+    "DEFAULT_CLOCKS",
+    "HANDLING_ROLES",
+    "PERIOD_UNIT_LABELS",
+    "Clock",
+    "Deadline",
+    "PeriodUnit",
+    "RuleSet",
+    "add_months",
+    "add_period",
+    "add_working_days",
+    "assignment_deadlines",
+    "days_overdue",
+    "extension_request_deadline",
+    "period_before",
+    "reply_deadlines",
+    "validate_extension",
+    "validate_reply_due",
+    "with_extension",
+    "working_days_before",
+    "working_days_between",
+]

@@ -1,0 +1,416 @@
+"""Use cases on assignments: assign with the five fixes, receive, return requests, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tracker.accounts import policy
+from tracker.accounts.models import User
+from tracker.assignments import deadlines
+from tracker.assignments.models import Assignment, ReturnRequest
+from tracker.audit import services as audit
+from tracker.core import clock
+from tracker.core.db import db
+from tracker.core.enums import (
+    AssignmentStatus,
+    HandlingMode,
+    HandlingRole,
+    RequestStatus,
+    Role,
+    Tier,
+    label,
+)
+from tracker.core.errors import Conflict, NotFound, ValidationFailed, ensure
+from tracker.items import services as items
+from tracker.items import workflow
+from tracker.items.models import Item
+from tracker.items.workflow import Action
+from tracker.reminders.services import notify, office_users, unit_users
+from tracker.rules import services as rules
+from tracker.units.models import Unit
+
+DATE_FIELDS = ("receipt_due", "return_due", "first_contact_due", "co_opinion_due", "reply_due",
+               "reply_due_max")
+
+
+# --- the one writer of Assignment.status ----------------------------------------------------
+
+
+def _transition(assignment: Assignment, action: Action) -> AssignmentStatus:
+    new = workflow.assignment_next(AssignmentStatus(assignment.status), action)
+    rows = (
+        Assignment.update(status=new.value, version=Assignment.version + 1, updated_at=clock.now())
+        .where((Assignment.id == assignment.id) & (Assignment.version == assignment.version))
+        .execute()
+    )
+    if rows != 1:
+        from tracker.core.errors import StaleVersion
+
+        raise StaleVersion()
+    assignment.status = new.value
+    assignment.version += 1
+    return new
+
+
+def transition(assignment: Assignment, action: Action) -> AssignmentStatus:
+    """Apply a workflow action to an assignment (for other domains' services)."""
+    return _transition(assignment, action)
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+def current_due_of(a: Assignment) -> dt.date:
+    if a.role == HandlingRole.CO.value and a.co_opinion_due:
+        return a.co_opinion_due
+    return a.rehandle_due or a.extended_due or a.reply_due
+
+
+def compute_dates(item: Item, role: str, assigned_on: dt.date,
+                  reply_due: dt.date | None = None) -> dict[str, deadlines.Deadline]:
+    return deadlines.assignment_deadlines(
+        assigned_on, role, rules.rule_set(item.session), rules.work_calendar(), reply_due=reply_due
+    )
+
+
+def preview_dates(item: Item, role: str, assigned_on: dt.date | None = None) -> dict[str, Any]:
+    """Dates the assignment form pre-fills, with their explanations and calendar warnings."""
+    assigned_on = assigned_on or clock.today()
+    computed = compute_dates(item, role, assigned_on)
+    return {
+        key: {"date": d.due.isoformat(), "why": d.explain(),
+              "unconfirmed_years": list(d.unconfirmed_years)}
+        for key, d in computed.items()
+    }
+
+
+def explain_dates(a: Assignment) -> dict[str, str]:
+    """'Why this date' for each stored deadline of an assignment, in Chinese."""
+    item = a.item
+    computed = compute_dates(item, a.role, a.assigned_on)
+    out: dict[str, str] = {}
+    for key in DATE_FIELDS:
+        stored = getattr(a, key)
+        if stored is None:
+            continue
+        d = computed.get(key)
+        if d is None:
+            continue
+        text = d.explain()
+        if key == "reply_due" and a.reply_due_set_by_office and stored != d.due:
+            text = (f"交办单位在交办时将答复期限定为 {stored.isoformat()}"
+                    f"（按规则计算为 {d.due.isoformat()}；最长不超过 {a.reply_due_max.isoformat()}）。")
+        elif stored != d.due:
+            text = f"{stored.isoformat()}（按现行规则计算应为 {d.due.isoformat()}）。{text}"
+        out[key] = text
+    if a.extended_due:
+        out["extended_due"] = (f"经批准延期至 {a.extended_due.isoformat()}；"
+                               f"原答复期限 {a.reply_due.isoformat()}。")
+    if a.rehandle_due:
+        out["rehandle_due"] = f"重新办理期限 {a.rehandle_due.isoformat()}（第 {a.round} 轮）。"
+    return out
+
+
+def unconfirmed_warning(a: Assignment) -> str | None:
+    cal = rules.work_calendar()
+    dates = [getattr(a, k) for k in DATE_FIELDS if getattr(a, k)]
+    if not dates:
+        return None
+    years = cal.unconfirmed_years(a.assigned_on, max(dates))
+    if years:
+        return "注意：" + "、".join(str(y) for y in years) + " 年的工作日历尚未确认，相关日期按周一至周五计算，请管理员核对节假日安排。"
+    return None
+
+
+def recompute_open_deadlines(*, actor: Any, reason: str) -> int:
+    """After a calendar or profile change: recompute the dates of open assignments only."""
+    changed = 0
+    open_states = [s.value for s in (AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDLING,
+                                     AssignmentStatus.RETURN_REQUESTED)]
+    touched_units: dict[int, list[Assignment]] = {}
+    with db.atomic():
+        for a in Assignment.select().where(Assignment.status.in_(open_states)):
+            computed = compute_dates(a.item, a.role, a.assigned_on,
+                                     reply_due=a.reply_due if a.reply_due_set_by_office else None)
+            before, after = {}, {}
+            for key in DATE_FIELDS:
+                new = computed[key].due if key in computed else None
+                old = getattr(a, key)
+                if new != old:
+                    before[key] = old.isoformat() if old else None
+                    after[key] = new.isoformat() if new else None
+                    setattr(a, key, new)
+            if after:
+                a.current_due = current_due_of(a)
+                a.updated_at = clock.now()
+                a.save()
+                audit.record("deadline_recomputed", a, actor=actor, item_id=a.item_id,
+                             unit_id=a.unit_id, before=before, after=after, detail=reason)
+                touched_units.setdefault(a.unit_id, []).append(a)
+                changed += 1
+        for unit_id, rows in touched_units.items():
+            numbers = "、".join(f"{r.item.number}号" for r in rows[:10])
+            notify(unit_users(unit_id), "办理期限已调整",
+                   f"{reason}，以下件的期限已重新计算：{numbers}{'等' if len(rows) > 10 else ''}。")
+    return changed
+
+
+# --- assign ---------------------------------------------------------------------------------
+
+
+def _mode_of(roles: list[str]) -> str:
+    if HandlingRole.CO.value in roles or HandlingRole.LEAD.value in roles:
+        return HandlingMode.LEAD_CO.value if HandlingRole.CO.value in roles else HandlingMode.SOLE.value
+    if HandlingRole.SEPARATE.value in roles:
+        return HandlingMode.SEPARATE.value
+    return HandlingMode.SOLE.value
+
+
+def _validate_roles(existing: list[str], new_role: str) -> str | None:
+    roles = existing + [new_role]
+    if new_role not in {r.value for r in HandlingRole}:
+        return "承办方式不正确"
+    if roles.count(HandlingRole.LEAD.value) > 1:
+        return "主办单位只能有一个"
+    if roles.count(HandlingRole.SOLE.value) > 1 or (
+        HandlingRole.SOLE.value in roles and len(roles) > 1
+    ):
+        return "独办件只能交办一个单位"
+    if HandlingRole.SEPARATE.value in roles and (
+        HandlingRole.LEAD.value in roles or HandlingRole.CO.value in roles
+    ):
+        return "分办不能与主办、会办混用"
+    return None
+
+
+def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str = "",
+           responsible_leader: str = "", handler_id: int | None = None, handler_phone: str = "",
+           assigned_on: dt.date | None = None, reply_due: dt.date | None = None,
+           scorecard_id: int | None = None, reassigned_from: Assignment | None = None,
+           notify_unit: bool = True) -> Assignment:
+    """Assign an item to a unit with the five fixes (DOMAIN.md §4)."""
+    ensure(policy.can(actor, Action.ASSIGN, item))
+    items.ensure_writable(item)
+    errors: dict[str, str] = {}
+    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id else None
+    if unit is None or not unit.active:
+        errors["unit_id"] = "承办单位不存在或已停用"
+    existing = list(
+        Assignment.select().where(
+            (Assignment.item == item.id) & (Assignment.status != AssignmentStatus.RETURNED.value)
+        )
+    )
+    problem = _validate_roles([a.role for a in existing], role)
+    if problem:
+        errors["role"] = problem
+    if unit is not None and any(a.unit_id == unit.id for a in existing):
+        errors["unit_id"] = f"该件已交办给“{unit.name}”"
+    handler = None
+    if handler_id:
+        handler = User.get_or_none(User.id == handler_id)
+        if handler is None or handler.unit_id != unit_id or handler.role not in (
+            Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value
+        ):
+            errors["handler_id"] = "经办人须为该承办单位的用户"
+    if not (task or "").strip():
+        errors["task"] = "请填写办理任务（定任务）"
+    if not (responsible_leader or "").strip():
+        errors["responsible_leader"] = "请填写责任领导（定责任）"
+    if handler is None and "handler_id" not in errors:
+        errors["handler_id"] = "请指定经办人（定人员）"
+    scorecard = None
+    if scorecard_id:
+        from tracker.assessment.models import Scorecard
+
+        scorecard = Scorecard.get_or_none(Scorecard.id == scorecard_id)
+        if scorecard is None:
+            errors["scorecard_id"] = "考核办法不存在"
+    else:
+        from tracker.assessment.services import default_scorecard
+
+        scorecard = default_scorecard("co" if role == HandlingRole.CO.value else "lead")
+    assigned_on = assigned_on or clock.today()
+    if reply_due is not None:
+        msg = deadlines.validate_reply_due(reply_due, assigned_on, rules.rule_set(item.session),
+                                           rules.work_calendar())
+        if msg:
+            errors["reply_due"] = msg
+    if item.tier == Tier.LEADER_LED.value and not item.leader_id:
+        errors["leader_id"] = "市领导领办件须先指定领办领导"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+
+    computed = compute_dates(item, role, assigned_on, reply_due=reply_due)
+    now = clock.now()
+    with db.atomic():
+        a = Assignment(
+            item=item, unit=unit, role=role, task=task.strip(),
+            responsible_leader=responsible_leader.strip(), handler=handler,
+            handler_phone=(handler_phone or (handler.phone if handler else "")).strip(),
+            scorecard=scorecard, assigned_on=assigned_on,
+            reply_due_set_by_office=reply_due is not None and reply_due != _rule_reply_due(item, role, assigned_on),
+            assigned_by=actor.id, reassigned_from=reassigned_from, created_at=now, updated_at=now,
+        )
+        for key in DATE_FIELDS:
+            setattr(a, key, computed[key].due if key in computed else None)
+        a.current_due = current_due_of(a)
+        a.save()
+        roles = [x.role for x in existing] + [role]
+        Item.update(handling_mode=_mode_of(roles)).where(Item.id == item.id).execute()
+        item.handling_mode = _mode_of(roles)
+        audit.record(
+            "assigned", a, actor=actor, item_id=item.id, unit_id=unit.id,
+            after={"unit": unit.name, "role": role, "handler": handler.display if handler else "",
+                   "reply_due": a.reply_due.isoformat(), "task": a.task},
+            detail=f"交办{unit.name}（{label(HandlingRole(role))}），答复期限 {a.reply_due.isoformat()}",
+        )
+        items.refresh_status(item)
+        if notify_unit:
+            notify([handler, *unit_users(unit.id, (Role.UNIT_LEADER,))],
+                   f"交办通知：{item.number}号 {item.title}",
+                   f"{label(HandlingRole(role))}，请于 {a.receipt_due.isoformat()} 前签收，"
+                   f"答复期限 {a.reply_due.isoformat()}。", item=item)
+    return a
+
+
+def _rule_reply_due(item: Item, role: str, assigned_on: dt.date) -> dt.date:
+    return compute_dates(item, role, assigned_on)["reply_due"].due
+
+
+def assign_many(item: Item, *, actor: Any, tier: str, leader_id: int | None,
+                units: list[dict], common: dict | None = None) -> list[Assignment]:
+    """The assignment desk: set the tier and assign several units at once, all or nothing."""
+    ensure(policy.can(actor, Action.ASSIGN, item))
+    if not units:
+        raise ValidationFailed("请至少选择一个承办单位", fields={"units": "请至少选择一个承办单位"})
+    with db.atomic():
+        changes: dict[str, Any] = {}
+        if tier and tier != item.tier:
+            changes["tier"] = tier
+        if leader_id != item.leader_id and (leader_id or item.leader_id):
+            changes["leader_id"] = leader_id
+        if changes:
+            item = items.edit_item(item, actor=actor, **changes)
+        created = []
+        for spec in units:
+            created.append(assign(item, actor=actor, **{**(common or {}), **spec}))
+    return created
+
+
+# --- unit actions ---------------------------------------------------------------------------
+
+
+def get_assignment_for(user: Any, assignment_id: int) -> Assignment:
+    a = Assignment.get_or_none(Assignment.id == assignment_id)
+    if a is None or not policy.can_view_assignment(user, a):
+        raise NotFound()
+    return a
+
+
+def receive(a: Assignment, *, actor: Any) -> Assignment:
+    ensure(policy.can(actor, Action.RECEIVE, a))
+    items.ensure_writable(a.item)
+    with db.atomic():
+        _transition(a, Action.RECEIVE)
+        Assignment.update(received_at=clock.now(), received_by=actor.id).where(
+            Assignment.id == a.id).execute()
+        a.received_by = actor.id
+        late = clock.today() > a.receipt_due
+        audit.record("received", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                     detail=f"{a.unit.name}签收" + ("（逾期签收）" if late else ""))
+        items.refresh_status(a.item)
+    return a
+
+
+def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | None = None) -> ReturnRequest:
+    ensure(policy.can(actor, Action.REQUEST_RETURN, a))
+    items.ensure_writable(a.item)
+    today = today or clock.today()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写申请退回的理由", fields={"reason": "请填写申请退回的理由"})
+    if today > a.return_due:
+        raise Conflict(
+            f"申退期限已过（截止 {a.return_due.isoformat()}），不能再申请退回；"
+            "如确需调整，请联系交办单位（督查室）处理。",
+            code="return_window_closed",
+        )
+    if not workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN):
+        workflow.assignment_next(AssignmentStatus(a.status), Action.REQUEST_RETURN)
+    profile_rules = rules.rule_set(a.item.session)
+    decision_due = deadlines.add_period(
+        today, profile_rules.clocks["return_decision"], rules.work_calendar(),
+        key="return_decision", roll_forward=False,
+    ).due
+    with db.atomic():
+        _transition(a, Action.REQUEST_RETURN)
+        req = ReturnRequest.create(assignment=a, reason=reason, requested_at=clock.now(),
+                                   requested_by=actor.id, decision_due=decision_due)
+        audit.record("return_requested", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                     after={"reason": reason}, detail=f"{a.unit.name}申请退回：{reason}")
+        notify(office_users(), f"申退待审核：{a.item.number}号 {a.item.title}",
+               f"{a.unit.name}申请退回，理由：{reason}。请于 {decision_due.isoformat()} 前审核。",
+               item=a.item)
+    return req
+
+
+def decide_return(req: ReturnRequest, *, actor: Any, approve: bool, note: str = "",
+                  reassign_to: dict | None = None) -> ReturnRequest:
+    """Office decides a return request; on approval it may reassign in the same step."""
+    a = req.assignment
+    ensure(policy.can(actor, Action.APPROVE_RETURN, a))
+    if req.status != RequestStatus.PENDING.value:
+        raise Conflict("该申退申请已处理", code="already_decided")
+    if not approve and not (note or "").strip():
+        raise ValidationFailed("驳回申退须填写理由", fields={"note": "驳回申退须填写理由"})
+    with db.atomic():
+        _transition(a, Action.APPROVE_RETURN if approve else Action.REJECT_RETURN)
+        req.status = (RequestStatus.APPROVED if approve else RequestStatus.REJECTED).value
+        req.decided_at = clock.now()
+        req.decided_by = actor.id
+        req.decision_note = (note or "").strip()
+        req.save()
+        verdict = "同意退回" if approve else "驳回申退"
+        audit.record("return_decided", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                     after={"decision": req.status, "note": req.decision_note},
+                     detail=f"{verdict}（{a.unit.name}）" + (f"：{req.decision_note}" if req.decision_note else ""))
+        notify(unit_users(a.unit_id), f"申退审核结果：{a.item.number}号",
+               f"{verdict}。{req.decision_note}", item=a.item)
+        if approve and reassign_to:
+            reassign_to = {"role": a.role, **reassign_to}
+            assign(a.item, actor=actor, reassigned_from=a, **reassign_to)
+        items.refresh_status(a.item)
+    return req
+
+
+def pending_return_requests():
+    return (ReturnRequest.select(ReturnRequest, Assignment, Item, Unit)
+            .join(Assignment).join(Item).switch(Assignment).join(Unit)
+            .where(ReturnRequest.status == RequestStatus.PENDING.value)
+            .order_by(ReturnRequest.requested_at))
+
+
+def get_return_request_for(user: Any, request_id: int) -> ReturnRequest:
+    req = ReturnRequest.get_or_none(ReturnRequest.id == request_id)
+    if req is None or not policy.can_view_assignment(user, req.assignment):
+        raise NotFound()
+    return req
+
+
+def item_assignments(item: Item) -> list[Assignment]:
+    order = {HandlingRole.LEAD.value: 0, HandlingRole.SOLE.value: 0, HandlingRole.SEPARATE.value: 1,
+             HandlingRole.CO.value: 2}
+    rows = list(Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item == item.id))
+    return sorted(rows, key=lambda a: (a.status == AssignmentStatus.RETURNED.value,
+                                       order.get(a.role, 3), a.id))
+
+
+def unit_inbox(user: Any, *, status: str | None = None):
+    ensure(policy.can(user, policy.Perm.UNIT_INBOX))
+    query = (Assignment.select(Assignment, Item).join(Item)
+             .where(Assignment.unit == user.unit_id)
+             .order_by(Assignment.current_due, Assignment.id))
+    if status:
+        query = query.where(Assignment.status == status)
+    return query

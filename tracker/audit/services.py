@@ -1,0 +1,61 @@
+"""Writing the append-only audit log, and reading an item's timeline from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.audit.models import AuditEntry
+from tracker.core import clock
+
+SYSTEM = "系统"
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    actor: Any = None,
+    item_id: int | None = None,
+    unit_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """Append one entry. Called by services inside their transaction."""
+    return AuditEntry.create(
+        at=clock.now(),
+        actor_id=getattr(actor, "id", None),
+        actor_name=(getattr(actor, "display", None) or SYSTEM),
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=getattr(obj, "id", None),
+        item_id=item_id,
+        unit_id=unit_id,
+        before=before,
+        after=after,
+        detail=detail,
+    )
+
+
+def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False):
+    query = AuditEntry.select().where(AuditEntry.item_id == item_id)
+    return query.order_by(AuditEntry.at, AuditEntry.id)
+
+
+def timeline(item_id: int) -> list[dict]:
+    """The item's events, oldest first, as API.md's ``{"at", "type", "actor", "detail"}``."""
+    return [
+        {
+            "at": entry.at.isoformat(),
+            "type": entry.action,
+            "actor": entry.actor_name,
+            "detail": entry.detail,
+        }
+        for entry in item_entries(item_id)
+    ]
+
+
+def changes(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the keys whose values differ, for compact before/after records."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

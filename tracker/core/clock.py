@@ -1,0 +1,31 @@
+"""The only place that asks for the current time.
+
+Instants are aware UTC; deadlines are local dates in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    return now().astimezone(LOCAL_TZ).date()
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(LOCAL_TZ).date()
+
+
+def to_local(instant: dt.datetime) -> dt.datetime:
+    return instant.astimezone(LOCAL_TZ)
+
+
+def start_of_local_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), LOCAL_TZ).astimezone(dt.UTC)

@@ -1,0 +1,276 @@
+"""Every status and kind of the domain, with its Chinese label in one map.
+
+Templates show labels through the ``label`` filter; JSON uses the English values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OFFICE = "office"
+    UNIT_HANDLER = "unit_handler"
+    UNIT_LEADER = "unit_leader"
+    LEADER = "leader"
+    SUBMITTER = "submitter"
+
+
+class Body(StrEnum):
+    NPC = "npc"
+    CPPCC = "cppcc"
+    OTHER = "other"
+
+
+class ItemKind(StrEnum):
+    SUGGESTION = "suggestion"
+    PROPOSAL = "proposal"
+    JUDICIAL = "judicial_suggestion"
+    PROCURATORIAL = "procuratorial_suggestion"
+    SUPERVISORY = "supervisory_suggestion"
+    POLICE = "police_notice"
+
+
+class Tier(StrEnum):
+    LEADER_LED = "leader_led"
+    OFFICE_SUPERVISED = "office_supervised"
+    DEPARTMENT = "department"
+
+
+class HandlingRole(StrEnum):
+    LEAD = "lead"
+    CO = "co"
+    SEPARATE = "separate"
+    SOLE = "sole"
+
+
+class HandlingMode(StrEnum):
+    SOLE = "sole"
+    SEPARATE = "separate"
+    LEAD_CO = "lead_co"
+
+
+class ItemStatus(StrEnum):
+    REGISTERED = "registered"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    REPLIED = "replied"
+    EVALUATED = "evaluated"
+    REHANDLING = "rehandling"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+
+class AssignmentStatus(StrEnum):
+    PENDING_RECEIPT = "pending_receipt"
+    HANDLING = "handling"
+    RETURN_REQUESTED = "return_requested"
+    RETURNED = "returned"
+    OPINION_SUBMITTED = "opinion_submitted"
+    REPLIED = "replied"
+    DONE = "done"
+    REHANDLING = "rehandling"
+
+
+class ReplyStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    AWAITING_COSIGN = "awaiting_cosign"
+    AWAITING_OFFICE_REVIEW = "awaiting_office_review"
+    SENT = "sent"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SubmitterRole(StrEnum):
+    LEAD = "lead"
+    CO = "co"
+
+
+class ResultClass(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class ContactStage(StrEnum):
+    BEFORE = "before"
+    DURING = "during"
+    AFTER = "after"
+
+
+class ContactMethod(StrEnum):
+    MEETING = "meeting"
+    PHONE = "phone"
+    FORUM = "forum"
+    VISIT = "visit"
+    OTHER = "other"
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+    NO_OPINION = "no_opinion"
+
+
+class Adoption(StrEnum):
+    ADOPTED = "adopted"
+    PARTLY_ADOPTED = "partly_adopted"
+    NOT_NOW = "not_now"
+    NOT_ADOPTED = "not_adopted"
+
+
+class Publish(StrEnum):
+    FULL = "full"
+    SUMMARY = "summary"
+    NONE = "none"
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    CARRIED_OVER = "carried_over"
+
+
+class FeedbackSource(StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+    WINDOW_EXPIRED = "window_expired"
+
+
+class SlipColor(StrEnum):
+    BLUE = "blue"
+    ORANGE = "orange"
+    RED = "red"
+
+
+LABELS: dict[StrEnum, str] = {
+    Role.ADMIN: "系统管理员",
+    Role.OFFICE: "交办单位（督查室）",
+    Role.UNIT_HANDLER: "承办单位经办人",
+    Role.UNIT_LEADER: "承办单位领导",
+    Role.LEADER: "市领导",
+    Role.SUBMITTER: "代表委员",
+    Body.NPC: "人大",
+    Body.CPPCC: "政协",
+    Body.OTHER: "其他",
+    ItemKind.SUGGESTION: "人大代表建议",
+    ItemKind.PROPOSAL: "政协提案",
+    ItemKind.JUDICIAL: "司法建议书",
+    ItemKind.PROCURATORIAL: "检察建议书",
+    ItemKind.SUPERVISORY: "监察建议书",
+    ItemKind.POLICE: "公安提示函",
+    Tier.LEADER_LED: "市领导领办",
+    Tier.OFFICE_SUPERVISED: "政府办督办",
+    Tier.DEPARTMENT: "部门办理",
+    HandlingRole.LEAD: "主办",
+    HandlingRole.CO: "会办",
+    HandlingRole.SEPARATE: "分办",
+    HandlingRole.SOLE: "独办",
+    HandlingMode.SOLE: "独办",
+    HandlingMode.SEPARATE: "分办",
+    HandlingMode.LEAD_CO: "主办+会办",
+    ItemStatus.REGISTERED: "已登记",
+    ItemStatus.ASSIGNED: "已交办",
+    ItemStatus.IN_PROGRESS: "办理中",
+    ItemStatus.REPLIED: "已答复",
+    ItemStatus.EVALUATED: "已反馈",
+    ItemStatus.REHANDLING: "重新办理",
+    ItemStatus.FOLLOW_UP: "承诺跟踪",
+    ItemStatus.CLOSED: "已销号",
+    ItemStatus.ARCHIVED: "已归档",
+    ItemStatus.WITHDRAWN: "已撤回",
+    ItemStatus.MERGED: "已并案",
+    AssignmentStatus.PENDING_RECEIPT: "待签收",
+    AssignmentStatus.HANDLING: "办理中",
+    AssignmentStatus.RETURN_REQUESTED: "申退中",
+    AssignmentStatus.RETURNED: "已退回",
+    AssignmentStatus.OPINION_SUBMITTED: "已提交会办意见",
+    AssignmentStatus.REPLIED: "已答复",
+    AssignmentStatus.DONE: "已办结",
+    AssignmentStatus.REHANDLING: "重新办理",
+    ReplyStatus.DRAFT: "草稿",
+    ReplyStatus.AWAITING_SIGN_OFF: "待领导签发",
+    ReplyStatus.AWAITING_COSIGN: "待会签",
+    ReplyStatus.AWAITING_OFFICE_REVIEW: "待督查室审核",
+    ReplyStatus.SENT: "已发送",
+    RequestStatus.PENDING: "待审核",
+    RequestStatus.APPROVED: "已同意",
+    RequestStatus.REJECTED: "已驳回",
+    SubmitterRole.LEAD: "领衔人",
+    SubmitterRole.CO: "附议人",
+    ResultClass.A: "A类（已解决或基本解决）",
+    ResultClass.B: "B类（正在解决或列入计划）",
+    ResultClass.C: "C类（因条件限制暂不能解决）",
+    ResultClass.D: "D类（留作参考）",
+    ContactStage.BEFORE: "办前",
+    ContactStage.DURING: "办中",
+    ContactStage.AFTER: "办后",
+    ContactMethod.MEETING: "见面",
+    ContactMethod.PHONE: "电话",
+    ContactMethod.FORUM: "座谈",
+    ContactMethod.VISIT: "走访",
+    ContactMethod.OTHER: "其他",
+    Rating.SATISFIED: "满意",
+    Rating.BASICALLY_SATISFIED: "基本满意",
+    Rating.DISSATISFIED: "不满意",
+    Rating.NO_OPINION: "未表态",
+    Adoption.ADOPTED: "采纳",
+    Adoption.PARTLY_ADOPTED: "部分采纳",
+    Adoption.NOT_NOW: "近期不能落实",
+    Adoption.NOT_ADOPTED: "未采纳",
+    Publish.FULL: "全文公开",
+    Publish.SUMMARY: "摘要公开",
+    Publish.NONE: "不公开",
+    CommitmentStatus.OPEN: "未兑现",
+    CommitmentStatus.KEPT: "已兑现",
+    CommitmentStatus.CARRIED_OVER: "结转下年",
+    FeedbackSource.ONLINE: "网上反馈",
+    FeedbackSource.PAPER: "纸质表录入",
+    FeedbackSource.WINDOW_EXPIRED: "逾期未表态",
+    SlipColor.BLUE: "蓝单",
+    SlipColor.ORANGE: "橙单",
+    SlipColor.RED: "红单",
+}
+
+_BY_VALUE: dict[tuple[type, str], str] = {(type(k), k.value): v for k, v in LABELS.items()}
+
+
+def label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str:
+    """Chinese label of an enum member (or of its value when the enum class is given)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, StrEnum):
+        return LABELS.get(value, value.value)
+    if enum is not None:
+        return _BY_VALUE.get((enum, value), value)
+    for (_cls, v), text in _BY_VALUE.items():
+        if v == value:
+            return text
+    return value
+
+
+def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select field."""
+    return [(m.value, LABELS.get(m, m.value)) for m in enum]
+
+
+ANSWERING_ROLES = (HandlingRole.LEAD, HandlingRole.SEPARATE, HandlingRole.SOLE)
+OPEN_ITEM_STATUSES = (
+    ItemStatus.ASSIGNED,
+    ItemStatus.IN_PROGRESS,
+    ItemStatus.REPLIED,
+    ItemStatus.EVALUATED,
+    ItemStatus.REHANDLING,
+    ItemStatus.FOLLOW_UP,
+)

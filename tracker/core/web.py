@@ -1,0 +1,92 @@
+"""Error pages (Chinese, no stack traces), JSON errors for the API, and view helpers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, flash, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tracker.core.errors import DomainError
+
+logger = logging.getLogger("tracker")
+
+HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    401: "请先登录",
+    403: "您没有权限访问此页面",
+    404: "未找到该页面或记录，或您无权查看",
+    405: "不支持该请求方式",
+    409: "操作与当前状态冲突",
+    413: "上传内容过大",
+    422: "提交的内容有误",
+    429: "操作过于频繁，请稍后再试",
+    500: "系统内部错误，请稍后再试或联系管理员",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_json(status: int, code: str, message: str, fields: dict | None = None,
+               details: list | None = None):
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    if details:
+        body["error"]["details"] = details
+    return jsonify(body), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        if wants_json():
+            return error_json(exc.status, exc.code, exc.message, exc.fields, exc.details)
+        return render_template("errors/error.html", status=exc.status, message=exc.message,
+                               details=exc.details), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        message = "页面已过期或缺少安全令牌，请刷新页面后重新提交"
+        if wants_json():
+            return error_json(400, "csrf_failed", message)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        message = HTTP_MESSAGES.get(status, exc.description or "请求失败")
+        if wants_json():
+            code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}.get(
+                status, "http_error")
+            if status == 429:
+                message = "请求过于频繁，请稍后再试"
+            return error_json(status, code, message)
+        if status == 429:
+            message = "尝试次数过多，请稍后再试"
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc
+        logger.exception("unhandled error")
+        if wants_json():
+            return error_json(500, "internal_error", HTTP_MESSAGES[500])
+        return render_template("errors/error.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+
+def flash_error(exc: DomainError, form: Any = None) -> None:
+    """Show a domain error on a page; put field messages on the form's fields."""
+    flash(exc.message, "danger")
+    if form is not None:
+        for name, message in exc.fields.items():
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "errors"):
+                errors = list(field.errors) if field.errors else []
+                if message not in errors:
+                    errors.append(message)
+                field.errors = errors

@@ -1,0 +1,349 @@
+"""Use cases on sessions and items: register, edit, status derivation, loading with permission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee as pw
+
+from tracker.accounts import policy
+from tracker.audit import services as audit
+from tracker.core import clock
+from tracker.core.db import db
+from tracker.core.enums import (
+    ANSWERING_ROLES,
+    AssignmentStatus,
+    Body,
+    CommitmentStatus,
+    ItemKind,
+    ItemStatus,
+    SubmitterRole,
+    Tier,
+    label,
+)
+from tracker.core.errors import NotFound, StaleVersion, ValidationFailed, ensure
+from tracker.items import workflow
+from tracker.items.models import Item, Session, Submitter
+from tracker.items.workflow import Action
+
+KIND_BODY = {ItemKind.SUGGESTION: Body.NPC, ItemKind.PROPOSAL: Body.CPPCC}
+ITEM_NOUN = {ItemKind.SUGGESTION: "建议", ItemKind.PROPOSAL: "提案"}
+
+
+def noun(kind: str) -> str:
+    try:
+        return ITEM_NOUN.get(ItemKind(kind), label(ItemKind(kind)))
+    except ValueError:
+        return "件"
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def create_session(*, body: str, name: str, year: int, opened_on: dt.date | None = None,
+                   closed_on: dt.date | None = None, reply_due_absolute: dt.date | None = None,
+                   actor: Any) -> Session:
+    ensure(policy.can(actor, policy.Perm.CREATE_SESSIONS))
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if body not in {b.value for b in Body}:
+        errors["body"] = "请选择人大或政协"
+    if not name:
+        errors["name"] = "请填写会次名称"
+    if not year or not (1990 <= int(year) <= 2100):
+        errors["year"] = "年份不正确"
+    if opened_on and closed_on and closed_on < opened_on:
+        errors["closed_on"] = "闭会日期不能早于开幕日期"
+    if not errors and Session.select().where((Session.body == body) & (Session.name == name)).exists():
+        errors["name"] = f"会次“{name}”已存在"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    with db.atomic():
+        session = Session.create(body=body, name=name, year=int(year), opened_on=opened_on,
+                                 closed_on=closed_on, reply_due_absolute=reply_due_absolute,
+                                 created_at=clock.now())
+        audit.record("session_created", session, actor=actor, after={"name": name, "body": body})
+    return session
+
+
+def sessions_ordered():
+    return Session.select().order_by(Session.year.desc(), Session.id.desc())
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+def _clean_submitters(raw: list[dict] | None) -> list[dict]:
+    cleaned = []
+    for pos, sub in enumerate(raw or []):
+        name = (sub.get("name") or "").strip()
+        if not name:
+            continue
+        role = sub.get("role") or (SubmitterRole.LEAD.value if pos == 0 else SubmitterRole.CO.value)
+        cleaned.append({"name": name, "role": role, "person_id": sub.get("person_id"), "position": pos})
+    return cleaned
+
+
+def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if creating:
+        if data.get("kind") not in {k.value for k in ItemKind}:
+            errors["kind"] = "类别不正确"
+        if not str(data.get("number") or "").strip():
+            errors["number"] = "请填写案号"
+        elif len(str(data["number"]).strip()) > 30:
+            errors["number"] = "案号不能超过 30 个字符"
+        if not data.get("session_id"):
+            errors["session_id"] = "请选择会次"
+    if "title" in data or creating:
+        title = (data.get("title") or "").strip()
+        if not title:
+            errors["title"] = "请填写标题"
+        elif len(title) > 300:
+            errors["title"] = "标题不能超过 300 个字符"
+    if "tier" in data and data["tier"] not in {t.value for t in Tier}:
+        errors["tier"] = "办理层级不正确"
+    if "submitters" in data or creating:
+        subs = _clean_submitters(data.get("submitters"))
+        if not subs:
+            errors["submitters"] = "请至少填写一名领衔人"
+        elif sum(1 for s in subs if s["role"] == SubmitterRole.LEAD.value) != 1:
+            errors["submitters"] = "领衔人须有且只有一名"
+        elif any(s["role"] not in {r.value for r in SubmitterRole} for s in subs):
+            errors["submitters"] = "提交人身份不正确"
+    return errors
+
+
+def register_item(*, actor: Any, kind: str, session_id: int, number: str, title: str,
+                  content: str = "", category: str = "", submitters: list[dict] | None = None,
+                  is_key: bool = False, tier: str = Tier.DEPARTMENT.value,
+                  received_on: dt.date | None = None, leader_id: int | None = None,
+                  from_motion: bool = False, note: str = "") -> Item:
+    ensure(policy.can(actor, Action.REGISTER))
+    data = {"kind": kind, "session_id": session_id, "number": number, "title": title,
+            "submitters": submitters, "tier": tier}
+    errors = _validate_item_fields(data, creating=True)
+    session = Session.get_or_none(Session.id == session_id) if session_id else None
+    if session_id and session is None:
+        errors["session_id"] = "会次不存在"
+    number = str(number or "").strip()
+    if not errors and Item.select().where(
+        (Item.session == session_id) & (Item.kind == kind) & (Item.number == number)
+    ).exists():
+        errors["number"] = f"该会次已有案号为“{number}”的{noun(kind)}，不能重复登记"
+    if leader_id:
+        errors.update(_leader_problem(leader_id))
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    now = clock.now()
+    with db.atomic():
+        item = Item.create(
+            kind=kind, session=session_id, number=number, title=title.strip(),
+            content=(content or "").strip(), category=(category or "").strip(), tier=tier,
+            is_key=bool(is_key), from_motion=bool(from_motion), received_on=received_on,
+            leader=leader_id or None, registered_at=now, registered_by=actor.id, updated_at=now,
+            note=note or "",
+        )
+        _write_submitters(item, _clean_submitters(submitters))
+        audit.record("registered", item, actor=actor, item_id=item.id,
+                     after={"number": number, "title": item.title, "kind": kind},
+                     detail=f"登记{label(ItemKind(kind))}第{number}号：{item.title}")
+    return item
+
+
+def _leader_problem(leader_id: int) -> dict[str, str]:
+    from tracker.accounts.models import User
+    from tracker.core.enums import Role
+
+    leader = User.get_or_none(User.id == leader_id)
+    if leader is None or leader.role != Role.LEADER.value:
+        return {"leader_id": "领办领导须为市领导账号"}
+    return {}
+
+
+def _write_submitters(item: Item, subs: list[dict]) -> None:
+    from tracker.accounts.models import Person
+
+    Submitter.delete().where(Submitter.item == item.id).execute()
+    for sub in subs:
+        person_id = sub.get("person_id")
+        if person_id is None:
+            person = Person.select().where(Person.name == sub["name"]).first()
+            person_id = person.id if person else None
+        Submitter.create(item=item, name=sub["name"], role=sub["role"], person=person_id,
+                         position=sub["position"])
+
+
+def submitters_of(item: Item) -> list[Submitter]:
+    return list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position))
+
+
+EDITABLE = ("title", "content", "category", "tier", "is_key", "note", "leader_id", "received_on")
+
+
+def edit_item(item: Item, *, actor: Any, version: int | None = None, **changes: Any) -> Item:
+    ensure(policy.can(actor, Action.EDIT, item))
+    ensure_writable(item)
+    errors = _validate_item_fields(changes, creating=False)
+    if changes.get("leader_id"):
+        errors.update(_leader_problem(changes["leader_id"]))
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    with db.atomic():
+        current = Item.get_by_id(item.id)
+        if version is not None and int(version) != current.version:
+            raise StaleVersion()
+        before = {k: _plain(getattr(current, k if k != "leader_id" else "leader_id")) for k in EDITABLE}
+        before["submitters"] = [s.name for s in submitters_of(current)]
+        updates: dict[str, Any] = {}
+        for key in EDITABLE:
+            if key in changes:
+                value = changes[key]
+                if isinstance(value, str):
+                    value = value.strip()
+                updates[key] = value
+        for key, value in updates.items():
+            setattr(current, key, value)
+        if "submitters" in changes:
+            _write_submitters(current, _clean_submitters(changes["submitters"]))
+        after = {k: _plain(getattr(current, k)) for k in EDITABLE}
+        after["submitters"] = [s.name for s in submitters_of(current)]
+        b, a = audit.changes(before, after)
+        _bump(current)
+        if b or a:
+            audit.record("edited", current, actor=actor, item_id=current.id, before=b, after=a,
+                         detail="修改：" + "、".join(FIELD_LABELS.get(k, k) for k in a))
+    return current
+
+
+FIELD_LABELS = {"title": "标题", "content": "内容", "category": "内容分类", "tier": "办理层级",
+                "is_key": "重点", "note": "备注", "leader_id": "领办领导", "received_on": "收到日期",
+                "submitters": "提交人"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _bump(item: Item) -> None:
+    """Save the item with a new version (optimistic locking)."""
+    rows = (
+        Item.update({Item.version: Item.version + 1, Item.updated_at: clock.now(),
+                     **{getattr(Item, k): getattr(item, k) for k in (*EDITABLE, "handling_mode")}})
+        .where((Item.id == item.id) & (Item.version == item.version))
+        .execute()
+    )
+    if rows != 1:
+        raise StaleVersion()
+    item.version += 1
+
+
+def ensure_writable(item: Item) -> None:
+    if item.is_read_only:
+        from tracker.core.errors import Conflict
+
+        raise Conflict(f"该件已{label(ItemStatus(item.status))}，不能再修改", code="item_read_only")
+
+
+def check_version(obj: Any, version: Any) -> None:
+    if version is not None and str(version) != "" and int(version) != obj.version:
+        raise StaleVersion()
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def _write_status(item: Item, status: ItemStatus) -> None:
+    """The only writer of Item.status."""
+    if item.status != status.value:
+        Item.update(status=status.value, updated_at=clock.now()).where(Item.id == item.id).execute()
+        item.status = status.value
+
+
+def refresh_status(item: Item) -> ItemStatus:
+    """Derive the item's status from its assignments, feedback and commitments, and store it."""
+    from tracker.assignments.models import Assignment
+    from tracker.replies.models import Commitment
+
+    assignments = list(Assignment.select().where(Assignment.item == item.id))
+    active = [a for a in assignments if a.status != AssignmentStatus.RETURNED.value]
+    answering = [a.status for a in active if a.role in {r.value for r in ANSWERING_ROLES}]
+    open_commitments = (
+        Commitment.select()
+        .where((Commitment.assignment.in_([a.id for a in active] or [0]))
+               & (Commitment.status == CommitmentStatus.OPEN.value))
+        .exists()
+    )
+    status = workflow.derive_item_status(
+        ItemStatus(item.status), answering, has_assignments=bool(active),
+        all_feedback_in=all_feedback_in(item), open_commitments=open_commitments,
+    )
+    _write_status(item, status)
+    return status
+
+
+def all_feedback_in(item: Item) -> bool:
+    """Every submitter has feedback for the current round (or the window ran out)."""
+    from tracker.replies.models import Feedback
+
+    subs = submitters_of(item)
+    if not subs:
+        return True
+    rnd = current_round(item)
+    rated = {
+        f.submitter_id
+        for f in Feedback.select(Feedback.submitter).where(
+            (Feedback.item == item.id) & (Feedback.round == rnd)
+        )
+    }
+    return all(s.id in rated for s in subs)
+
+
+def current_round(item: Item) -> int:
+    from tracker.assignments.models import Assignment
+
+    value = (
+        Assignment.select(pw.fn.MAX(Assignment.round))
+        .where(Assignment.item == item.id)
+        .scalar()
+    )
+    return value or 1
+
+
+def apply_item_action(item: Item, action: Action, *, actor: Any, detail: str = "",
+                      audit_type: str | None = None, note: str = "") -> Item:
+    """Explicit item transitions (close, archive, withdraw, merge)."""
+    new = workflow.item_next(ItemStatus(item.status), action)
+    before = item.status
+    _write_status(item, new)
+    Item.update(version=Item.version + 1).where(Item.id == item.id).execute()
+    item.version += 1
+    audit.record(audit_type or action.value, item, actor=actor, item_id=item.id,
+                 before={"status": before}, after={"status": new.value}, detail=detail or note)
+    return item
+
+
+# --- loading with permission ----------------------------------------------------------------
+
+
+def get_item_for(user: Any, item_id: int) -> Item:
+    """Load an item the user may see, else NotFound (404) — never reveal existence."""
+    item = Item.get_or_none(Item.id == item_id)
+    if item is None or not policy.can_view_item(user, item):
+        raise NotFound()
+    return item
+
+
+def search(user: Any, *, session_id: int | None = None, kind: str | None = None,
+           status: str | None = None, tier: str | None = None, unit_id: int | None = None,
+           overdue: bool = False, due_within_days: int | None = None, q: str | None = None,
+           is_key: bool | None = None, today: dt.date | None = None) -> pw.ModelSelect:
+    from tracker.items.queries import filtered_items
+
+    query = filtered_items(session_id=session_id, kind=kind, status=status, tier=tier,
+                           unit_id=unit_id, overdue=overdue, due_within_days=due_within_days,
+                           q=q, is_key=is_key, today=today or clock.today())
+    return policy.visible_items(query, user)

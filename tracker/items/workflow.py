@@ -1,0 +1,215 @@
+"""The state machines of items, assignments and replies (DOMAIN.md §6). PURE: no database.
+
+Transitions are data. Services call :func:`transition` to get the next state; it raises
+:class:`InvalidTransition` (409) with a Chinese message when the action is not allowed now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from tracker.core.enums import (
+    AssignmentStatus as A,
+)
+from tracker.core.enums import (
+    ItemStatus as I,
+)
+from tracker.core.enums import (
+    ReplyStatus as R,
+)
+from tracker.core.enums import label
+from tracker.core.errors import InvalidTransition
+
+
+class Action(StrEnum):
+    # item
+    REGISTER = "register"
+    EDIT = "edit"
+    ASSIGN = "assign"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+    WITHDRAW = "withdraw"
+    MERGE = "merge"
+    INSTRUCT = "instruct"
+    REHANDLE = "rehandle"
+    FEEDBACK = "feedback"
+    # assignment
+    RECEIVE = "receive"
+    REQUEST_RETURN = "request_return"
+    APPROVE_RETURN = "approve_return"
+    REJECT_RETURN = "reject_return"
+    RECORD_PROGRESS = "record_progress"
+    RECORD_CONTACT = "record_contact"
+    SUBMIT_OPINION = "submit_opinion"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    DRAFT_REPLY = "draft_reply"
+    SEND_REPLY = "send_reply"
+    COMPLETE = "complete"
+    FULFIL_COMMITMENT = "fulfil_commitment"
+    # reply
+    SUBMIT = "submit"
+    SIGN_OFF = "sign_off"
+    COSIGN = "cosign"
+    REVIEW = "review"
+    RETURN = "return"
+    # office on an assignment
+    ISSUE_SLIP = "issue_slip"
+    EDIT_ASSIGNMENT = "edit_assignment"
+
+
+ACTION_LABELS = {
+    Action.RECEIVE: "签收",
+    Action.REQUEST_RETURN: "申请退回",
+    Action.APPROVE_RETURN: "同意退回",
+    Action.REJECT_RETURN: "驳回申退",
+    Action.SUBMIT_OPINION: "提交会办意见",
+    Action.SEND_REPLY: "发送答复",
+    Action.SUBMIT: "提交领导签发",
+    Action.SIGN_OFF: "签发",
+    Action.COSIGN: "会签",
+    Action.REVIEW: "审核",
+    Action.RETURN: "退回修改",
+    Action.CLOSE: "销号",
+    Action.ARCHIVE: "归档",
+    Action.WITHDRAW: "撤回",
+    Action.MERGE: "并案",
+    Action.REHANDLE: "重新办理",
+    Action.COMPLETE: "办结",
+}
+
+# A marker for "the next step of the reply's pipeline" (depends on mode and tier).
+NEXT = "next"
+
+ASSIGNMENT_TRANSITIONS: dict[tuple[A, Action], A] = {
+    (A.PENDING_RECEIPT, Action.RECEIVE): A.HANDLING,
+    (A.PENDING_RECEIPT, Action.REQUEST_RETURN): A.RETURN_REQUESTED,
+    (A.HANDLING, Action.REQUEST_RETURN): A.RETURN_REQUESTED,
+    (A.RETURN_REQUESTED, Action.APPROVE_RETURN): A.RETURNED,
+    (A.RETURN_REQUESTED, Action.REJECT_RETURN): A.HANDLING,
+    (A.HANDLING, Action.SUBMIT_OPINION): A.OPINION_SUBMITTED,
+    (A.OPINION_SUBMITTED, Action.SUBMIT_OPINION): A.OPINION_SUBMITTED,
+    (A.HANDLING, Action.SEND_REPLY): A.REPLIED,
+    (A.REHANDLING, Action.SEND_REPLY): A.REPLIED,
+    (A.REPLIED, Action.COMPLETE): A.DONE,
+    (A.OPINION_SUBMITTED, Action.COMPLETE): A.DONE,
+    (A.REPLIED, Action.REHANDLE): A.REHANDLING,
+    (A.DONE, Action.REHANDLE): A.REHANDLING,
+}
+
+# States in which a unit may still work on the assignment (progress, contacts, drafts).
+ASSIGNMENT_WORKING = frozenset({A.HANDLING, A.RETURN_REQUESTED, A.REHANDLING, A.OPINION_SUBMITTED})
+ASSIGNMENT_ACTIVE = frozenset(set(A) - {A.RETURNED})
+
+REPLY_TRANSITIONS: dict[tuple[R, Action], R | str] = {
+    (R.DRAFT, Action.SUBMIT): R.AWAITING_SIGN_OFF,
+    (R.AWAITING_SIGN_OFF, Action.SIGN_OFF): NEXT,
+    (R.AWAITING_COSIGN, Action.COSIGN): NEXT,
+    (R.AWAITING_OFFICE_REVIEW, Action.REVIEW): NEXT,
+    (R.AWAITING_SIGN_OFF, Action.RETURN): R.DRAFT,
+    (R.AWAITING_COSIGN, Action.RETURN): R.DRAFT,
+    (R.AWAITING_OFFICE_REVIEW, Action.RETURN): R.DRAFT,
+}
+
+ITEM_TRANSITIONS: dict[tuple[I, Action], I] = {
+    (I.EVALUATED, Action.CLOSE): I.CLOSED,
+    (I.FOLLOW_UP, Action.CLOSE): I.CLOSED,
+    (I.REPLIED, Action.CLOSE): I.CLOSED,
+    (I.CLOSED, Action.ARCHIVE): I.ARCHIVED,
+    (I.REGISTERED, Action.WITHDRAW): I.WITHDRAWN,
+    (I.ASSIGNED, Action.WITHDRAW): I.WITHDRAWN,
+    (I.IN_PROGRESS, Action.WITHDRAW): I.WITHDRAWN,
+    (I.REGISTERED, Action.MERGE): I.MERGED,
+    (I.ASSIGNED, Action.MERGE): I.MERGED,
+    (I.IN_PROGRESS, Action.MERGE): I.MERGED,
+}
+
+# Item statuses that the derivation never overrides (set only by explicit transitions).
+ITEM_TERMINAL = frozenset({I.CLOSED, I.ARCHIVED, I.WITHDRAWN, I.MERGED})
+# Closed and later: read-only.
+ITEM_READ_ONLY = frozenset({I.CLOSED, I.ARCHIVED, I.WITHDRAWN, I.MERGED})
+
+
+def _refuse(obj_label: str, status: StrEnum, action: Action) -> InvalidTransition:
+    act = ACTION_LABELS.get(action, action.value)
+    return InvalidTransition(f"{obj_label}当前状态为“{label(status)}”，不能执行“{act}”")
+
+
+def assignment_next(status: A, action: Action) -> A:
+    try:
+        return ASSIGNMENT_TRANSITIONS[(A(status), action)]
+    except KeyError:
+        raise _refuse("承办任务", A(status), action) from None
+
+
+def assignment_allows(status: A, action: Action) -> bool:
+    return (A(status), action) in ASSIGNMENT_TRANSITIONS
+
+
+def item_next(status: I, action: Action) -> I:
+    try:
+        return ITEM_TRANSITIONS[(I(status), action)]
+    except KeyError:
+        raise _refuse("该件", I(status), action) from None
+
+
+def item_allows(status: I, action: Action) -> bool:
+    return (I(status), action) in ITEM_TRANSITIONS
+
+
+def reply_pipeline(*, needs_cosign: bool, needs_review: bool) -> list[R]:
+    """The ordered states a reply passes through after drafting, ending with SENT."""
+    steps = [R.AWAITING_SIGN_OFF]
+    if needs_cosign:
+        steps.append(R.AWAITING_COSIGN)
+    if needs_review:
+        steps.append(R.AWAITING_OFFICE_REVIEW)
+    steps.append(R.SENT)
+    return steps
+
+
+def reply_next(status: R, action: Action, *, needs_cosign: bool, needs_review: bool) -> R:
+    try:
+        target = REPLY_TRANSITIONS[(R(status), action)]
+    except KeyError:
+        raise _refuse("答复", R(status), action) from None
+    if target != NEXT:
+        return R(target)
+    pipeline = reply_pipeline(needs_cosign=needs_cosign, needs_review=needs_review)
+    return pipeline[pipeline.index(R(status)) + 1]
+
+
+def reply_allows(status: R, action: Action) -> bool:
+    return (R(status), action) in REPLY_TRANSITIONS
+
+
+def derive_item_status(
+    current: I,
+    answering: Iterable[A],
+    *,
+    has_assignments: bool,
+    all_feedback_in: bool,
+    open_commitments: bool,
+) -> I:
+    """The item's status from its answering assignments (DOMAIN.md §6).
+
+    ``answering`` are the statuses of the lead/sole/separate assignments that are not void.
+    Terminal statuses (closed, archived, withdrawn, merged) are kept as they are.
+    """
+    if current in ITEM_TERMINAL:
+        return current
+    statuses = [A(s) for s in answering if A(s) != A.RETURNED]
+    if not statuses:
+        return I.ASSIGNED if has_assignments else I.REGISTERED
+    if any(s == A.REHANDLING for s in statuses):
+        return I.REHANDLING
+    if all(s == A.PENDING_RECEIPT for s in statuses):
+        return I.ASSIGNED
+    if not all(s in (A.REPLIED, A.DONE) for s in statuses):
+        return I.IN_PROGRESS
+    if not all_feedback_in:
+        return I.REPLIED
+    if open_commitments:
+        return I.FOLLOW_UP
+    return I.EVALUATED

@@ -1,0 +1,239 @@
+"""Rule profile, working calendar and settings: loading them for the pure rules, editing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tracker.assignments.deadlines import DEFAULT_CLOCKS, Clock, PeriodUnit, RuleSet
+from tracker.audit import services as audit
+from tracker.core import clock
+from tracker.core.calendar import WorkCalendar, package_days, package_years
+from tracker.core.db import db
+from tracker.core.enums import Tier
+from tracker.rules.models import CalendarDay, ChecklistEntry, RuleProfile, Setting
+
+DEFAULT_PROFILE_NAME = "默认规则"
+
+# The "3+1" checklist of DOMAIN.md §4: three contacts plus commitments delivered.
+DEFAULT_CHECKLIST = [
+    ("contact_before", "办前沟通"),
+    ("contact_during", "办中沟通"),
+    ("contact_after", "办后沟通"),
+    ("commitments_kept", "承诺兑现"),
+]
+LEADER_LED_EXTRA = [("face_to_face", "与代表委员当面沟通（领办件必须）")]
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "calendar_confirmed_years": [],
+    "calendar_version": 1,
+    "mail_digest": False,
+    "dispatch_weekday": 0,
+    "dispatch_hour": 9,
+    "dispatch_weekly": True,
+    "urge_throttle_hours": 24,
+    "result_classes": ["A", "B", "C", "D"],
+}
+
+
+def clocks_to_json(clocks: dict[str, Clock]) -> dict[str, dict]:
+    return {k: {"amount": c.amount, "unit": c.unit.value} for k, c in clocks.items()}
+
+
+def clocks_from_json(data: dict[str, dict] | None) -> dict[str, Clock]:
+    clocks = dict(DEFAULT_CLOCKS)
+    for key, value in (data or {}).items():
+        if key in clocks:
+            clocks[key] = Clock(int(value["amount"]), PeriodUnit(value["unit"]))
+    return clocks
+
+
+def get_setting(key: str) -> Any:
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else DEFAULT_SETTINGS.get(key)
+
+
+def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
+    with db.atomic():
+        old = get_setting(key)
+        Setting.insert(key=key, value=value).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: value}
+        ).execute()
+        if actor is not None:
+            audit.record("setting_changed", None, actor=actor, before={key: old}, after={key: value})
+
+
+def default_profile() -> RuleProfile:
+    profile = RuleProfile.get_or_none(RuleProfile.is_default == True)  # noqa: E712
+    if profile is None:
+        profile = ensure_profile()
+    return profile
+
+
+def profile_for(session: Any = None) -> RuleProfile:
+    if session is not None and session.profile_id:
+        return session.profile
+    return default_profile()
+
+
+def rule_set(session: Any = None) -> RuleSet:
+    profile = profile_for(session)
+    return RuleSet(
+        clocks=clocks_from_json(profile.clocks),
+        roll_forward=profile.roll_forward,
+        absolute_reply_due=getattr(session, "reply_due_absolute", None) if session else None,
+    )
+
+
+_calendar_cache: dict[str, Any] = {"version": None, "calendar": None}
+
+
+def work_calendar() -> WorkCalendar:
+    """The working calendar: package + administrator overrides, cached per calendar version."""
+    version = get_setting("calendar_version")
+    if _calendar_cache["version"] != version or _calendar_cache["calendar"] is None:
+        admin_rows = list(CalendarDay.select().where(CalendarDay.source == "admin"))
+        overrides = {row.day: row.is_workday for row in admin_rows}
+        names = {row.day: row.name for row in admin_rows if row.name}
+        confirmed = get_setting("calendar_confirmed_years") or []
+        _calendar_cache["calendar"] = WorkCalendar(overrides, confirmed_years=confirmed, names=names)
+        _calendar_cache["version"] = version
+    return _calendar_cache["calendar"]
+
+
+def clear_calendar_cache() -> None:
+    _calendar_cache["version"] = None
+    _calendar_cache["calendar"] = None
+
+
+def _bump_calendar_version() -> None:
+    version = int(get_setting("calendar_version") or 1) + 1
+    Setting.insert(key="calendar_version", value=version).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: version}
+    ).execute()
+
+
+def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any) -> CalendarDay:
+    """An administrator's correction of one day. Open assignments' dates are recomputed."""
+    from tracker.core.errors import ValidationFailed
+
+    if not reason.strip():
+        raise ValidationFailed("请填写调整原因", fields={"reason": "请填写调整原因"})
+    with db.atomic():
+        row = CalendarDay.get_or_none(CalendarDay.day == day)
+        before = {"is_workday": row.is_workday, "source": row.source} if row else None
+        if row is None:
+            row = CalendarDay(day=day)
+        row.is_workday = is_workday
+        row.source = "admin"
+        row.reason = reason.strip()
+        row.updated_by = actor.id
+        row.updated_at = clock.now()
+        row.save()
+        _bump_calendar_version()
+        audit.record(
+            "calendar_changed", row, actor=actor, before=before,
+            after={"day": day.isoformat(), "is_workday": is_workday, "reason": reason},
+            detail=f"{day.isoformat()} 设为{'工作日' if is_workday else '休息日'}：{reason}",
+        )
+    clear_calendar_cache()
+    from tracker.assignments.services import recompute_open_deadlines
+
+    recompute_open_deadlines(actor=actor, reason=f"工作日历调整：{day.isoformat()}")
+    return row
+
+
+def remove_calendar_override(day: dt.date, *, actor: Any) -> None:
+    with db.atomic():
+        row = CalendarDay.get_or_none((CalendarDay.day == day) & (CalendarDay.source == "admin"))
+        if row is None:
+            return
+        row.delete_instance()
+        _bump_calendar_version()
+        audit.record("calendar_changed", None, actor=actor,
+                     before={"day": day.isoformat(), "is_workday": row.is_workday},
+                     detail=f"撤销 {day.isoformat()} 的人工调整")
+    clear_calendar_cache()
+    from tracker.assignments.services import recompute_open_deadlines
+
+    recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整：{day.isoformat()}")
+
+
+def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
+                   review_department_replies: bool, checklist_blocks_closeout: bool,
+                   actor: Any) -> RuleProfile:
+    with db.atomic():
+        before = {
+            "clocks": profile.clocks, "roll_forward": profile.roll_forward,
+            "review_department_replies": profile.review_department_replies,
+            "checklist_blocks_closeout": profile.checklist_blocks_closeout,
+        }
+        profile.clocks = clocks_to_json(clocks)
+        profile.roll_forward = roll_forward
+        profile.review_department_replies = review_department_replies
+        profile.checklist_blocks_closeout = checklist_blocks_closeout
+        profile.updated_at = clock.now()
+        profile.save()
+        after = {
+            "clocks": profile.clocks, "roll_forward": roll_forward,
+            "review_department_replies": review_department_replies,
+            "checklist_blocks_closeout": checklist_blocks_closeout,
+        }
+        b, a = audit.changes(before, after)
+        audit.record("profile_changed", profile, actor=actor, before=b, after=a,
+                     detail=f"修改规则配置“{profile.name}”")
+    from tracker.assignments.services import recompute_open_deadlines
+
+    recompute_open_deadlines(actor=actor, reason=f"规则配置“{profile.name}”调整")
+    return profile
+
+
+def ensure_profile() -> RuleProfile:
+    profile = RuleProfile.get_or_none(RuleProfile.is_default == True)  # noqa: E712
+    if profile is None:
+        profile = RuleProfile.create(
+            name=DEFAULT_PROFILE_NAME, is_default=True, clocks=clocks_to_json(DEFAULT_CLOCKS),
+            roll_forward=True, updated_at=clock.now(),
+        )
+    return profile
+
+
+def seed_calendar() -> int:
+    """Load the package's holidays and make-up workdays; keeps administrator rows."""
+    existing = {row.day for row in CalendarDay.select(CalendarDay.day)}
+    rows = []
+    for year in package_years():
+        for day, is_workday, name in package_days(year):
+            if day not in existing:
+                rows.append({"day": day, "is_workday": is_workday, "name": name or "",
+                             "source": "package"})
+    with db.atomic():
+        for start in range(0, len(rows), 200):
+            CalendarDay.insert_many(rows[start:start + 200]).execute()
+    return len(rows)
+
+
+def ensure_checklist() -> None:
+    if ChecklistEntry.select().exists():
+        return
+    rows = []
+    for tier in Tier:
+        entries = list(DEFAULT_CHECKLIST)
+        if tier == Tier.LEADER_LED:
+            entries = entries + LEADER_LED_EXTRA
+        for pos, (req, text) in enumerate(entries):
+            rows.append({"tier": tier.value, "requirement": req, "label": text, "position": pos})
+    ChecklistEntry.insert_many(rows).execute()
+
+
+def ensure_defaults() -> None:
+    """Baseline data every database needs (idempotent): profile, calendar, checklist, ..."""
+    with db.atomic():
+        ensure_profile()
+        seed_calendar()
+        ensure_checklist()
+        from tracker.assessment.services import ensure_default_scorecards
+        from tracker.reminders.services import ensure_default_rules
+
+        ensure_default_scorecards()
+        ensure_default_rules()
