@@ -42,3 +42,5 @@ class Config:
     MAIL_FROM = os.environ.get("TRACKER_MAIL_FROM", "tracker@localhost")
     BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
     LOG_JSON = _bool("TRACKER_LOG_JSON", True)
+    # Behind nginx: trust one proxy's X-Forwarded-* headers (scheme for Secure cookies, client IP).
+    PROXY_FIX = _bool("TRACKER_PROXY_FIX")

@@ -28,6 +28,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
 
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
     from tracker.core import logging as tracker_logging
     from tracker.core import security, templating, web
     from tracker.core.db import init_app as init_db_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 
@@ -56,7 +56,7 @@ NAV = [
     ("assignments.desk", "交办审核", "office_desk"),
     ("reminders.overdue", "超期", "view_overdue"),
     ("ledger.index", "台账", "office_desk"),
-    ("ledger.stats", "统计", "view_stats"),
+    ("stats.dashboard", "统计", "view_stats"),
     ("admin.users", "系统管理", "manage_users"),
 ]
 
@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["days_until"] = days_until
     app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["today"] = clock.today
+    app.jinja_env.globals["get_locale"] = get_locale
 
     @app.context_processor
     def _globals() -> dict:
