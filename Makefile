@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres test-e2e lint format babel bench clean
+.PHONY: install run test test-e2e lint format babel bench clean system
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ run: install
 	@echo ""
 	$(BIN)/python -m tracker.runner --host $(HOST) --port $(PORT)
 
+# Debian's Chromium (browser journeys) and CJK fonts (screenshots, Word/Excel previews).
+system:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	  else echo "Please install Debian's chromium (sudo apt-get install chromium fonts-noto-cjk)"; exit 1; fi; \
+	fi
+
 # The whole suite: SQLite always; PostgreSQL too when TRACKER_TEST_POSTGRES_URL is set (.ci/run sets it).
-test: install
+test: install system
 	$(BIN)/python -m tracker.testrun
 
 test-e2e: install
