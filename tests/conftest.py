@@ -22,7 +22,7 @@ def _postgres_url() -> str:
     from psycopg2 import sql
 
     prefix, _, dbname = base.rpartition("/")
-    name = f"{dbname}_{_worker()}"
+    name = f"{dbname}_{_worker()}_{os.getpid()}"
     conn = psycopg2.connect(f"{prefix}/postgres")
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -32,12 +32,31 @@ def _postgres_url() -> str:
     return f"{prefix}/{name}"
 
 
+def _drop_postgres(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    prefix, _, name = url.rpartition("/")
+    conn = psycopg2.connect(f"{prefix}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    conn.close()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     if BACKEND == "postgresql":
-        return _postgres_url()
+        url = _postgres_url()
+        yield url
+        from tracker.core.db import db
+
+        if not db.is_closed():
+            db.close()
+        _drop_postgres(url)
+        return
     path = tmp_path_factory.mktemp("db") / "tracker.db"
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")

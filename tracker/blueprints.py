@@ -23,18 +23,20 @@ OPTIONAL = [
     "tracker.assignments.views",
     "tracker.handling.views",
     "tracker.replies.views",
+    "tracker.replies.closeout_views",
+    "tracker.items.import_views",
+    "tracker.ledger.stats_views",
     "tracker.reminders.views",
     "tracker.ledger.views",
     "tracker.assessment.views",
     "tracker.admin.views",
+    "tracker.documents.views",
 ]
 
 
 def _register(app: Flask, module_name: str) -> None:
-    import importlib
-    import importlib.util
+    from tracker.core.plugins import optional_module
 
-    if importlib.util.find_spec(module_name) is None:
-        return
-    module = importlib.import_module(module_name)
-    app.register_blueprint(module.bp)
+    module = optional_module(module_name)
+    if module is not None:
+        app.register_blueprint(module.bp)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+from tracker.core.plugins import optional_module
 
 db_cli = AppGroup("db", help="数据库：迁移、备份、恢复")
 units_cli = AppGroup("units", help="承办单位")
@@ -113,5 +113,6 @@ def init_app(app: Flask) -> None:
 
     backup.register(db_cli)
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(app)
+        module = optional_module(name)
+        if module is not None:
+            module.register(app)

@@ -67,3 +67,4 @@ def test_gunicorn_two_workers_serve_the_app(tmp_path, database_url):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        proc.stdout.close()

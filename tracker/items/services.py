@@ -245,7 +245,7 @@ def ensure_writable(item: Item) -> None:
     if item.is_read_only:
         from tracker.core.errors import Conflict
 
-        raise Conflict(f"该件已{label(ItemStatus(item.status))}，不能再修改", code="item_read_only")
+        raise Conflict(f"该件{label(ItemStatus(item.status))}，不能再修改", code="item_read_only")
 
 
 def check_version(obj: Any, version: Any) -> None:
@@ -287,9 +287,10 @@ def refresh_status(item: Item) -> ItemStatus:
 
 def all_feedback_in(item: Item) -> bool:
     """Every submitter has feedback for the current round (or the window ran out)."""
+    from tracker.items.merging import group_submitters
     from tracker.replies.models import Feedback
 
-    subs = submitters_of(item)
+    subs = group_submitters(item)  # with the submitters of items merged into it (并案)
     if not subs:
         return True
     rnd = current_round(item)
