@@ -16,7 +16,9 @@
       var target = document.getElementById(button.getAttribute("data-add-row"));
       var tpl = document.getElementById(button.getAttribute("data-template"));
       if (target && tpl) {
-        var index = target.children.length;
+        // Never reuse an index after a row was removed (names must stay unique).
+        var index = parseInt(target.getAttribute("data-next-index") || String(target.children.length), 10);
+        target.setAttribute("data-next-index", String(index + 1));
         var html = tpl.innerHTML.split("__INDEX__").join(String(index));
         target.insertAdjacentHTML("beforeend", html);
       }
@@ -35,4 +37,66 @@
       event.target.form.submit();
     }
   });
+})();
+
+// Handler select follows the unit select (assignment desk forms):
+// <select data-handler-target="ID-of-handler-select" data-users-url="/assignments/unit-users/0">
+// Without JavaScript the handler select lists every unit's staff in <optgroup>s; the server checks.
+(function () {
+  "use strict";
+  function option(value, text) {
+    var o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    return o;
+  }
+  document.addEventListener("change", function (event) {
+    var unit = event.target;
+    if (!unit.matches || !unit.matches("select[data-handler-target]")) { return; }
+    var handler = document.getElementById(unit.getAttribute("data-handler-target"));
+    var url = unit.getAttribute("data-users-url");
+    if (!handler || !url || !unit.value || !window.fetch) { return; }
+    fetch(url.replace(/\/0$/, "/" + encodeURIComponent(unit.value)), {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      handler.textContent = "";
+      handler.appendChild(option("", data.users.length ? "请选择经办人" : "该单位暂无可选人员"));
+      data.users.forEach(function (u) { handler.appendChild(option(String(u.id), u.label)); });
+      var first = data.users.filter(function (u) { return u.role === "unit_handler"; })[0] || data.users[0];
+      if (first) { handler.value = String(first.id); }
+      // Suggest the unit's leader as the responsible leader (定责任) when that field is still empty.
+      var leaderInput = document.getElementById(unit.getAttribute("data-leader-target") || "");
+      var boss = data.users.filter(function (u) { return u.role === "unit_leader"; })[0];
+      if (leaderInput && !leaderInput.value && boss) {
+        leaderInput.value = boss.title ? boss.name + "（" + boss.title + "）" : boss.name;
+      }
+    }).catch(function () { /* keep the full grouped list */ });
+  });
+  // Show a block only while a control has one of some values (the page works without it):
+  // <div data-show-when="mode=lead_co,sole">
+  function value(form, name) {
+    var controls = form.querySelectorAll("[name='" + name + "']");
+    for (var i = 0; i < controls.length; i++) {
+      var c = controls[i];
+      if ((c.type === "radio" || c.type === "checkbox") ? c.checked : true) { return c.value; }
+    }
+    return "";
+  }
+  function refresh(form) {
+    var blocks = form.querySelectorAll("[data-show-when]");
+    for (var i = 0; i < blocks.length; i++) {
+      var rule = blocks[i].getAttribute("data-show-when").split("=");
+      blocks[i].hidden = rule[1].split(",").indexOf(value(form, rule[0])) < 0;
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.form && event.target.form.querySelector("[data-show-when]")) { refresh(event.target.form); }
+  });
+  var forms = document.querySelectorAll("form");
+  for (var i = 0; i < forms.length; i++) {
+    if (forms[i].querySelector("[data-show-when]")) { refresh(forms[i]); }
+  }
 })();

@@ -293,8 +293,18 @@ def assign_many(item: Item, *, actor: Any, tier: str, leader_id: int | None,
         if changes:
             item = items.edit_item(item, actor=actor, **changes)
         created = []
-        for spec in units:
-            created.append(assign(item, actor=actor, **{**(common or {}), **spec}))
+        # Check every unit before giving up, so the desk can show each unit's problems at once.
+        unit_errors: dict[int, ValidationFailed] = {}
+        for index, spec in enumerate(units):
+            try:
+                created.append(assign(item, actor=actor, **{**(common or {}), **spec}))
+            except ValidationFailed as exc:
+                unit_errors[index] = exc
+        if unit_errors:
+            first = next(iter(unit_errors.values()))
+            exc = ValidationFailed(first.message, fields=first.fields)
+            exc.unit_errors = {i: e.fields for i, e in unit_errors.items()}  # index in ``units``
+            raise exc
     return created
 
 
@@ -414,3 +424,15 @@ def unit_inbox(user: Any, *, status: str | None = None):
     if status:
         query = query.where(Assignment.status == status)
     return query
+
+
+def unit_inbox_counts(user: Any) -> dict[str, int]:
+    """How many of the unit's assignments are in each status (the inbox's tab counts)."""
+    import peewee as pw
+
+    ensure(policy.can(user, policy.Perm.UNIT_INBOX))
+    rows = (Assignment.select(Assignment.status, pw.fn.COUNT(Assignment.id).alias("n"))
+            .where(Assignment.unit == user.unit_id).group_by(Assignment.status))
+    counts = {row.status: row.n for row in rows}
+    counts[""] = sum(counts.values())
+    return counts

@@ -37,8 +37,17 @@ def record(
     )
 
 
+# Timeline types a submitter sees on their own item: no unit-internal steps, drafts or reviews.
+PUBLIC_TYPES = frozenset({
+    "registered", "assigned", "received", "contact", "reply_sent", "feedback", "rehandle_ordered",
+    "commitment_fulfilled", "merged", "withdrawn", "closed", "archived",
+})
+
+
 def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False):
     query = AuditEntry.select().where(AuditEntry.item_id == item_id)
+    if public_only:
+        query = query.where(AuditEntry.action.in_(sorted(PUBLIC_TYPES)))
     return query.order_by(AuditEntry.at, AuditEntry.id)
 
 

@@ -1,0 +1,274 @@
+"""Page forms of the assignment desk (交办), the unit's return request and the office's decision.
+
+The assignment form has two steps so it works without JavaScript: first the tier, the mode and
+the units; then the five fixes (五定) for each chosen unit, with that unit's users as handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from tracker.accounts.models import User
+from tracker.core.enums import HandlingMode, HandlingRole, Role, Tier, choices
+from tracker.items.forms import int_or_none, options
+from tracker.units.models import Unit
+
+HANDLER_ROLES = (Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value)
+UNKNOWN_UNIT = "承办单位不存在或已停用"
+
+
+def default_task(role: str, item: Any) -> str:
+    if role == HandlingRole.CO.value:
+        return f"就《{item.title}》涉及本单位职责的内容研究提出会办意见，按期送主办单位。"
+    return f"研究办理《{item.title}》，与代表委员沟通，按期书面答复。"
+
+
+def handler_label(user: User) -> str:
+    extra = "，".join(p for p in (user.title, user.phone) if p)
+    return f"{user.display}（{extra}）" if extra else user.display
+
+
+def handlers_of(unit_id: int | None) -> list[User]:
+    """Users who may be named handler (定人员) of a unit's assignment: its active staff."""
+    if not unit_id:
+        return []
+    return list(User.select().where((User.unit == unit_id) & User.role.in_(HANDLER_ROLES)
+                                    & (User.active == True))  # noqa: E712
+                .order_by(User.role, User.id))
+
+
+def handler_choices_by_unit(units: Iterable[Unit]) -> list[SelectChoice]:
+    """Every active unit's handlers in <optgroup>s (one query) — the no-JavaScript fallback."""
+    units = list(units)
+    by_unit: dict[int, list[User]] = {u.id: [] for u in units}
+    for user in (User.select().where(User.unit.in_(list(by_unit)) & User.role.in_(HANDLER_ROLES)
+                                     & (User.active == True))  # noqa: E712
+                 .order_by(User.role, User.id)):
+        by_unit[user.unit_id].append(user)
+    return [SelectChoice(str(user.id), handler_label(user), optgroup=u.name)
+            for u in units for user in by_unit[u.id]]
+
+
+def responsible_default(unit_id: int) -> str:
+    leader = (User.select().where((User.unit == unit_id) & (User.role == Role.UNIT_LEADER.value)
+                                  & (User.active == True))  # noqa: E712
+              .order_by(User.id).first())
+    if leader is None:
+        return ""
+    return f"{leader.display}（{leader.title}）" if leader.title else leader.display
+
+
+def scorecard_choices(cards) -> list[SelectChoice]:
+    return options(((c.id, c.name) for c in cards), blank="（按默认考核办法）")
+
+
+class FiveFixes(Form):
+    """定任务、定责任、定人员、定时限、定考核办法 for one unit."""
+
+    unit_id = HiddenField()
+    role = HiddenField()
+    task = TextAreaField("办理任务（定任务）", validators=[InputRequired("请填写办理任务（定任务）")],
+                         render_kw={"rows": 2})
+    responsible_leader = StringField("责任领导（定责任）",
+                                     validators=[InputRequired("请填写责任领导（定责任）"),
+                                                 Length(max=100, message="不能超过 100 个字符")],
+                                     render_kw={"placeholder": "单位分管领导姓名及职务"})
+    handler_id = SelectField("经办人（定人员）", coerce=int_or_none,
+                             validators=[InputRequired("请指定经办人（定人员）")],
+                             invalid_choice_message="经办人须为该承办单位的用户",
+                             invalid_value_message="经办人须为该承办单位的用户")
+    handler_phone = StringField("经办人电话", validators=[Length(max=50, message="不能超过 50 个字符")],
+                                render_kw={"placeholder": "留空则使用经办人账号登记的电话"})
+    reply_due = DateField("答复期限（定时限）", validators=[Optional()], format="%Y-%m-%d")
+    scorecard_id = SelectField("考核办法（定考核办法）", coerce=int_or_none,
+                               invalid_choice_message="考核办法不存在", invalid_value_message="考核办法不存在")
+
+    def spec(self) -> dict:
+        """The keyword arguments of ``assignments.services.assign`` for this unit."""
+        return {
+            "unit_id": int_or_none(self.unit_id.data), "role": self.role.data,
+            "task": self.task.data or "", "responsible_leader": self.responsible_leader.data or "",
+            "handler_id": self.handler_id.data, "handler_phone": self.handler_phone.data or "",
+            "reply_due": self.reply_due.data, "scorecard_id": self.scorecard_id.data,
+        }
+
+
+class AssignForm(FlaskForm):
+    """The assignment desk. Step ``choose``: tier, mode, units; step ``fixes``: five fixes per unit."""
+
+    step = HiddenField(default="choose")
+    tier = SelectField("办理层级（分级办理）", choices=options(choices(Tier)), invalid_choice_message="办理层级不正确")
+    leader_id = SelectField("领办市领导", coerce=int_or_none, validate_choice=False)
+    mode = SelectField("办理方式", choices=options(choices(HandlingMode)), default=HandlingMode.SOLE.value,
+                       validate_choice=False)
+    lead_unit_id = SelectField("主办（独办）单位", coerce=int_or_none, validate_choice=False)
+    separate_unit_ids = SelectMultipleField("分办单位", coerce=int, validate_choice=False)
+    co_unit_ids = SelectMultipleField("会办单位", coerce=int, validate_choice=False)
+    units = FieldList(FormField(FiveFixes), min_entries=0)
+
+    def set_choices(self, *, leaders, units, scorecards) -> None:
+        self.leader_id.choices = options(
+            ((u.id, f"{u.display}（{u.title}）" if u.title else u.display) for u in leaders), blank="（无）")
+        unit_pairs = [(u.id, u.name) for u in units]
+        self.lead_unit_id.choices = options(unit_pairs, blank="请选择单位")
+        self.separate_unit_ids.choices = options(unit_pairs)
+        self.co_unit_ids.choices = options(unit_pairs)
+        self._active_units = {u.id: u for u in units}
+        self._scorecards = scorecard_choices(scorecards)
+        for entry in self.units.entries:
+            self.prepare_entry(entry.form)
+
+    def prepare_entry(self, fixes: FiveFixes) -> None:
+        unit_id = int_or_none(fixes.unit_id.data)
+        fixes.handler_id.choices = options(((u.id, handler_label(u)) for u in handlers_of(unit_id)),
+                                           blank="请选择经办人")
+        fixes.scorecard_id.choices = self._scorecards
+
+    def leader_name(self) -> str:
+        chosen = str(self.leader_id.data or "")
+        return next((c.label for c in self.leader_id.choices if c.value == chosen and chosen), "")
+
+    def unit_name(self, unit_id: Any) -> str:
+        try:
+            unit = self._active_units.get(int(unit_id))
+        except (TypeError, ValueError):
+            unit = None
+        return unit.name if unit else UNKNOWN_UNIT
+
+    def chosen(self, *, has_lead: bool) -> list[tuple[int, str]]:
+        """Validate step one; return the (unit_id, role) pairs chosen, or [] with field errors."""
+        mode = self.mode.data
+        lead = self.lead_unit_id.data
+        separate = list(dict.fromkeys(self.separate_unit_ids.data or []))
+        co = list(dict.fromkeys(self.co_unit_ids.data or []))
+        ok = True
+
+        def error(field, message: str) -> None:
+            nonlocal ok
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            ok = False
+
+        if self.tier.data == Tier.LEADER_LED.value and not self.leader_id.data:
+            error(self.leader_id, "市领导领办件须指定领办领导")
+        for field, ids in ((self.lead_unit_id, [lead] if lead else []), (self.separate_unit_ids, separate),
+                           (self.co_unit_ids, co)):
+            if any(i not in self._active_units for i in ids):
+                error(field, UNKNOWN_UNIT)
+        pairs: list[tuple[int, str]] = []
+        if mode == HandlingMode.SOLE.value:
+            if not lead:
+                error(self.lead_unit_id, "请选择独办单位")
+            pairs = [(lead, HandlingRole.SOLE.value)] if lead else []
+        elif mode == HandlingMode.LEAD_CO.value:
+            if not lead and not has_lead:
+                error(self.lead_unit_id, "请选择主办单位")
+            if lead and lead in co:
+                error(self.co_unit_ids, "主办单位不能同时作为会办单位")
+            pairs = ([(lead, HandlingRole.LEAD.value)] if lead else []) + [
+                (u, HandlingRole.CO.value) for u in co if u != lead]
+            if not pairs and ok:
+                error(self.co_unit_ids, "请至少选择一个承办单位")
+        elif mode == HandlingMode.SEPARATE.value:
+            if not separate:
+                error(self.separate_unit_ids, "分办须至少选择一个单位")
+            pairs = [(u, HandlingRole.SEPARATE.value) for u in separate]
+        else:
+            error(self.mode, "请选择办理方式")
+        return pairs if ok else []
+
+    def fill_units(self, pairs: list[tuple[int, str]], *, item: Any, reply_due_for) -> None:
+        """Start step two: one five-fixes block per chosen unit, with sensible defaults."""
+        from tracker.assessment.services import default_scorecard
+
+        while self.units.entries:
+            self.units.pop_entry()
+        for unit_id, role in pairs:
+            card = default_scorecard("co" if role == HandlingRole.CO.value else "lead")
+            handlers = handlers_of(unit_id)
+            first_handler = next((u for u in handlers if u.role == Role.UNIT_HANDLER.value),
+                                 handlers[0] if handlers else None)
+            entry = self.units.append_entry()
+            fixes = entry.form
+            fixes.unit_id.data = str(unit_id)
+            fixes.role.data = role
+            fixes.task.data = default_task(role, item)
+            fixes.responsible_leader.data = responsible_default(unit_id)
+            fixes.handler_id.data = first_handler.id if first_handler else None
+            fixes.reply_due.data = reply_due_for(role)
+            fixes.scorecard_id.data = card.id if card else None
+            self.prepare_entry(fixes)
+
+    def specs(self) -> list[dict]:
+        return [entry.form.spec() for entry in self.units.entries]
+
+
+class ReturnRequestForm(FlaskForm):
+    """申退: the unit says the item is not its remit."""
+
+    reason = TextAreaField("申请退回理由", validators=[InputRequired("请填写申请退回的理由"),
+                                                   Length(max=2000, message="理由不能超过 2000 字")],
+                           render_kw={"rows": 5, "placeholder": "说明该件不属于本单位职责的依据，并建议承办单位"})
+
+
+class ReceiveForm(FlaskForm):
+    """签收 (a button; the form only carries the CSRF token)."""
+
+
+class DecisionForm(FlaskForm):
+    """The office decides a return request; approving may reassign at once (same five fixes)."""
+
+    note = TextAreaField("审核意见（驳回时必填）", validators=[Length(max=2000, message="不能超过 2000 字")],
+                         render_kw={"rows": 2})
+    reassign = BooleanField("同意后立即改交其他单位")
+    unit_id = SelectField("改交单位", coerce=int_or_none, validate_choice=False)
+    task = TextAreaField("办理任务（定任务）", render_kw={"rows": 2})
+    responsible_leader = StringField("责任领导（定责任）", validators=[Length(max=100)])
+    handler_id = SelectField("经办人（定人员）", coerce=int_or_none, validate_choice=False)
+    handler_phone = StringField("经办人电话", validators=[Length(max=50)],
+                                render_kw={"placeholder": "留空则使用经办人账号登记的电话"})
+    reply_due = DateField("答复期限（定时限）", validators=[Optional()], format="%Y-%m-%d")
+    scorecard_id = SelectField("考核办法（定考核办法）", coerce=int_or_none, validate_choice=False)
+    approve = SubmitField("同意退回")
+    reject = SubmitField("驳回申退")
+
+    def set_choices(self, *, units, scorecards, exclude_unit_id: int | None) -> None:
+        units = [u for u in units if u.id != exclude_unit_id]
+        self.unit_id.choices = options(((u.id, u.name) for u in units), blank="请选择单位")
+        self.handler_id.choices = [SelectChoice("", "请选择经办人"), *handler_choices_by_unit(units)]
+        self.scorecard_id.choices = scorecard_choices(scorecards)
+        self._exclude = exclude_unit_id
+
+    def reassign_spec(self) -> dict | None:
+        """The reassignment's five fixes, or None when the office only approves."""
+        if not self.reassign.data:
+            return None
+        return {
+            "unit_id": self.unit_id.data, "task": self.task.data or "",
+            "responsible_leader": self.responsible_leader.data or "",
+            "handler_id": self.handler_id.data, "handler_phone": self.handler_phone.data or "",
+            "reply_due": self.reply_due.data, "scorecard_id": self.scorecard_id.data,
+        }
+
+    def check_reassign(self) -> bool:
+        if self.reassign.data and self.unit_id.data and self.unit_id.data == self._exclude:
+            self.unit_id.errors = [*self.unit_id.errors, "不能改交给申请退回的单位"]
+            return False
+        return True

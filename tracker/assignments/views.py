@@ -1,0 +1,222 @@
+"""Unit pages (inbox, receipt, return request) and the office desk (return decisions)."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+import peewee as pw
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.accounts import policy
+from tracker.accounts.policy import Perm
+from tracker.assignments import desk as desk_sections
+from tracker.assignments import desk_returns
+from tracker.assignments import services as assignment_services
+from tracker.assignments.forms import ReceiveForm, ReturnRequestForm, handler_label, handlers_of
+from tracker.core import clock
+from tracker.core.enums import AssignmentStatus, RequestStatus
+from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.web import error_json, flash_error
+from tracker.items import workflow
+from tracker.items.forms import PER_PAGE
+from tracker.items.models import Item
+from tracker.items.views import CHECK_FORM, OWING, due_class, require
+from tracker.items.workflow import Action
+from tracker.units.models import Unit
+
+bp = Blueprint("assignments", __name__)
+
+# Inbox tabs, in the order a unit works through them.
+TABS = [
+    ("", "全部"),
+    (AssignmentStatus.PENDING_RECEIPT.value, "待签收"),
+    (AssignmentStatus.HANDLING.value, "办理中"),
+    (AssignmentStatus.RETURN_REQUESTED.value, "申退中"),
+    (AssignmentStatus.OPINION_SUBMITTED.value, "已提交会办意见"),
+    (AssignmentStatus.REPLIED.value, "已答复"),
+    (AssignmentStatus.REHANDLING.value, "重新办理"),
+    (AssignmentStatus.DONE.value, "已办结"),
+    (AssignmentStatus.RETURNED.value, "已退回"),
+]
+
+
+def _open_first(A):
+    """Assignments the unit still owes an act on come before finished ones."""
+    return pw.Case(None, [(A.status.in_(sorted(OWING)), 0)], 1)
+
+
+INBOX_SORTS = {
+    "due": lambda A: (_open_first(A), A.current_due, A.id),
+    "-due": lambda A: (_open_first(A), A.current_due.desc(), A.id.desc()),
+    "-assigned": lambda A: (A.assigned_on.desc(), A.id.desc()),
+}
+
+
+def _back(default: str) -> str:
+    """A same-site ``next`` target (the inbox or the item page), else the default."""
+    target = request.form.get("next") or request.args.get("next")
+    if target and target.startswith("/") and not urlsplit(target).netloc and not target.startswith("//"):
+        return target
+    return default
+
+
+# --- the unit's inbox -----------------------------------------------------------------------
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    require(policy.has(current_user, Perm.UNIT_INBOX))
+    status = request.args.get("status", "")
+    if status not in {value for value, _ in TABS}:
+        status = ""
+    sort = request.args.get("sort", "due")
+    if sort not in INBOX_SORTS:
+        sort = "due"
+    from tracker.assignments.models import Assignment
+
+    query = assignment_services.unit_inbox(current_user, status=status or None)
+    total = query.count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    try:
+        page = min(max(1, int(request.args.get("page", 1))), pages)
+    except (TypeError, ValueError):
+        page = 1
+    rows = list(query.order_by(*INBOX_SORTS[sort](Assignment)).paginate(page, PER_PAGE))
+    today = clock.today()
+    actions = {}
+    for a in rows:
+        state = AssignmentStatus(a.status)
+        actions[a.id] = {
+            "receive": policy.can(current_user, Action.RECEIVE, a)
+            and workflow.assignment_allows(state, Action.RECEIVE),
+            "return": policy.can(current_user, Action.REQUEST_RETURN, a)
+            and workflow.assignment_allows(state, Action.REQUEST_RETURN) and today <= a.return_due,
+            "owing": a.status in OWING,
+        }
+    args = {k: v for k, v in (("status", status), ("sort", sort)) if v}
+    return render_template(
+        "assignments/inbox.html", rows=rows, actions=actions, tabs=TABS, status=status, sort=sort,
+        counts=assignment_services.unit_inbox_counts(current_user), total=total, page=page,
+        pages=pages, args=args, today=today, due_class=due_class, receive_form=ReceiveForm(),
+    )
+
+
+# --- receipt and return request -------------------------------------------------------------
+
+
+@bp.post("/assignments/<int:assignment_id>/receive")
+@login_required
+def receive(assignment_id: int):
+    a = assignment_services.get_assignment_for(current_user, assignment_id)
+    require(policy.can(current_user, Action.RECEIVE, a))
+    target = _back(url_for("items.show", item_id=a.item_id))
+    try:
+        assignment_services.receive(a, actor=current_user)
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        flash_error(exc)
+        return redirect(target)
+    flash(f"已签收：{a.item.number}号 {a.item.title}", "success")
+    return redirect(target)
+
+
+@bp.route("/assignments/<int:assignment_id>/return-request", methods=["GET", "POST"])
+@login_required
+def return_request(assignment_id: int):
+    a = assignment_services.get_assignment_for(current_user, assignment_id)
+    require(policy.can(current_user, Action.REQUEST_RETURN, a))
+    form = ReturnRequestForm()
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                assignment_services.request_return(a, actor=current_user, reason=form.reason.data)
+            except (PermissionDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash_error(exc, form)
+                status = exc.status
+                a = a.refresh()
+            else:
+                flash("已提交申请退回，等待交办单位审核", "success")
+                return redirect(url_for("items.show", item_id=a.item_id))
+        else:
+            flash(CHECK_FORM, "danger")
+            status = 422
+    today = clock.today()
+    return render_template(
+        "assignments/return_request.html", a=a, item=a.item, form=form, today=today,
+        window_open=today <= a.return_due,
+        state_allows=workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN),
+    ), status
+
+
+# --- the office desk ------------------------------------------------------------------------
+
+
+@bp.get("/desk")
+@login_required
+def desk():
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    return render_template("assignments/desk.html", sections=desk_sections.collect(current_user))
+
+
+@bp.route("/return-requests/<int:request_id>/decision", methods=["GET", "POST"])
+@login_required
+def decide_return(request_id: int):
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    req = assignment_services.get_return_request_for(current_user, request_id)
+    a = req.assignment
+    require(policy.can(current_user, Action.APPROVE_RETURN, a))
+    pending = req.status == RequestStatus.PENDING.value
+    form = desk_returns.decision_form(req, formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not pending:
+            flash("该申退申请已处理", "warning")
+            return redirect(url_for("assignments.desk"))
+        approve, reject = bool(form.approve.data), bool(form.reject.data)
+        if not form.validate() or not form.check_reassign() or not (approve or reject):
+            flash(CHECK_FORM, "danger")
+            status = 422
+        else:
+            try:
+                assignment_services.decide_return(
+                    req, actor=current_user, approve=approve, note=form.note.data or "",
+                    reassign_to=form.reassign_spec() if approve else None)
+            except (PermissionDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash_error(exc, form)
+                status = exc.status
+                req = req.refresh()
+            else:
+                if approve and form.reassign.data:
+                    flash(f"已同意退回，并改交{Unit.get_by_id(form.unit_id.data).name}", "success")
+                elif approve:
+                    flash("已同意退回。请为该件重新指定承办单位。", "success")
+                    return redirect(url_for("items.assign", item_id=a.item_id))
+                else:
+                    flash("已驳回申退，该单位继续办理", "success")
+                return redirect(_back(url_for("assignments.desk")))
+    item = Item.get_by_id(a.item_id)
+    return render_template("assignments/decision.html", req=req, a=a, item=item, form=form,
+                           pending=pending, today=clock.today(),
+                           item_assignments=assignment_services.item_assignments(item)), status
+
+
+@bp.get("/assignments/unit-users/<int:unit_id>")
+@login_required
+def unit_users(unit_id: int):
+    """A unit's possible handlers (定人员) for the desk forms' handler select (office only)."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    unit = Unit.get_or_none(Unit.id == unit_id)
+    if unit is None or not unit.active:
+        return error_json(404, "not_found", "承办单位不存在或已停用")
+    users = [{"id": u.id, "name": u.display, "title": u.title, "phone": u.phone, "role": u.role,
+              "label": handler_label(u)} for u in handlers_of(unit.id)]
+    return jsonify({"unit_id": unit.id, "unit": unit.name, "users": users})
