@@ -32,6 +32,9 @@ class Perm(StrEnum):
     VIEW_AUDIT = "view_audit"
     LIST_USERS = "list_users"
     CREATE_SESSIONS = "create_sessions"
+    VIEW_ASSESSMENT = "view_assessment"  # every unit's scores and the ranking
+    SCORE_ITEMS = "score_items"  # manual criteria, organisational items, deductions
+    MANAGE_SCORECARDS = "manage_scorecards"
 
 
 OFFICE = {Role.OFFICE}
@@ -53,12 +56,15 @@ PERMS: dict[Perm, set[Role]] = {
     Perm.VIEW_AUDIT: {Role.ADMIN},
     Perm.LIST_USERS: {Role.OFFICE, Role.ADMIN},
     Perm.CREATE_SESSIONS: {Role.OFFICE, Role.ADMIN},
+    Perm.VIEW_ASSESSMENT: {Role.OFFICE, Role.LEADER},
+    Perm.SCORE_ITEMS: OFFICE,
+    Perm.MANAGE_SCORECARDS: {Role.ADMIN},
 }
 
 # Actions the office takes on an item or an assignment.
 OFFICE_ITEM_ACTIONS = {
     Action.EDIT, Action.ASSIGN, Action.CLOSE, Action.ARCHIVE, Action.WITHDRAW, Action.MERGE,
-    Action.REHANDLE,
+    Action.REHANDLE, Action.UNMERGE,
 }
 OFFICE_ASSIGNMENT_ACTIONS = {
     Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.DECIDE_EXTENSION, Action.ISSUE_SLIP,
@@ -124,6 +130,37 @@ def can_view_assignment(user: Any, assignment: Any) -> bool:
         return True
     if role in UNIT:
         return _same_unit(user, assignment)
+    return False
+
+
+def can_view_reply(user: Any, reply: Any) -> bool:
+    """Drafts: the replying unit, the office (and leaders/admins); a co unit once the lead has
+    submitted it (会签); the item's other units and its submitters once it is sent."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role in READ_ALL:
+        return True
+    assignment = reply.assignment
+    sent = reply.status == ReplyStatus.SENT.value
+    if role in UNIT:
+        if _same_unit(user, assignment):
+            return True
+        if user.unit_id is None:
+            return False
+        from tracker.assignments.models import Assignment
+
+        others = Assignment.select().where(
+            (Assignment.item == assignment.item_id) & (Assignment.unit == user.unit_id)
+            & (Assignment.status != AssignmentStatus.RETURNED.value)
+        )
+        if sent:
+            return others.exists()
+        return (reply.status != ReplyStatus.DRAFT.value
+                and others.where(Assignment.role == HandlingRole.CO.value).exists()
+                and assignment.role == HandlingRole.LEAD.value)
+    if role == Role.SUBMITTER:
+        return sent and is_submitter_of(user, assignment.item)
     return False
 
 
@@ -202,6 +239,8 @@ def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
     if isinstance(obj, Commitment):
         if action == Action.FULFIL_COMMITMENT:
             return role in UNIT and _same_unit(user, obj.assignment)
+        if action == Action.CARRY_OVER_COMMITMENT:
+            return role == Role.OFFICE
         return False
     return False
 

@@ -62,9 +62,13 @@ def transition(assignment: Assignment, action: Action) -> AssignmentStatus:
 
 
 def current_due_of(a: Assignment) -> dt.date:
+    """The date the unit's act is due now: the round's date, unless an approved extension is later."""
     if a.role == HandlingRole.CO.value and a.co_opinion_due:
         return a.co_opinion_due
-    return a.rehandle_due or a.extended_due or a.reply_due
+    base = a.rehandle_due if (a.round or 1) > 1 and a.rehandle_due else a.reply_due
+    if a.extended_due and a.extended_due > base:
+        return a.extended_due
+    return base
 
 
 def compute_dates(item: Item, role: str, assigned_on: dt.date,

@@ -18,7 +18,7 @@ from tracker.core.enums import (
 from tracker.core.enums import (
     ReplyStatus as R,
 )
-from tracker.core.enums import label
+from tracker.core.enums import CommitmentStatus, label
 from tracker.core.errors import InvalidTransition
 
 
@@ -34,6 +34,7 @@ class Action(StrEnum):
     INSTRUCT = "instruct"
     REHANDLE = "rehandle"
     FEEDBACK = "feedback"
+    UNMERGE = "unmerge"
     # assignment
     RECEIVE = "receive"
     REQUEST_RETURN = "request_return"
@@ -48,6 +49,7 @@ class Action(StrEnum):
     SEND_REPLY = "send_reply"
     COMPLETE = "complete"
     FULFIL_COMMITMENT = "fulfil_commitment"
+    CARRY_OVER_COMMITMENT = "carry_over_commitment"
     # reply
     SUBMIT = "submit"
     SIGN_OFF = "sign_off"
@@ -75,6 +77,9 @@ ACTION_LABELS = {
     Action.ARCHIVE: "归档",
     Action.WITHDRAW: "撤回",
     Action.MERGE: "并案",
+    Action.UNMERGE: "撤销并案",
+    Action.FULFIL_COMMITMENT: "兑现承诺",
+    Action.CARRY_OVER_COMMITMENT: "结转下年",
     Action.REHANDLE: "重新办理",
     Action.COMPLETE: "办结",
 }
@@ -94,6 +99,7 @@ ASSIGNMENT_TRANSITIONS: dict[tuple[A, Action], A] = {
     (A.REHANDLING, Action.SEND_REPLY): A.REPLIED,
     (A.REPLIED, Action.COMPLETE): A.DONE,
     (A.OPINION_SUBMITTED, Action.COMPLETE): A.DONE,
+    (A.HANDLING, Action.COMPLETE): A.DONE,  # a co unit that gave no opinion, at close-out
     (A.REPLIED, Action.REHANDLE): A.REHANDLING,
     (A.DONE, Action.REHANDLE): A.REHANDLING,
 }
@@ -123,6 +129,7 @@ ITEM_TRANSITIONS: dict[tuple[I, Action], I] = {
     (I.REGISTERED, Action.MERGE): I.MERGED,
     (I.ASSIGNED, Action.MERGE): I.MERGED,
     (I.IN_PROGRESS, Action.MERGE): I.MERGED,
+    (I.MERGED, Action.UNMERGE): I.REGISTERED,  # then derived from its assignments
 }
 
 # Item statuses that the derivation never overrides (set only by explicit transitions).
@@ -213,3 +220,22 @@ def derive_item_status(
     if open_commitments:
         return I.FOLLOW_UP
     return I.EVALUATED
+
+
+# Commitments (承诺事项): open until kept; open ones at year end may be carried over with a reason.
+COMMITMENT_TRANSITIONS: dict[tuple[CommitmentStatus, Action], CommitmentStatus] = {
+    (CommitmentStatus.OPEN, Action.FULFIL_COMMITMENT): CommitmentStatus.KEPT,
+    (CommitmentStatus.CARRIED_OVER, Action.FULFIL_COMMITMENT): CommitmentStatus.KEPT,
+    (CommitmentStatus.OPEN, Action.CARRY_OVER_COMMITMENT): CommitmentStatus.CARRIED_OVER,
+}
+
+
+def commitment_next(status: CommitmentStatus, action: Action) -> CommitmentStatus:
+    try:
+        return COMMITMENT_TRANSITIONS[(CommitmentStatus(status), action)]
+    except KeyError:
+        raise _refuse("承诺事项", CommitmentStatus(status), action) from None
+
+
+def commitment_allows(status: CommitmentStatus, action: Action) -> bool:
+    return (CommitmentStatus(status), action) in COMMITMENT_TRANSITIONS

@@ -4,7 +4,7 @@ import peewee as pw
 
 from tracker.accounts.models import User
 from tracker.assignments.models import Assignment
-from tracker.core.db import BaseModel, UTCDateTimeField
+from tracker.core.db import BaseModel, JSONField, UTCDateTimeField
 from tracker.core.enums import CommitmentStatus, Publish, ReplyStatus
 from tracker.items.models import Item, Submitter
 
@@ -34,10 +34,12 @@ class Reply(BaseModel):
     sent_at = UTCDateTimeField(null=True)
     sent_on = pw.DateField(null=True)
     published_on = pw.DateField(null=True)
+    # The commitments a draft promises ([{"text", "due_date"}]); Commitment rows are made when sent.
+    planned_commitments = JSONField(null=True)
 
     class Meta:
         table_name = "replies"
-        indexes = ((("assignment", "round"), False),)
+        indexes = ((("assignment", "round"), True),)  # one reply per unit and round
 
 
 class ReplyCosign(BaseModel):

@@ -1,0 +1,33 @@
+"""The office desk's section for extension requests (延期待审核)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+
+from tracker.accounts import policy
+from tracker.assignments.models import ExtensionRequest
+from tracker.handling import forms
+from tracker.handling import services as handling
+
+
+@dataclass
+class PendingExtension:
+    request: ExtensionRequest
+    form: forms.ExtensionDecisionForm
+    beyond_cap: bool
+
+
+def desk_section(user: Any) -> dict | None:
+    """Pending extension requests, oldest first, each with its decision form."""
+    if not policy.has(user, policy.Perm.OFFICE_DESK):
+        return None
+    rows = []
+    for req in handling.pending_extensions():
+        form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
+        form.next.data = url_for("assignments.desk") + "#desk-extensions"
+        rows.append(PendingExtension(request=req, form=form,
+                                     beyond_cap=req.requested_due > req.assignment.reply_due_max))
+    return {"title": "延期待审核", "rows": rows, "count": len(rows)}

@@ -1,0 +1,83 @@
+"""The item page's reply panel, and the view of one reply (also used by the reply page): per
+assignment and round the replies this user may see, with their cosign state, attachments,
+commitments and return reasons, and the forms of the actions the user may take now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.accounts import policy
+from tracker.assignments.models import Assignment
+from tracker.audit.models import AuditEntry
+from tracker.core.enums import ReplyStatus
+from tracker.replies import attachments as reply_files
+from tracker.replies import forms
+from tracker.replies import services as replies
+from tracker.replies.models import Attachment, Reply
+
+
+@dataclass
+class ReplyView:
+    reply: Reply
+    actions: set[str]
+    steps: list[ReplyStatus]
+    commitments: list[dict]
+    attachments: list[Attachment]
+    cosigns: list[dict]
+    returns: list[AuditEntry]
+    class_changes: list[AuditEntry]
+    decision: Any = None
+    submit: Any = None
+
+    @property
+    def status(self) -> ReplyStatus:
+        return ReplyStatus(self.reply.status)
+
+    def step_state(self, step: ReplyStatus) -> str:
+        """done / current / todo, for the progress strip."""
+        order = [ReplyStatus.DRAFT, *self.steps]
+        here = order.index(self.status)
+        there = order.index(step)
+        if there < here or self.status == ReplyStatus.SENT:
+            return "done"
+        return "current" if there == here else "todo"
+
+
+def reply_view(reply: Reply, user: Any, *, decision: Any = None) -> ReplyView:
+    """Everything a page shows about one reply for this user (``decision``: a form with errors)."""
+    actions = replies.allowed_actions(user, reply)
+    view = ReplyView(
+        reply=reply, actions=actions, steps=replies.pipeline(reply),
+        commitments=replies.commitments_of(reply), attachments=reply_files.attachments_of(reply),
+        cosigns=replies.cosign_status(reply), returns=replies.return_history(reply),
+        class_changes=[e for e in AuditEntry.select().where(
+            (AuditEntry.object_type == "reply") & (AuditEntry.object_id == reply.id)
+            & (AuditEntry.action == "reply_reviewed")).order_by(AuditEntry.id) if e.before],
+    )
+    if actions & {"sign_off", "cosign", "review"}:
+        view.decision = decision or forms.decision_form_for(reply)
+    if "submit" in actions:
+        view.submit = forms.submit_form_for(reply)
+    return view
+
+
+@dataclass
+class AssignmentReplies:
+    a: Assignment
+    views: list[ReplyView] = field(default_factory=list)
+    can_start: bool = False
+
+
+def item_panel(item: Any, user: Any, assignments: list[Assignment]) -> dict | None:
+    rows = []
+    for a in assignments:
+        if a.is_co or a.is_void:
+            continue
+        views = [reply_view(r, user) for r in replies.visible_replies(user, a)]
+        can_start = replies.can_start_reply(user, a)
+        if views or can_start or policy.can_view_assignment(user, a):
+            rows.append(AssignmentReplies(a=a, views=views, can_start=can_start))
+    if not rows:
+        return None
+    return {"item": item, "rows": rows, "classes": dict(replies.class_choices())}
