@@ -55,8 +55,11 @@ NAV = [
     ("assignments.inbox", "本单位待办", "unit_inbox"),
     ("assignments.desk", "交办审核", "office_desk"),
     ("reminders.overdue", "超期", "view_overdue"),
+    ("closeout.commitments", "承诺事项", "list_items"),
     ("ledger.index", "台账", "office_desk"),
     ("stats.dashboard", "统计", "view_stats"),
+    ("assessment.index", "本单位考核", "unit_inbox"),
+    ("assessment.scorecards", "考核办法", "manage_scorecards"),
     ("admin.users", "系统管理", "manage_users"),
 ]
 

@@ -12,13 +12,13 @@ from enum import StrEnum
 from tracker.core.enums import (
     AssignmentStatus as A,
 )
+from tracker.core.enums import CommitmentStatus, label
 from tracker.core.enums import (
     ItemStatus as I,
 )
 from tracker.core.enums import (
     ReplyStatus as R,
 )
-from tracker.core.enums import CommitmentStatus, label
 from tracker.core.errors import InvalidTransition
 
 

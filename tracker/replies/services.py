@@ -45,7 +45,7 @@ from tracker.core.errors import (
 )
 from tracker.items import services as items
 from tracker.items import workflow
-from tracker.items.models import Item, Submitter
+from tracker.items.models import Item
 from tracker.items.workflow import Action
 from tracker.reminders.services import notify, office_users, unit_users
 from tracker.replies import attachments as reply_files
@@ -534,10 +534,14 @@ def _send(reply: Reply, *, actor: Any) -> None:
 
 
 def submitter_users(item: Item) -> list[User]:
-    """The user accounts of the item's submitters (users whose person is a submitter)."""
-    persons = Submitter.select(Submitter.person).where(
-        (Submitter.item == item.id) & (Submitter.person.is_null(False)))
-    return list(User.select().where((User.person.in_(persons)) & (User.role == Role.SUBMITTER.value)
+    """The user accounts of everyone who gets the reply: the item's submitters and those of the
+    items merged into it (users whose person is one of them)."""
+    from tracker.items.merging import group_submitters
+
+    persons = {s.person_id for s in group_submitters(item) if s.person_id}
+    if not persons:
+        return []
+    return list(User.select().where((User.person.in_(sorted(persons))) & (User.role == Role.SUBMITTER.value)
                                     & (User.active == True)))  # noqa: E712
 
 

@@ -1,0 +1,127 @@
+"""并案 suggestions: the near-duplicate comes first, later sessions are left out, and it is fast."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tracker.core import clock
+from tracker.items import services as items
+from tracker.items import similarity
+from tracker.items.models import Item
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index():
+    similarity.invalidate()
+    yield
+    similarity.invalidate()
+
+
+def test_titles_are_normalised_into_bigrams():
+    assert similarity.normalise("关于进一步加快我市老旧小区加装电梯的建议") == "加快老旧小区加装电梯"
+    assert similarity.normalise("关于“停车难”问题的提案（修改稿）") == "停车难问题修改稿"
+    assert similarity.key("加装电梯") == "加装 装电 电梯"
+    assert similarity.key("关于Ａ的建议") == "a"
+    assert similarity.title_score(similarity.key("加装电梯"), similarity.key("加装电梯")) == 100
+
+
+def test_the_near_duplicate_comes_first(f):
+    session = f.session(year=2026)
+    target = f.item(session=session, title="关于加快老旧小区加装电梯的建议",
+                    content="我市老旧小区多为六层以下无电梯住宅，老年人上下楼困难，建议简化审批、加大补贴。")
+    dup = f.item(session=session, title="关于进一步推进老旧小区加装电梯工作的建议",
+                 content="老旧小区老年人上下楼困难，建议简化加装电梯审批流程，加大财政补贴力度。")
+    f.item(session=session, title="关于老旧小区改造的建议", content="改造管网、屋面和外墙。")
+    f.item(session=session, title="关于加强学校食品安全工作的建议", content="加强校园食堂监管。")
+    f.item(session=session, title="关于加装电梯的建议", content="建议给电梯加装监控。")
+    found = similarity.similar_to(target)
+    assert found[0].item_id == dup.id
+    assert found[0].score >= 70 and found[0].same_session
+    assert target.id not in [s.item_id for s in found]
+    assert all("食品安全" not in s.title for s in found)
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
+def test_same_and_earlier_sessions_only(f):
+    s2025 = f.session(year=2025)
+    s2026 = f.session(year=2026)
+    s2027 = f.session(year=2027)
+    earlier = f.item(session=s2025, title="关于规范共享单车停放管理的建议")
+    target = f.item(session=s2026, title="关于规范共享单车停放的建议")
+    later = f.item(session=s2027, title="关于规范共享单车停放管理的建议")
+    ids = [s.item_id for s in similarity.similar_to(target)]
+    assert earlier.id in ids and later.id not in ids
+    # the register form: text typed, no item yet
+    typed = similarity.similar(title="关于规范共享单车停放管理工作的建议", year=2026, session_id=s2026.id)
+    assert [s.item_id for s in typed][:2] == [earlier.id, target.id]
+    assert typed[0].session_name == s2025.name and not typed[0].same_session
+
+
+def test_the_index_follows_new_and_edited_items(f):
+    session = f.session()
+    office = f.office()
+    a = f.item(session=session, title="关于增设公交线路的建议")
+    assert similarity.similar(title="关于增设公交线路的建议")[0].item_id == a.id
+    b = f.item(session=session, title="关于治理河道污染的建议")
+    assert similarity.similar(title="治理河道污染")[0].item_id == b.id
+    with_time = clock.now()
+    items.edit_item(Item.get_by_id(a.id), actor=office, title="关于建设口袋公园的建议")
+    assert Item.get_by_id(a.id).updated_at >= with_time
+    assert similarity.similar(title="关于建设口袋公园的建议")[0].item_id == a.id
+    assert all(s.item_id != a.id for s in similarity.similar(title="关于增设公交线路的建议"))
+
+
+@pytest.mark.slow
+def test_fast_enough_on_50000_titles():
+    result = similarity.similarity_benchmark(50_000, queries=20)
+    print(f"\nsimilarity on 50,000 titles: {result}")
+    assert result["mean_ms"] < 200
+    assert result["max_ms"] < 400
+
+
+@pytest.mark.slow
+def test_fast_enough_on_50000_items_in_the_database(f):
+    import random
+
+    from tracker.core.db import db
+
+    session = f.session(year=2026)
+    office = f.office()
+    rng = random.Random(11)
+    now = clock.now()
+    rows = [{"kind": "suggestion", "session": session.id, "number": str(10000 + i),
+             "title": similarity.synthetic_title(rng), "content": "", "registered_at": now,
+             "registered_by": office.id, "updated_at": now} for i in range(50_000)]
+    with db.atomic():
+        for start in range(0, len(rows), 2000):
+            Item.insert_many(rows[start:start + 2000]).execute()
+    target = f.item(session=session, title="关于推进老旧小区加装电梯工作的建议")
+    started = time.perf_counter()
+    similarity.similar_to(target)  # loads the index
+    first = time.perf_counter() - started
+    timings = []
+    for title in ("关于加快老旧小区加装电梯的建议", "关于优化营商环境工作的提案", "关于完善家庭医生服务体系的建议"):
+        t0 = time.perf_counter()
+        found = similarity.similar(title=title, year=2026)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert found
+    print(f"\n50,000 items: first query (loads the index) {first * 1000:.0f} ms, then {timings} ms")
+    assert sum(timings) / len(timings) < 200
+
+
+def test_the_inverted_index_keeps_the_best_matches(monkeypatch):
+    import random
+
+    rng = random.Random(3)
+    idx = similarity.TitleIndex()
+    idx.put((i, similarity.synthetic_title(rng), 1, 2026, "suggestion") for i in range(1, 20001))
+    idx.put([(99999, "关于在城区背街小巷增设公共充电桩的建议", 1, 2026, "suggestion")])
+    hits = idx.candidates(similarity.key("关于背街小巷增设公共充电桩的建议"))
+    assert idx.entries[hits[0][0]].item_id == 99999
+    queries = [similarity.key(similarity.synthetic_title(rng)) for _ in range(15)]
+    filtered = [idx.candidates(q)[:5] for q in queries]
+    monkeypatch.setattr(similarity, "FULL_SCAN_BELOW", 10**9)
+    full = [idx.candidates(q)[:5] for q in queries]
+    assert [[round(s) for _, s in row] for row in filtered] == [[round(s) for _, s in row] for row in full]

@@ -1,0 +1,940 @@
+"""Use cases after the reply: feedback (征询意见), re-handling (重新办理), commitments (承诺事项),
+the "3+1" checklist, close-out (对账销号), archiving and the reconciliation with the list received
+from the NPC/CPPCC office (DOMAIN.md §4, §6, §7).
+
+The decisions are pure (tracker.replies.checklist); this module gathers the facts from the
+records in a fixed number of queries for any number of items (:func:`closeout_many`), and
+carries out the units of work: policy, state, audit entry and queued notifications in one
+transaction each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee as pw
+
+from tracker.accounts import policy
+from tracker.accounts.models import User
+from tracker.assignments import deadlines
+from tracker.assignments import services as assignments
+from tracker.assignments.models import Assignment
+from tracker.audit import services as audit
+from tracker.core import clock
+from tracker.core.db import db
+from tracker.core.enums import (
+    ANSWERING_ROLES,
+    Adoption,
+    AssignmentStatus,
+    CommitmentStatus,
+    ContactMethod,
+    FeedbackSource,
+    ItemStatus,
+    Rating,
+    ReplyStatus,
+    Role,
+    label,
+)
+from tracker.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, ensure
+from tracker.handling.models import Contact
+from tracker.items import merging, workflow
+from tracker.items import services as items
+from tracker.items.models import Instruction, Item, Session, Submitter
+from tracker.items.workflow import Action
+from tracker.reminders.services import notify, office_users, unit_users
+from tracker.replies.checklist import (
+    ChecklistFacts,
+    CheckResult,
+    CloseoutFacts,
+    OpenCommitment,
+    UnitReply,
+    closeout_conditions,
+    closeout_warnings,
+    evaluate_checklist,
+    missing,
+)
+from tracker.replies.models import Commitment, Feedback, Reply
+from tracker.rules import services as rules
+from tracker.rules.models import ChecklistEntry
+from tracker.units.models import Unit
+
+__all__ = [
+    "Closeout", "carry_over_commitment", "carry_over_year", "close_item", "archive_item",
+    "closeout_conditions", "closeout_for", "closeout_many", "commitments_for", "fulfil_commitment",
+    "give_feedback", "order_rehandling", "record_expired_feedback", "reconcile",
+    "resolve_dissatisfaction",
+]
+
+TEXT_MAX = 2000
+ANSWERING = frozenset(r.value for r in ANSWERING_ROLES)
+REPLIED_STATES = frozenset({AssignmentStatus.REPLIED.value, AssignmentStatus.DONE.value})
+FINISHED_ITEM_STATES = frozenset({ItemStatus.CLOSED.value, ItemStatus.ARCHIVED.value,
+                                  ItemStatus.WITHDRAWN.value, ItemStatus.MERGED.value})
+# Items that have had a reply and may still be waiting for close-out.
+AFTER_REPLY_STATES = (ItemStatus.REPLIED.value, ItemStatus.EVALUATED.value, ItemStatus.FOLLOW_UP.value)
+
+
+def _fail(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field_name: message})
+
+
+def _text(value: Any, field_name: str, missing_message: str | None, *, limit: int = TEXT_MAX) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text and missing_message:
+        raise _fail(field_name, missing_message)
+    if len(text) > limit:
+        raise _fail(field_name, f"不能超过 {limit} 个字")
+    return text
+
+
+def _short(text: str, n: int = 30) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def is_dissatisfied(fb: Feedback) -> bool:
+    return Rating.DISSATISFIED.value in (fb.work, fb.result)
+
+
+# --- gathering the facts --------------------------------------------------------------------
+
+
+@dataclass
+class UnitChecklist:
+    unit: str
+    results: list[CheckResult]
+
+
+@dataclass
+class Closeout:
+    """What close-out knows about one item: the pure facts and what they mean."""
+
+    item: Item
+    facts: CloseoutFacts
+    conditions: list[str]
+    warnings: list[str]
+    checklist: list[UnitChecklist]
+    round: int
+    window_due: dt.date | None
+    window_over: bool
+    raters: list[Submitter]
+    missing_raters: list[Submitter]  # no feedback yet in the current round
+    feedback: list[Feedback]  # every round, oldest first
+    dissatisfied: list[Feedback]  # current round, unresolved
+    reply_sent: bool  # a reply of the current round has been sent: feedback may be given
+    answering: list[Assignment] = field(default_factory=list)
+
+    @property
+    def closable(self) -> bool:
+        return not self.conditions
+
+    @property
+    def window_expired_unrecorded(self) -> list[Submitter]:
+        return self.missing_raters if self.window_over else []
+
+
+def _checklist_entries() -> dict[str, list[tuple[str, str]]]:
+    by_tier: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for e in (ChecklistEntry.select().where(ChecklistEntry.active == True)  # noqa: E712
+              .order_by(ChecklistEntry.tier, ChecklistEntry.position, ChecklistEntry.id)):
+        by_tier[e.tier].append((e.requirement, e.label))
+    return by_tier
+
+
+def _dedupe(subs: Iterable[Submitter]) -> list[Submitter]:
+    """The same rule as merging.group_submitters: one rater per person (or per name)."""
+    seen: set[tuple[str, Any]] = set()
+    out = []
+    for sub in subs:
+        identity = ("person", sub.person_id) if sub.person_id else ("name", sub.name)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(sub)
+    return out
+
+
+def closeout_many(item_list: Sequence[Item], today: dt.date | None = None) -> dict[int, Closeout]:
+    """Close-out facts for many items in a fixed number of queries (desk, reconciliation)."""
+    today = today or clock.today()
+    result: dict[int, Closeout] = {}
+    item_list = list(item_list)
+    for start in range(0, len(item_list), 500):
+        result.update(_closeout_batch(item_list[start:start + 500], today))
+    return result
+
+
+def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
+    if not batch:
+        return {}
+    ids = [i.id for i in batch]
+    cal = rules.work_calendar()
+    # merged children (their submitters rate the parent's reply) and parents' numbers
+    kids: dict[int, list[int]] = defaultdict(list)
+    for child_id, parent_id in (Item.select(Item.id, Item.merged_into)
+                                .where((Item.merged_into.in_(ids)) & (Item.status == ItemStatus.MERGED.value))
+                                .order_by(Item.id).tuples()):
+        kids[parent_id].append(child_id)
+    parent_ids = {i.merged_into_id for i in batch if i.merged_into_id}
+    parent_numbers = dict(Item.select(Item.id, Item.number).where(Item.id.in_(list(parent_ids))).tuples()) \
+        if parent_ids else {}
+    all_item_ids = ids + [c for cs in kids.values() for c in cs]
+    subs_by_item: dict[int, list[Submitter]] = defaultdict(list)
+    for s in (Submitter.select().where(Submitter.item.in_(all_item_ids))
+              .order_by(Submitter.item, Submitter.position, Submitter.id)):
+        subs_by_item[s.item_id].append(s)
+    by_item: dict[int, list[Assignment]] = defaultdict(list)
+    rounds: dict[int, int] = defaultdict(lambda: 1)
+    for a in (Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item.in_(ids))
+              .order_by(Assignment.id)):
+        rounds[a.item_id] = max(rounds[a.item_id], a.round)
+        if a.status != AssignmentStatus.RETURNED.value:
+            by_item[a.item_id].append(a)
+    a_ids = [a.id for rows in by_item.values() for a in rows]
+    sent: dict[int, dict[int, dt.date | None]] = defaultdict(dict)  # assignment -> round -> sent_on
+    replies_by_id: dict[int, Reply] = {}
+    if a_ids:
+        for r in Reply.select().where((Reply.assignment.in_(a_ids)) & (Reply.status == ReplyStatus.SENT.value)):
+            sent[r.assignment_id][r.round] = r.sent_on or (clock.local_date(r.sent_at) if r.sent_at else None)
+            replies_by_id[r.id] = r
+    commitments: dict[int, list[Commitment]] = defaultdict(list)
+    if replies_by_id:
+        for c in Commitment.select().where(Commitment.reply.in_(list(replies_by_id))).order_by(Commitment.id):
+            commitments[c.assignment_id].append(c)
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if a_ids:
+        for aid, stage, method in (Contact.select(Contact.assignment, Contact.stage, Contact.method)
+                                   .where(Contact.assignment.in_(a_ids)).tuples()):
+            contacts[aid].append((stage, method))
+    instructed = {i for (i,) in Instruction.select(Instruction.item).where(Instruction.item.in_(ids))
+                  .distinct().tuples()}
+    feedback: dict[int, list[Feedback]] = defaultdict(list)
+    for fb in Feedback.select().where(Feedback.item.in_(ids)).order_by(Feedback.round, Feedback.id):
+        feedback[fb.item_id].append(fb)
+    entries = _checklist_entries()
+    profiles: dict[int | None, Any] = {}
+    sessions = {s.id: s for s in Session.select().where(Session.id.in_(list({i.session_id for i in batch})))}
+
+    out: dict[int, Closeout] = {}
+    for item in batch:
+        session = sessions.get(item.session_id)
+        key = session.profile_id if session is not None else None
+        if key not in profiles:
+            profiles[key] = (rules.profile_for(session), rules.rule_set(session))
+        profile, rule_set = profiles[key]
+        rnd = rounds[item.id]
+        active = by_item[item.id]
+        answering = [a for a in active if a.role in ANSWERING]
+        raters = _dedupe(subs_by_item[item.id] + [s for c in kids[item.id] for s in subs_by_item[c]])
+        fbs = feedback[item.id]
+        current = {fb.submitter_id: fb for fb in fbs if fb.round == rnd}
+        missing_raters = [s for s in raters if s.id not in current]
+        names = {s.id: s.name for s in raters}
+        dissatisfied = [fb for fb in current.values() if is_dissatisfied(fb) and not fb.resolution]
+        # the feedback window runs once every answering unit has sent this round's reply
+        reply_sent = any(rnd in sent[a.id] for a in answering)
+        window_due = None
+        all_replied = bool(answering) and all(a.status in REPLIED_STATES and rnd in sent[a.id]
+                                              for a in answering)
+        if all_replied:
+            anchors = [sent[a.id][rnd] for a in answering if sent[a.id].get(rnd)]
+            if anchors:
+                window_due = deadlines.add_period(max(anchors), rule_set.clock("feedback_window"), cal,
+                                                  key="feedback_window",
+                                                  roll_forward=rule_set.roll_forward).due
+        window_over = window_due is not None and today > window_due
+        open_commitments = []
+        checklist: list[UnitChecklist] = []
+        tier_entries = entries.get(item.tier, [])
+        for a in answering:
+            cs = commitments[a.id]
+            for c in cs:
+                if c.status == CommitmentStatus.OPEN.value:
+                    open_commitments.append(OpenCommitment(c.text, a.unit.name, c.due_on))
+            stages = frozenset(s for s, _ in contacts[a.id])
+            methods = frozenset(m for _, m in contacts[a.id])
+            cfacts = ChecklistFacts(
+                contact_stages=stages, contact_methods=methods, commitments_total=len(cs),
+                commitments_kept=sum(1 for c in cs if c.status == CommitmentStatus.KEPT.value),
+                commitments_carried=sum(1 for c in cs if c.status == CommitmentStatus.CARRIED_OVER.value),
+                has_instruction=item.id in instructed,
+            )
+            checklist.append(UnitChecklist(a.unit.name, evaluate_checklist(tier_entries, cfacts)))
+        missing_labels: list[str] = []
+        for uc in checklist:
+            for text in missing(uc.results):
+                missing_labels.append(f"{text}（{uc.unit}）" if len(checklist) > 1 else text)
+        facts = CloseoutFacts(
+            status=item.status,
+            merged_into=f"第{parent_numbers[item.merged_into_id]}号" if item.merged_into_id in parent_numbers else "",
+            answering=tuple(UnitReply(a.unit.name, a.status in REPLIED_STATES,
+                                      a.status == AssignmentStatus.REHANDLING.value, a.round)
+                            for a in answering),
+            round=rnd,
+            raters=tuple(s.name for s in raters),
+            rated=frozenset(names[sid] for sid in current if sid in names),
+            window_due=window_due,
+            window_over=window_over,
+            dissatisfied_unresolved=tuple(names.get(fb.submitter_id, "") for fb in dissatisfied),
+            open_commitments=tuple(open_commitments),
+            checklist_missing=tuple(missing_labels),
+            checklist_blocks=bool(profile.checklist_blocks_closeout),
+        )
+        out[item.id] = Closeout(
+            item=item, facts=facts, conditions=closeout_conditions(facts), warnings=closeout_warnings(facts),
+            checklist=checklist, round=rnd, window_due=window_due, window_over=window_over, raters=raters,
+            missing_raters=missing_raters, feedback=fbs, dissatisfied=dissatisfied, reply_sent=reply_sent,
+            answering=answering,
+        )
+    return out
+
+
+def closeout_for(item: Item, today: dt.date | None = None) -> Closeout:
+    return closeout_many([item], today)[item.id]
+
+
+def conditions(item: Item, today: dt.date | None = None) -> list[str]:
+    """The unmet close-out conditions of one item, in Chinese ([] when it may close)."""
+    return closeout_for(item, today).conditions
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+def _choice(value: Any, enum: type, field_name: str, missing_message: str, *, required: bool = True) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if required:
+            raise _fail(field_name, missing_message)
+        return ""
+    if text not in {m.value for m in enum}:
+        raise _fail(field_name, f"“{text}”不是有效的选项")
+    return text
+
+
+def _pick_rater(co: Closeout, actor: Any, submitter_id: Any, submitter_name: Any) -> Submitter:
+    raters = co.raters
+    if policy.role_of(actor) == Role.SUBMITTER:
+        own = [s for s in raters if actor.person_id and s.person_id == actor.person_id]
+        if not own:
+            raise PermissionDenied("您不是该件的提出人，不能评价")
+        mine = own[0]
+        if submitter_id not in (None, "") and str(submitter_id) != str(mine.id):
+            other = next((s for s in raters if str(s.id) == str(submitter_id)), None)
+            if other is None or other.person_id != actor.person_id:
+                raise PermissionDenied("您只能以本人名义评价")
+        name = (submitter_name or "").strip() if isinstance(submitter_name, str) else ""
+        if name and name != mine.name:
+            raise PermissionDenied("您只能以本人名义评价")
+        return mine
+    if submitter_id not in (None, ""):
+        found = next((s for s in raters if str(s.id) == str(submitter_id)), None)
+        if found is None:
+            raise _fail("submitter", "该提出人不是本件（含并案件）的领衔人或附议人")
+        return found
+    name = (submitter_name or "").strip() if isinstance(submitter_name, str) else ""
+    if not name:
+        raise _fail("submitter", "请选择提出评价的领衔人或附议人")
+    matches = [s for s in raters if s.name == name]
+    if not matches:
+        raise _fail("submitter", f"“{name}”不是本件（含并案件）的领衔人或附议人")
+    if len(matches) > 1:
+        raise _fail("submitter", f"本件有多位名为“{name}”的提出人，请用 submitter_id 指明")
+    return matches[0]
+
+
+def give_feedback(item: Item, *, actor: Any, work: Any, result: Any, adoption: Any, comment: Any = "",
+                  contacted: bool | None = None, contact_method: Any = "", submitter_id: Any = None,
+                  submitter_name: Any = None, today: dt.date | None = None) -> Feedback:
+    """One submitter's rating of the current round's reply (DOMAIN.md §7).
+
+    A submitter account rates online as itself; the office enters a paper form for the submitter
+    it picks. On a merged child the rating goes to the parent's reply (the group's reply).
+    """
+    ensure(policy.can(actor, Action.FEEDBACK, item), "您没有权限对该件作出评价")
+    target = merging.handling_item(item)
+    items.ensure_writable(target)
+    today = today or clock.today()
+    co = closeout_for(target, today)
+    rater = _pick_rater(co, actor, submitter_id, submitter_name)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, enum, msg in (("work", Rating, "请选择对办理工作的评价"),
+                            ("result", Rating, "请选择对办理结果的评价"),
+                            ("adoption", Adoption, "请选择采纳情况")):
+        try:
+            values[name] = _choice({"work": work, "result": result, "adoption": adoption}[name], enum, name, msg)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    try:
+        values["contact_method"] = _choice(contact_method, ContactMethod, "contact_method", "", required=False)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    text = "" if comment is None else str(comment).strip()
+    if len(text) > TEXT_MAX:
+        errors["comment"] = f"不能超过 {TEXT_MAX} 个字"
+    if Rating.DISSATISFIED.value in (values.get("work"), values.get("result")) and not text:
+        errors["comment"] = "评价为不满意的，请填写意见和理由"
+    if contacted is not None and not isinstance(contacted, bool):
+        errors["contacted"] = "应为是或否"
+    if contacted is False and values.get("contact_method"):
+        errors["contact_method"] = "未沟通时不填沟通方式"
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    if not co.reply_sent:
+        raise Conflict("答复尚未发送，暂不能评价" if co.round == 1
+                       else f"第 {co.round} 轮答复尚未发送，暂不能评价", code="no_reply_yet")
+    online = policy.role_of(actor) == Role.SUBMITTER
+    source = FeedbackSource.ONLINE if online else FeedbackSource.PAPER
+    now = clock.now()
+    with db.atomic():
+        existing = Feedback.get_or_none((Feedback.item == target.id) & (Feedback.submitter == rater.id)
+                                        & (Feedback.round == co.round))
+        replaced = False
+        if existing is not None:
+            if existing.source != FeedbackSource.WINDOW_EXPIRED.value:
+                raise Conflict(f"{rater.name}已对本轮答复作出评价，不能重复提交", code="feedback_exists")
+            replaced = True
+            fb = existing
+        else:
+            fb = Feedback(item=target.id, submitter=rater.id, round=co.round)
+        fb.work, fb.result, fb.adoption = values["work"], values["result"], values["adoption"]
+        fb.contacted = contacted
+        fb.contact_method = values["contact_method"]
+        fb.comment = text
+        fb.source = source.value
+        fb.entered_by = actor.id
+        fb.created_at = now
+        fb.resolution = ""
+        try:
+            with db.atomic():
+                fb.save()
+        except pw.IntegrityError:
+            raise Conflict(f"{rater.name}已对本轮答复作出评价，不能重复提交", code="feedback_exists") from None
+        how = label(source)
+        detail = (f"{rater.name}（{how}）评价第 {co.round} 轮答复：办理工作{label(Rating(fb.work))}，"
+                  f"办理结果{label(Rating(fb.result))}，{label(Adoption(fb.adoption))}")
+        if replaced:
+            detail += "（补录，替换逾期未表态）"
+        audit.record("feedback", fb, actor=actor, item_id=target.id,
+                     after={"submitter": rater.name, "round": co.round, "work": fb.work, "result": fb.result,
+                            "adoption": fb.adoption, "source": fb.source},
+                     detail=detail)
+        answering_units = {a.unit_id for a in co.answering}
+        recipients = [u for uid in answering_units for u in unit_users(uid)]
+        notify(recipients, f"收到反馈：{target.number}号 {target.title}", detail, item=target)
+        if is_dissatisfied(fb):
+            notify(office_users(), f"不满意：{target.number}号 {target.title}",
+                   f"{detail}。请决定是否要求重新办理。", item=target)
+        items.refresh_status(target)
+    return fb
+
+
+def _record_expired(co: Closeout, *, actor: Any = None) -> int:
+    """Record 未表态 for every rater of the current round who did not answer (window over)."""
+    if not co.window_over or not co.missing_raters:
+        return 0
+    now = clock.now()
+    for sub in co.missing_raters:
+        fb = Feedback.create(item=co.item.id, submitter=sub.id, round=co.round, work=Rating.NO_OPINION.value,
+                             result=Rating.NO_OPINION.value, adoption="", source=FeedbackSource.WINDOW_EXPIRED.value,
+                             entered_by=getattr(actor, "id", None), created_at=now)
+        audit.record("feedback", fb, actor=actor, item_id=co.item.id,
+                     after={"submitter": sub.name, "round": co.round, "source": fb.source},
+                     detail=f"{sub.name}在征询期（至 {co.window_due.isoformat()}）内未反馈，记为未表态")
+    items.refresh_status(co.item)
+    return len(co.missing_raters)
+
+
+def record_expired_feedback(today: dt.date | None = None) -> int:
+    """The scheduler's job: after each feedback window, record 未表态 for those who did not answer.
+
+    Idempotent; each item in its own transaction. Returns the number of records made.
+    """
+    today = today or clock.today()
+    candidates = list(Item.select().where(Item.status.in_(AFTER_REPLY_STATES)).order_by(Item.id))
+    made = 0
+    for co in closeout_many(candidates, today).values():
+        if not co.window_over or not co.missing_raters:
+            continue
+        try:
+            with db.atomic():
+                fresh = closeout_for(Item.get_by_id(co.item.id), today)
+                made += _record_expired(fresh)
+        except pw.IntegrityError:  # someone answered meanwhile; the next run sees it
+            continue
+    return made
+
+
+def record_expired_for_item(item: Item, *, actor: Any, today: dt.date | None = None) -> int:
+    """The office records 未表态 now for one item whose window is over (the desk's button)."""
+    ensure(policy.can(actor, Action.FEEDBACK, item) and policy.role_of(actor) == Role.OFFICE)
+    items.ensure_writable(item)
+    today = today or clock.today()
+    with db.atomic():
+        co = closeout_for(item, today)
+        if not co.window_over:
+            raise Conflict("征询期尚未届满，不能记为未表态"
+                           + (f"（征询期至 {co.window_due.isoformat()}）" if co.window_due else ""))
+        return _record_expired(co, actor=actor)
+
+
+def resolve_dissatisfaction(fb: Feedback, *, actor: Any, reason: Any) -> Feedback:
+    """The office decides not to re-handle after 不满意, with a reason (resolves it for close-out)."""
+    item = Item.get_by_id(fb.item_id)
+    ensure(policy.can(actor, Action.REHANDLE, item))
+    items.ensure_writable(item)
+    text = _text(reason, "reason", "请填写不重新办理的决定及理由")
+    if not is_dissatisfied(fb):
+        raise Conflict("该评价不是不满意，无需作出处理决定")
+    if fb.round != items.current_round(item):
+        raise Conflict("该评价属于以前的办理轮次，无需再作决定")
+    if fb.resolution:
+        raise Conflict("已对该不满意意见作出处理决定", code="already_resolved")
+    with db.atomic():
+        Feedback.update(resolution=text).where(Feedback.id == fb.id).execute()
+        fb.resolution = text
+        name = fb.submitter.name
+        audit.record("feedback_resolved", fb, actor=actor, item_id=item.id, after={"resolution": text},
+                     detail=f"对{name}的不满意意见作出处理决定（不重新办理）：{text}")
+        items.refresh_status(item)
+    return fb
+
+
+def get_feedback_for(user: Any, feedback_id: int) -> Feedback:
+    fb = Feedback.get_or_none(Feedback.id == feedback_id)
+    if fb is None:
+        raise NotFound()
+    items.get_item_for(user, fb.item_id)
+    return fb
+
+
+# --- re-handling ----------------------------------------------------------------------------
+
+
+def rehandle_dates(item: Item, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(default re-handling date from the profile, latest date allowed) counted from ``today``."""
+    rs = rules.rule_set(item.session)
+    cal = rules.work_calendar()
+    default = deadlines.add_period(today, rs.clock("rehandle"), cal, key="rehandle",
+                                   roll_forward=rs.roll_forward).due
+    cap = deadlines.add_period(today, rs.clock("reply_cap"), cal, key="reply_cap",
+                               roll_forward=rs.roll_forward).due
+    return default, max(cap, default)
+
+
+def order_rehandling(item: Item, *, actor: Any, reason: Any, reply_due: dt.date | None = None,
+                     today: dt.date | None = None) -> list[Assignment]:
+    """After 不满意: reopen the answering assignments for a new round with a new reply date."""
+    ensure(policy.can(actor, Action.REHANDLE, item))
+    items.ensure_writable(item)
+    text = _text(reason, "reason", "请填写重新办理的理由")
+    today = today or clock.today()
+    default_due, cap = rehandle_dates(item, today)
+    if reply_due is not None:
+        if reply_due <= today:
+            raise _fail("reply_due", "重新办理期限须晚于今天")
+        if reply_due > cap:
+            raise _fail("reply_due", f"重新办理期限不能晚于 {cap.isoformat()}（自重新交办之日起最长 "
+                                     f"{rules.rule_set(item.session).clock('reply_cap').label}）")
+    due = reply_due or default_due
+    with db.atomic():
+        co = closeout_for(Item.get_by_id(item.id), today)
+        if not co.dissatisfied:
+            raise Conflict("只有提出人对本轮答复不满意（且未作处理决定）时才能要求重新办理",
+                           code="no_dissatisfaction")
+        pending = [a for a in co.answering if a.status not in REPLIED_STATES]
+        if pending:
+            raise Conflict("、".join(a.unit.name for a in pending) + "尚未答复，不能要求重新办理")
+        new_round = co.round + 1
+        now = clock.now()
+        reopened = []
+        for a in co.answering:
+            assignments.transition(a, Action.REHANDLE)
+            a.round, a.rehandle_due = new_round, due
+            a.current_due = assignments.current_due_of(a)
+            Assignment.update(round=new_round, rehandle_due=due, current_due=a.current_due,
+                              updated_at=now).where(Assignment.id == a.id).execute()
+            reopened.append(a)
+        names = "、".join(dict.fromkeys(fb.submitter.name for fb in co.dissatisfied))
+        units = "、".join(a.unit.name for a in reopened)
+        audit.record("rehandle_ordered", item, actor=actor, item_id=item.id,
+                     after={"round": new_round, "rehandle_due": due.isoformat(), "reason": text,
+                            "units": [a.unit.name for a in reopened]},
+                     detail=f"因{names}不满意，要求{units}重新办理（第 {new_round} 轮），"
+                            f"期限 {due.isoformat()}：{text}")
+        for a in reopened:
+            notify([a.handler, *unit_users(a.unit_id)], f"重新办理通知：{item.number}号 {item.title}",
+                   f"提出人对答复不满意，交办单位要求重新办理（第 {new_round} 轮），"
+                   f"请于 {due.isoformat()} 前重新答复。理由：{text}", item=item)
+        items.refresh_status(item)
+    return reopened
+
+
+# --- commitments ----------------------------------------------------------------------------
+
+
+def _write_commitment(c: Commitment, action: Action, **fields: Any) -> CommitmentStatus:
+    """The only writer of Commitment.status (optimistic: a concurrent change gets 409)."""
+    from tracker.core.errors import StaleVersion
+
+    new = workflow.commitment_next(CommitmentStatus(c.status), action)
+    rows = (Commitment.update(status=new.value, version=Commitment.version + 1, **fields)
+            .where((Commitment.id == c.id) & (Commitment.version == c.version)).execute())
+    if rows != 1:
+        raise StaleVersion()
+    c.status = new.value
+    c.version += 1
+    for key, value in fields.items():
+        setattr(c, key, value)
+    return new
+
+
+def _ensure_sent(c: Commitment) -> None:
+    if c.reply.status != ReplyStatus.SENT.value:
+        raise Conflict("答复尚未发送，其承诺事项暂不能办理", code="reply_not_sent")
+
+
+def fulfil_commitment(c: Commitment, *, actor: Any, evidence: Any, fulfilled_on: dt.date | None = None,
+                      today: dt.date | None = None) -> Commitment:
+    """The unit records that a commitment is kept, with evidence."""
+    ensure(policy.can(actor, Action.FULFIL_COMMITMENT, c), "只有承办该件的单位才能登记承诺兑现")
+    item = c.assignment.item
+    items.ensure_writable(item)
+    _ensure_sent(c)
+    text = _text(evidence, "evidence", "请填写兑现情况及佐证")
+    today = today or clock.today()
+    fulfilled_on = fulfilled_on or today
+    if fulfilled_on > today:
+        raise _fail("fulfilled_on", "兑现日期不能晚于今天")
+    with db.atomic():
+        _write_commitment(c, Action.FULFIL_COMMITMENT, fulfilled_on=fulfilled_on, fulfilled_by=actor.id,
+                          evidence=text)
+        late = fulfilled_on > c.due_on
+        unit = c.assignment.unit.name
+        audit.record("commitment_fulfilled", c, actor=actor, item_id=item.id, unit_id=c.assignment.unit_id,
+                     after={"fulfilled_on": fulfilled_on.isoformat(), "evidence": text},
+                     detail=f"{unit}兑现承诺“{_short(c.text)}”" + ("（逾期兑现）" if late else "") + f"：{text}")
+        notify(office_users(), f"承诺已兑现：{item.number}号 {item.title}",
+               f"{unit}兑现承诺“{_short(c.text)}”：{text}", item=item)
+        items.refresh_status(item)
+    return c
+
+
+def carry_over_allowed(due_on: dt.date, today: dt.date) -> bool:
+    """Open commitments may be carried over at the end of their due year (from 1 December on)."""
+    return today >= dt.date(due_on.year, 12, 1)
+
+
+def carry_over_commitment(c: Commitment, *, actor: Any, reason: Any, today: dt.date | None = None) -> Commitment:
+    """The office carries an open commitment over to next year, with a reason (结转下年)."""
+    ensure(policy.can(actor, Action.CARRY_OVER_COMMITMENT, c), "只有交办单位可以结转承诺事项")
+    item = c.assignment.item
+    items.ensure_writable(item)
+    _ensure_sent(c)
+    text = _text(reason, "reason", "请填写结转理由")
+    today = today or clock.today()
+    if c.status == CommitmentStatus.OPEN.value and not carry_over_allowed(c.due_on, today):
+        raise Conflict(f"承诺期限为 {c.due_on.isoformat()}，须在 {c.due_on.year} 年 12 月 1 日起（年末）方可结转下年",
+                       code="carry_over_too_early")
+    with db.atomic():
+        _write_commitment(c, Action.CARRY_OVER_COMMITMENT, carry_reason=text)
+        unit = c.assignment.unit.name
+        audit.record("commitment_carried_over", c, actor=actor, item_id=item.id, unit_id=c.assignment.unit_id,
+                     after={"reason": text}, detail=f"承诺“{_short(c.text)}”（{unit}）结转下年：{text}")
+        notify(unit_users(c.assignment.unit_id), f"承诺事项结转下年：{item.number}号",
+               f"承诺“{_short(c.text)}”已结转下年继续落实：{text}", item=item)
+        items.refresh_status(item)
+    return c
+
+
+def carry_over_year(year: int, *, actor: Any, reason: Any, today: dt.date | None = None) -> int:
+    """Carry over every open commitment due in ``year`` or before (all or nothing)."""
+    ensure(policy.has(actor, policy.Perm.OFFICE_DESK), "只有交办单位可以结转承诺事项")
+    text = _text(reason, "reason", "请填写结转理由")
+    today = today or clock.today()
+    if not year or not carry_over_allowed(dt.date(int(year), 1, 1), today):
+        raise _fail("year", f"{year} 年的承诺事项须在该年 12 月 1 日起方可结转")
+    rows = list(open_commitments().where(Commitment.due_on <= dt.date(int(year), 12, 31))
+                .where(Item.status.not_in(list(FINISHED_ITEM_STATES))))
+    if not rows:
+        raise Conflict(f"{year} 年没有需要结转的未兑现承诺事项", code="nothing_to_carry")
+    with db.atomic():
+        for c in rows:
+            carry_over_commitment(c, actor=actor, reason=text, today=today)
+    return len(rows)
+
+
+def open_commitments() -> pw.ModelSelect:
+    return (Commitment.select(Commitment, Reply, Assignment, Unit, Item)
+            .join(Reply).switch(Commitment).join(Assignment).join(Unit).switch(Assignment).join(Item)
+            .where((Reply.status == ReplyStatus.SENT.value) & (Commitment.status == CommitmentStatus.OPEN.value)))
+
+
+def commitments_for(user: Any, *, unit_id: int | None = None, status: str | None = None,
+                    overdue: bool = False, item_id: int | None = None,
+                    today: dt.date | None = None) -> pw.ModelSelect:
+    """Commitments of sent replies the user may see: a unit its own, the office and leaders all."""
+    ensure(policy.has(user, policy.Perm.LIST_ITEMS), "您没有权限查看承诺事项")
+    today = today or clock.today()
+    query = (Commitment.select(Commitment, Reply, Assignment, Unit, Item)
+             .join(Reply).switch(Commitment).join(Assignment).join(Unit).switch(Assignment).join(Item)
+             .where(Reply.status == ReplyStatus.SENT.value))
+    role = policy.role_of(user)
+    if role in policy.UNIT:
+        query = query.where(Assignment.unit == (user.unit_id or -1))
+    elif unit_id:
+        query = query.where(Assignment.unit == unit_id)
+    if status:
+        query = query.where(Commitment.status == status)
+    if overdue:
+        query = query.where((Commitment.status == CommitmentStatus.OPEN.value) & (Commitment.due_on < today))
+    if item_id:
+        query = query.where(Assignment.item == item_id)
+    rank = pw.Case(Commitment.status, [(CommitmentStatus.OPEN.value, 0), (CommitmentStatus.CARRIED_OVER.value, 1)], 2)
+    return query.order_by(rank, Commitment.due_on, Commitment.id)
+
+
+def get_commitment_for(user: Any, commitment_id: int) -> Commitment:
+    c = Commitment.get_or_none(Commitment.id == commitment_id)
+    if c is None or not policy.can_view_assignment(user, c.assignment) or c.reply.status != ReplyStatus.SENT.value:
+        raise NotFound()
+    return c
+
+
+# --- the 3+1 checklist ----------------------------------------------------------------------
+
+
+def checklist_for(item: Item) -> list[UnitChecklist]:
+    return closeout_for(item).checklist
+
+
+# --- close-out and archive ------------------------------------------------------------------
+
+
+def close_item(item: Item, *, actor: Any, note: Any = "", today: dt.date | None = None) -> Item:
+    """对账销号: only when DOMAIN.md §6's conditions hold; else 409 whose ``details`` list them."""
+    ensure(policy.can(actor, Action.CLOSE, item))
+    text = _text(note, "note", None)
+    today = today or clock.today()
+    with db.atomic():
+        item = Item.get_by_id(item.id)
+        if item.status in FINISHED_ITEM_STATES:
+            workflow.item_next(ItemStatus(item.status), Action.CLOSE)  # raises 409 in Chinese
+        co = closeout_for(item, today)
+        _record_expired(co, actor=None)  # an over window counts as 未表态, recorded now
+        co = closeout_for(item, today)
+        if co.conditions:
+            raise Conflict("该件尚不具备销号条件：" + "；".join(co.conditions), code="closeout_conditions_unmet",
+                           details=co.conditions)
+        items.refresh_status(item)
+        for a in co.answering + [a for a in Assignment.select().where(
+                (Assignment.item == item.id) & (Assignment.role == "co")
+                & (Assignment.status != AssignmentStatus.RETURNED.value))]:
+            if workflow.assignment_allows(AssignmentStatus(a.status), Action.COMPLETE):
+                assignments.transition(a, Action.COMPLETE)
+        now = clock.now()
+        Item.update(closed_at=now, close_note=text).where(Item.id == item.id).execute()
+        item.closed_at, item.close_note = now, text
+        detail = "对账销号" + (f"：{text}" if text else "")
+        if co.warnings:
+            detail += "（" + "；".join(co.warnings) + "）"
+        items.apply_item_action(item, Action.CLOSE, actor=actor, audit_type="closed", detail=detail)
+        recipients = [u for a in co.answering for u in unit_users(a.unit_id)]
+        notify(recipients, f"已销号：{item.number}号 {item.title}", detail, item=item)
+    return item
+
+
+def archive_item(item: Item, *, actor: Any) -> Item:
+    """归档 after close-out."""
+    ensure(policy.can(actor, Action.ARCHIVE, item))
+    with db.atomic():
+        item = Item.get_by_id(item.id)
+        now = clock.now()
+        items.apply_item_action(item, Action.ARCHIVE, actor=actor, audit_type="archived", detail="归档")
+        Item.update(archived_at=now).where(Item.id == item.id).execute()
+        item.archived_at = now
+    return item
+
+
+# --- reconciliation (对账) ------------------------------------------------------------------
+
+_RANGE_RE = re.compile(r"^(\d+)\s*[-~～—–至到]+\s*(\d+)$")
+_SPLIT_RE = re.compile(r"[\s,，;；、]+")
+MAX_RANGE = 20000
+_NUMBER_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/.]*")
+
+
+def number_key(value: Any) -> str:
+    """How two 案号 compare: "第０１２号" == "12"; text numbers compared case-insensitively."""
+    from tracker.items.importing import normalise_number
+
+    text = normalise_number(value)
+    return str(int(text)) if text.isdigit() else text.upper()
+
+
+def parse_numbers(text: str) -> tuple[list[str], list[str]]:
+    """Pasted numbers: one per line (or separated by commas), ranges like 1-120. (numbers, problems)."""
+    numbers: list[str] = []
+    problems: list[str] = []
+    text = unicodedata.normalize("NFKC", text or "")
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        pieces = [line] if _RANGE_RE.match(line) else [p for p in _SPLIT_RE.split(line) if p]
+        for piece in pieces:
+            m = _RANGE_RE.match(piece)
+            if m:
+                lo, hi = int(m.group(1)), int(m.group(2))
+                if hi < lo:
+                    problems.append(f"第 {line_no} 行：范围“{piece}”的起号大于止号")
+                elif hi - lo + 1 > MAX_RANGE:
+                    problems.append(f"第 {line_no} 行：范围“{piece}”过大（最多 {MAX_RANGE} 个号）")
+                else:
+                    numbers.extend(str(n) for n in range(lo, hi + 1))
+            else:
+                numbers.append(piece)
+    return numbers, problems
+
+
+def numbers_from_xlsx(data: bytes) -> list[str]:
+    """The 案号 column of an uploaded .xlsx list (other columns are ignored)."""
+    from tracker.items.importing import (
+        HEADER_VARIANTS,
+        ImportFileError,
+        find_header,
+        normalise_header,
+        read_rows,
+    )
+
+    rows = read_rows(data)
+    col = None
+    start = 0
+    try:
+        index, columns = find_header(rows)
+        col = next((c for c, f in columns.items() if f == "number"), None)
+        start = index + 1
+    except ImportFileError:
+        pass
+    if col is None:
+        words = {normalise_header(w) for w in HEADER_VARIANTS["number"]}
+        for index, row in enumerate(rows[:15]):
+            hit = next((c for c, cell in enumerate(row) if isinstance(cell, str) and normalise_header(cell) in words),
+                       None)
+            if hit is not None:
+                col, start = hit, index + 1
+                break
+    if col is None:
+        raise ImportFileError("未找到案号列：请确认表头含“案号”“建议号”“提案号”或“编号”等")
+    out = []
+    for row in rows[start:]:
+        cell = row[col] if col < len(row) else None
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        text = number_key(cell)
+        if not _NUMBER_RE.fullmatch(text) or not any(ch.isdigit() for ch in text):
+            continue  # notes such as "合计 3 件" below the data
+        out.append(text)
+    return out
+
+
+@dataclass
+class Reconciliation:
+    session: Session
+    ours: int
+    theirs: int
+    both: int
+    only_ours: list[Item]
+    only_theirs: list[str]
+    duplicates_theirs: list[str]
+    status_counts: list[tuple[str, int]]
+    closable: list[Item]
+    not_closable: list[tuple[Item, list[str]]]
+    closed: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def matched(self) -> bool:
+        return not self.only_ours and not self.only_theirs
+
+
+def _sort_key(number: str) -> tuple[int, int, str]:
+    return (0, int(number), "") if number.isdigit() else (1, 0, number)
+
+
+def session_overview(session: Session, today: dt.date | None = None) -> tuple[list[tuple[str, int]], list[Item],
+                                                                              list[tuple[Item, list[str]]], int]:
+    """Per-status counts, closable items, not-yet-closable items with why, and the closed count."""
+    counts = Counter(s for (s,) in Item.select(Item.status).where(Item.session == session.id).tuples())
+    status_counts = [(s.value, counts[s.value]) for s in ItemStatus if counts.get(s.value)]
+    open_items = list(Item.select().where((Item.session == session.id)
+                                          & Item.status.not_in(list(FINISHED_ITEM_STATES))))
+    open_items.sort(key=lambda i: _sort_key(number_key(i.number)))
+    facts = closeout_many(open_items, today)
+    closable = [i for i in open_items if facts[i.id].closable]
+    not_closable = [(i, facts[i.id].conditions) for i in open_items if not facts[i.id].closable]
+    closed = counts.get(ItemStatus.CLOSED.value, 0) + counts.get(ItemStatus.ARCHIVED.value, 0)
+    return status_counts, closable, not_closable, closed
+
+
+def reconcile(session: Session, numbers: Sequence[str], *, actor: Any, problems: Sequence[str] = (),
+              today: dt.date | None = None) -> Reconciliation:
+    """Compare the session's items with the numbers on the NPC/CPPCC office's list."""
+    ensure(policy.has(actor, policy.Perm.OFFICE_DESK), "只有交办单位可以对账")
+    if not numbers:
+        raise _fail("numbers", "请上传清单或粘贴案号")
+    keys = [number_key(n) for n in numbers]
+    counted = Counter(keys)
+    theirs = set(counted)
+    ours_items = list(Item.select().where(Item.session == session.id))
+    ours = {number_key(i.number): i for i in ours_items}
+    only_ours = sorted((i for k, i in ours.items() if k not in theirs), key=lambda i: _sort_key(number_key(i.number)))
+    only_theirs = sorted((k for k in theirs if k not in ours), key=_sort_key)
+    status_counts, closable, not_closable, closed = session_overview(session, today)
+    result = Reconciliation(
+        session=session, ours=len(ours_items), theirs=len(theirs), both=len(theirs & set(ours)),
+        only_ours=only_ours, only_theirs=only_theirs,
+        duplicates_theirs=sorted((k for k, n in counted.items() if n > 1), key=_sort_key),
+        status_counts=status_counts, closable=closable, not_closable=not_closable, closed=closed,
+        problems=list(problems),
+    )
+    audit.record("reconciled", session, actor=actor,
+                 after={"ours": result.ours, "theirs": result.theirs, "only_ours": len(only_ours),
+                        "only_theirs": len(only_theirs)},
+                 detail=f"{session.name}对账：本系统 {result.ours} 件，清单 {result.theirs} 件，"
+                        f"仅本系统有 {len(only_ours)} 件，仅清单有 {len(only_theirs)} 件")
+    return result
+
+
+# --- who may see which submitter's feedback -------------------------------------------------
+
+
+def visible_feedback(co: Closeout, user: Any) -> list[Feedback]:
+    """Submitters see their own ratings; everyone else who sees the item sees all."""
+    if policy.role_of(user) == Role.SUBMITTER:
+        mine = {s.id for s in co.raters if user.person_id and s.person_id == user.person_id}
+        return [fb for fb in co.feedback if fb.submitter_id in mine]
+    return list(co.feedback)
+
+
+def rater_for(co: Closeout, user: Any) -> Submitter | None:
+    if policy.role_of(user) != Role.SUBMITTER or not user.person_id:
+        return None
+    return next((s for s in co.raters if s.person_id == user.person_id), None)
+
+
+def sessions_for_reconcile() -> list[Session]:
+    return list(Session.select().order_by(Session.year.desc(), Session.id.desc()))
+
+
+def user_display(user_id: int | None) -> str:
+    if not user_id:
+        return ""
+    user = User.get_or_none(User.id == user_id)
+    return user.display if user else ""

@@ -1,0 +1,346 @@
+"""Pages of close-out: feedback, re-handling, commitments, 3+1, 对账销号, archive, 并案, 对账.
+
+Each POST runs one service call and goes back to the item page; on an error the user lands on
+the item's close-out page (/items/<id>/closeout) with what they typed and the Chinese message
+(for close-out, the list of unmet conditions).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.accounts import policy
+from tracker.accounts.policy import Perm
+from tracker.assignments import services as assignment_services
+from tracker.core import clock
+from tracker.core.enums import CommitmentStatus, label
+from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.web import flash_error
+from tracker.items import merging, similarity
+from tracker.items import services as item_services
+from tracker.items.models import Session
+from tracker.items.workflow import Action
+from tracker.replies import closeout
+from tracker.replies import closeout_forms as forms
+from tracker.replies.closeout_panels import item_panel
+from tracker.units.models import Unit
+
+bp = Blueprint("closeout", __name__)
+
+CHECK_FORM = "请检查标红的内容后重新提交"
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("您没有权限访问此页面")
+
+
+def item_url(item_id: int, anchor: str = "") -> str:
+    return url_for("items.show", item_id=item_id) + (f"#{anchor}" if anchor else "")
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next")
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return default
+
+
+def _closeout_page(item, given: dict | None = None, status: int = 200):
+    assignments = assignment_services.item_assignments(item)
+    p = item_panel(item, current_user, assignments, given or {})
+    return render_template("closeout/item.html", item=item, p=p), status
+
+
+def _run(item, form, key, call, success: str, target: str):
+    """Validate, call the service, flash and redirect; on an error show the close-out page again."""
+    if form is not None and not form.validate():
+        flash(CHECK_FORM, "danger")
+        return _closeout_page(item, {key: form}, 422)
+    try:
+        call()
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        flash_error(exc, form)
+        return _closeout_page(item.refresh(), {key: form} if form is not None else {}, exc.status)
+    flash(success, "success")
+    return redirect(target)
+
+
+@bp.get("/items/<int:item_id>/closeout")
+@login_required
+def item(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    return _closeout_page(it)
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/feedback")
+@login_required
+def feedback(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.FEEDBACK, it))
+    form = forms.FeedbackForm(prefix="fb")
+    form.submitter_id.choices = forms.options([(form.submitter_id.data, "")] if form.submitter_id.data else [])
+
+    def call():
+        closeout.give_feedback(
+            it, actor=current_user, submitter_id=form.submitter_id.data, work=form.work.data,
+            result=form.result.data, adoption=form.adoption.data, comment=form.comment.data,
+            contacted=form.contacted_value(), contact_method=form.contact_method.data,
+        )
+
+    return _run(it, form, "feedback", call, "评价已记录，谢谢！" if policy.role_of(current_user) == "submitter"
+                else "已录入纸质征询意见", item_url(it.id, "feedback"))
+
+
+@bp.post("/items/<int:item_id>/feedback/expire")
+@login_required
+def expire_feedback(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    return _run(it, None, None, lambda: closeout.record_expired_for_item(it, actor=current_user),
+                "已将逾期未反馈的提出人记为未表态", _back(item_url(it.id, "feedback")))
+
+
+@bp.post("/feedback/<int:feedback_id>/resolve")
+@login_required
+def resolve(feedback_id: int):
+    fb = closeout.get_feedback_for(current_user, feedback_id)
+    it = item_services.get_item_for(current_user, fb.item_id)
+    require(policy.can(current_user, Action.REHANDLE, it))
+    form = forms.ResolveForm(prefix=f"rs{fb.id}")
+    return _run(it, form, ("resolve", fb.id),
+                lambda: closeout.resolve_dissatisfaction(fb, actor=current_user, reason=form.reason.data),
+                "已记录不重新办理的决定", item_url(it.id, "feedback"))
+
+
+@bp.post("/items/<int:item_id>/rehandle")
+@login_required
+def rehandle(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.REHANDLE, it))
+    form = forms.RehandleForm(prefix="rh")
+    return _run(it, form, "rehandle",
+                lambda: closeout.order_rehandling(it, actor=current_user, reason=form.reason.data,
+                                                  reply_due=form.reply_due.data),
+                "已要求承办单位重新办理，并通知了承办单位", item_url(it.id))
+
+
+# --- commitments ----------------------------------------------------------------------------
+
+
+@bp.post("/commitments/<int:commitment_id>/fulfil")
+@login_required
+def fulfil(commitment_id: int):
+    c = closeout.get_commitment_for(current_user, commitment_id)
+    require(policy.can(current_user, Action.FULFIL_COMMITMENT, c))
+    it = c.assignment.item
+    form = forms.FulfilForm(prefix=f"cf{c.id}")
+    return _run(it, form, ("fulfil", c.id),
+                lambda: closeout.fulfil_commitment(c, actor=current_user, evidence=form.evidence.data,
+                                                   fulfilled_on=form.fulfilled_on.data),
+                "已登记承诺兑现", _back(item_url(it.id, f"commitment-{c.id}")))
+
+
+@bp.post("/commitments/<int:commitment_id>/carry-over")
+@login_required
+def carry_over(commitment_id: int):
+    c = closeout.get_commitment_for(current_user, commitment_id)
+    require(policy.can(current_user, Action.CARRY_OVER_COMMITMENT, c))
+    it = c.assignment.item
+    form = forms.CarryOverForm(prefix=f"cc{c.id}")
+    return _run(it, form, ("carry", c.id),
+                lambda: closeout.carry_over_commitment(c, actor=current_user, reason=form.reason.data),
+                "承诺事项已结转下年", _back(item_url(it.id, f"commitment-{c.id}")))
+
+
+@bp.get("/commitments")
+@login_required
+def commitments():
+    require(policy.has(current_user, Perm.LIST_ITEMS))
+    return _commitments_page()
+
+
+def _commitments_page(year_form=None, status: int = 200):
+    today = clock.today()
+    flt = forms.CommitmentFilterForm(request.args)
+    flt.unit_id.choices = forms.options([(u.id, u.name) for u in Unit.active_ordered()], blank="全部单位")
+    flt.status.choices = forms.options([(s.value, label(s)) for s in CommitmentStatus], blank="全部状态")
+    unit_view = policy.role_of(current_user) in policy.UNIT
+    query = closeout.commitments_for(current_user, unit_id=None if unit_view else flt.unit_id.data,
+                                     status=flt.status.data or None, overdue=flt.overdue.data == "1", today=today)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    per_page = 50
+    total = query.count()
+    rows = []
+    for c in query.paginate(page, per_page):
+        overdue = (today - c.due_on).days if c.status == CommitmentStatus.OPEN.value and c.due_on < today else 0
+        fulfil_form = carry_form = None
+        writable = not c.assignment.item.is_read_only
+        if writable and c.status != CommitmentStatus.KEPT.value and policy.can(current_user, Action.FULFIL_COMMITMENT, c):
+            fulfil_form = forms.FulfilForm(prefix=f"cf{c.id}", formdata=None)
+        if (writable and c.status == CommitmentStatus.OPEN.value
+                and policy.can(current_user, Action.CARRY_OVER_COMMITMENT, c)
+                and closeout.carry_over_allowed(c.due_on, today)):
+            carry_form = forms.CarryOverForm(prefix=f"cc{c.id}", formdata=None)
+        rows.append({"c": c, "overdue": overdue, "fulfil_form": fulfil_form, "carry_form": carry_form})
+    year_form = year_form
+    if year_form is None and policy.has(current_user, Perm.OFFICE_DESK):
+        year_form = forms.CarryOverYearForm(formdata=None)
+    if year_form is not None:
+        year_form.year.choices = forms.options([(y, f"{y} 年") for y in (today.year, today.year - 1)])
+        if year_form.year.data is None:
+            year_form.year.data = today.year if today.month == 12 else today.year - 1
+    pages = max(1, (total + per_page - 1) // per_page)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("closeout/commitments.html", rows=rows, flt=flt, total=total, page=page, pages=pages,
+                           args=args, unit_view=unit_view, year_form=year_form, today=today), status
+
+
+@bp.post("/commitments/carry-over")
+@login_required
+def carry_over_year():
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    form = forms.CarryOverYearForm()
+    form.year.choices = forms.options([(form.year.data, "")])
+    try:
+        n = closeout.carry_over_year(form.year.data, actor=current_user, reason=form.reason.data)
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        flash_error(exc, form)
+        return _commitments_page(form, exc.status)
+    flash(f"已将 {n} 项未兑现的承诺事项结转下年", "success")
+    return redirect(url_for("closeout.commitments"))
+
+
+# --- close-out, archive ---------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/close")
+@login_required
+def close(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.CLOSE, it))
+    form = forms.CloseForm(prefix="close")
+    return _run(it, form, "close", lambda: closeout.close_item(it, actor=current_user, note=form.note.data),
+                "已销号", item_url(it.id, "closeout"))
+
+
+@bp.post("/items/<int:item_id>/archive")
+@login_required
+def archive(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.ARCHIVE, it))
+    return _run(it, None, None, lambda: closeout.archive_item(it, actor=current_user), "已归档",
+                item_url(it.id, "closeout"))
+
+
+# --- merging and similar items --------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/merge")
+@login_required
+def merge(item_id: int):
+    child = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.MERGE, child))
+    form = forms.MergeForm(prefix="mg")
+
+    def call():
+        parent = merging.find_parent(child, parent_id=form.parent_id.data, number=form.parent_number.data)
+        merging.merge(child, parent, actor=current_user, note=form.note.data or "")
+
+    return _run(child, form, "merge", call, "已并案，该件随主件办理", item_url(child.id))
+
+
+@bp.post("/items/<int:item_id>/unmerge")
+@login_required
+def unmerge(item_id: int):
+    child = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.UNMERGE, child))
+    form = forms.UnmergeForm(prefix=f"um{child.id}")
+    return _run(child, form, ("unmerge", child.id),
+                lambda: merging.unmerge(child, actor=current_user, reason=form.reason.data or ""),
+                "已撤销并案，该件恢复单独办理", item_url(child.id))
+
+
+@bp.get("/items/<int:item_id>/similar")
+@login_required
+def similar_to(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.has(current_user, Perm.VIEW_ALL_ITEMS))
+    limit = max(1, min(20, request.args.get("limit", 8, type=int) or 8))
+    found = similarity.similar_to(it, limit=limit)
+    return jsonify({"items": [dict(s.as_dict(), url=url_for("items.show", item_id=s.item_id)) for s in found]})
+
+
+@bp.get("/items/similar")
+@login_required
+def similar():
+    """For the register form: likely duplicates of a title (and content) being typed."""
+    require(policy.has(current_user, Perm.VIEW_ALL_ITEMS))
+    title = (request.args.get("title") or "").strip()
+    content = request.args.get("content") or ""
+    session = Session.get_or_none(Session.id == request.args.get("session_id", type=int)) \
+        if request.args.get("session_id") else None
+    limit = max(1, min(20, request.args.get("limit", 8, type=int) or 8))
+    if len(similarity.normalise(title)) < 2:
+        return jsonify({"items": []})
+    found = similarity.similar(title=title, content=content, year=session.year if session else None,
+                               session_id=session.id if session else None, limit=limit)
+    return jsonify({"items": [dict(s.as_dict(), url=url_for("items.show", item_id=s.item_id)) for s in found]})
+
+
+# --- reconciliation -------------------------------------------------------------------------
+
+
+@bp.get("/reconcile")
+@login_required
+def reconcile_index():
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    return render_template("closeout/reconcile_index.html", sessions=closeout.sessions_for_reconcile())
+
+
+@bp.route("/sessions/<int:session_id>/reconcile", methods=["GET", "POST"])
+@login_required
+def reconcile(session_id: int):
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    session = Session.get_or_none(Session.id == session_id)
+    if session is None:
+        raise NotFound()
+    form = forms.ReconcileForm()
+    result = None
+    status = 200
+    if request.method == "POST":
+        from tracker.items.importing import ImportFileError
+
+        numbers: list[str] = []
+        problems: list[str] = []
+        try:
+            upload = request.files.get("file")
+            if upload is not None and upload.filename:
+                numbers.extend(closeout.numbers_from_xlsx(upload.read()))
+            pasted, problems = closeout.parse_numbers(form.numbers.data or "")
+            numbers.extend(pasted)
+            result = closeout.reconcile(session, numbers, actor=current_user, problems=problems)
+        except ImportFileError as exc:
+            form.file.errors = [exc.message]
+            flash(exc.message, "danger")
+            status = 422
+        except (PermissionDenied, NotFound):
+            raise
+        except DomainError as exc:
+            flash_error(exc, form)
+            status = exc.status
+    overview = None
+    if result is None:
+        overview = closeout.session_overview(session)
+    return render_template("closeout/reconcile.html", session=session, form=form, result=result,
+                           overview=overview), status
