@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -43,18 +44,20 @@ def authenticate(username: str, password: str) -> User:
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise LoginFailed(f"登录失败次数过多，账号已临时锁定，请 {minutes} 分钟后再试", code="locked")
-    if not user.active:
-        raise LoginFailed("该账号已停用，请联系管理员", code="inactive")
     if not security.verify_password(user.password_hash, password or ""):
         max_failures, lock_minutes = _lock_settings()
-        failures = user.failed_logins + 1
-        locked_until = now + dt.timedelta(minutes=lock_minutes) if failures >= max_failures else None
-        User.update(failed_logins=0 if locked_until else failures, locked_until=locked_until).where(
-            User.id == user.id).execute()
-        if locked_until:
+        # Count in the database (not read-modify-write): parallel guesses each count.
+        User.update(failed_logins=User.failed_logins + 1).where(User.id == user.id).execute()
+        failures = User.select(User.failed_logins).where(User.id == user.id).scalar() or 0
+        if failures >= max_failures:
+            locked_until = now + dt.timedelta(minutes=lock_minutes)
+            User.update(failed_logins=0, locked_until=locked_until).where(User.id == user.id).execute()
             audit.record("login_locked", user, actor=None, detail=f"{user.username} 连续登录失败，临时锁定")
             raise LoginFailed(f"登录失败次数过多，账号已临时锁定 {lock_minutes} 分钟", code="locked")
         raise LoginFailed(generic)
+    # Only after the password: a stranger must not learn that a username exists but is disabled.
+    if not user.active:
+        raise LoginFailed("该账号已停用，请联系管理员", code="inactive")
     User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
     return user
 
@@ -109,25 +112,36 @@ def update_user(user: User, *, actor: Any, **changes: Any) -> User:
             errors["password"] = problem
     role = changes.get("role", user.role)
     unit_id = changes.get("unit_id", user.unit_id)
+    if role not in {r.value for r in Role}:
+        errors["role"] = "角色不正确"
     if role in UNIT_ROLES and not unit_id:
         errors["unit_id"] = "承办单位用户须选择所属单位"
+    if role in UNIT_ROLES and unit_id and Unit.get_or_none(Unit.id == unit_id) is None:
+        errors["unit_id"] = "承办单位不存在"
+    if changes.get("person_id") and Person.get_or_none(Person.id == changes["person_id"]) is None:
+        errors["person_id"] = "代表委员不存在"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     with db.atomic():
         before = {"role": user.role, "unit_id": user.unit_id, "active": user.active, "name": user.name,
-                  "phone": user.phone, "email": user.email}
+                  "phone": user.phone, "email": user.email, "person_id": user.person_id}
         for key in ("name", "role", "phone", "email", "title", "active"):
             if key in changes and changes[key] is not None:
                 setattr(user, key, changes[key])
         user.unit = unit_id if role in UNIT_ROLES else None
+        if "person_id" in changes:  # only submitters are linked to a deputy / member
+            user.person = changes["person_id"] if role == Role.SUBMITTER.value else None
         if changes.get("password"):
             user.password_hash = security.hash_password(changes["password"])
             user.session_nonce = security.new_nonce()
+            # A new password ends every session and every API token issued with the old one.
+            ApiToken.update(revoked_at=clock.now()).where(
+                (ApiToken.user == user.id) & ApiToken.revoked_at.is_null()).execute()
         if "active" in changes and not changes["active"]:
             user.session_nonce = security.new_nonce()
         user.save()
         after = {"role": user.role, "unit_id": user.unit_id, "active": user.active, "name": user.name,
-                 "phone": user.phone, "email": user.email}
+                 "phone": user.phone, "email": user.email, "person_id": user.person_id}
         b, a = audit.changes(before, after)
         audit.record("user_updated", user, actor=actor, before=b, after=a,
                      detail="重置密码" if changes.get("password") else "")
@@ -136,10 +150,8 @@ def update_user(user: User, *, actor: Any, **changes: Any) -> User:
 
 def issue_token(user: User) -> tuple[str, dt.datetime]:
     hours = 12
-    try:
+    with contextlib.suppress(RuntimeError):  # outside an app: the default
         hours = int(current_app.config.get("API_TOKEN_HOURS", 12))
-    except RuntimeError:
-        pass
     token = security.new_token()
     expires = clock.now() + dt.timedelta(hours=hours)
     ApiToken.create(user=user, token_hash=security.token_digest(token), created_at=clock.now(),

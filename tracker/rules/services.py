@@ -113,8 +113,13 @@ def _bump_calendar_version() -> None:
     ).execute()
 
 
-def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any) -> CalendarDay:
-    """An administrator's correction of one day. Open assignments' dates are recomputed."""
+def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any,
+                     name: str | None = None) -> CalendarDay:
+    """An administrator's correction of one day. Open assignments' dates are recomputed.
+
+    ``name`` (e.g. 国庆节) labels the day; None keeps the row's current name. The number of
+    open assignments whose dates changed is left on the row as ``recomputed_count``.
+    """
     from tracker.core.errors import ValidationFailed
 
     if not reason.strip():
@@ -125,6 +130,8 @@ def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any)
         if row is None:
             row = CalendarDay(day=day)
         row.is_workday = is_workday
+        if name is not None:
+            row.name = name.strip()[:50]
         row.source = "admin"
         row.reason = reason.strip()
         row.updated_by = actor.id
@@ -139,15 +146,16 @@ def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any)
     clear_calendar_cache()
     from tracker.assignments.services import recompute_open_deadlines
 
-    recompute_open_deadlines(actor=actor, reason=f"工作日历调整：{day.isoformat()}")
+    row.recomputed_count = recompute_open_deadlines(actor=actor, reason=f"工作日历调整：{day.isoformat()}")
     return row
 
 
-def remove_calendar_override(day: dt.date, *, actor: Any) -> None:
+def remove_calendar_override(day: dt.date, *, actor: Any) -> int:
+    """Undo an administrator's correction; returns how many open assignments were recomputed."""
     with db.atomic():
         row = CalendarDay.get_or_none((CalendarDay.day == day) & (CalendarDay.source == "admin"))
         if row is None:
-            return
+            return 0
         row.delete_instance()
         _bump_calendar_version()
         audit.record("calendar_changed", None, actor=actor,
@@ -156,7 +164,7 @@ def remove_calendar_override(day: dt.date, *, actor: Any) -> None:
     clear_calendar_cache()
     from tracker.assignments.services import recompute_open_deadlines
 
-    recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整：{day.isoformat()}")
+    return recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整：{day.isoformat()}")
 
 
 def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
@@ -184,7 +192,8 @@ def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forwa
                      detail=f"修改规则配置“{profile.name}”")
     from tracker.assignments.services import recompute_open_deadlines
 
-    recompute_open_deadlines(actor=actor, reason=f"规则配置“{profile.name}”调整")
+    # How many open assignments got new dates (shown to the administrator).
+    profile.recomputed_count = recompute_open_deadlines(actor=actor, reason=f"规则配置“{profile.name}”调整")
     return profile
 
 
