@@ -50,6 +50,37 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "units"
 
     @migrator.create_model
+    class RuleProfile(pw.Model):
+        id = pw.AutoField()
+        name = pw.CharField(max_length=100, unique=True)
+        is_default = pw.BooleanField(default=False)
+        clocks = pw.TextField()
+        roll_forward = pw.BooleanField(default=True)
+        review_department_replies = pw.BooleanField(default=False)
+        checklist_blocks_closeout = pw.BooleanField(default=False)
+        clocks_run_during_return = pw.BooleanField(default=True)
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
+
+        class Meta:
+            table_name = "rule_profiles"
+
+    @migrator.create_model
+    class Session(pw.Model):
+        id = pw.AutoField()
+        body = pw.CharField(max_length=10)
+        name = pw.CharField(max_length=200)
+        year = pw.IntegerField()
+        opened_on = pw.DateField(null=True)
+        closed_on = pw.DateField(null=True)
+        reply_due_absolute = pw.DateField(null=True)
+        profile = pw.ForeignKeyField(column_name='profile_id', field='id', model=migrator.orm['rule_profiles'], null=True, on_delete='SET NULL')
+        created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+
+        class Meta:
+            table_name = "sessions"
+            indexes = [(('body', 'name'), True)]
+
+    @migrator.create_model
     class Person(pw.Model):
         id = pw.AutoField()
         name = pw.CharField(index=True, max_length=100)
@@ -85,6 +116,21 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "users"
 
     @migrator.create_model
+    class Adjustment(pw.Model):
+        id = pw.AutoField()
+        unit = pw.ForeignKeyField(column_name='unit_id', field='id', model=migrator.orm['units'], on_delete='CASCADE')
+        session = pw.ForeignKeyField(column_name='session_id', field='id', model=migrator.orm['sessions'], on_delete='CASCADE')
+        kind = pw.CharField(max_length=20)
+        points = pw.FloatField()
+        reason = pw.TextField()
+        by = pw.ForeignKeyField(column_name='by_id', field='id', model=migrator.orm['users'], on_delete='RESTRICT')
+        at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+
+        class Meta:
+            table_name = "assessment_adjustments"
+            indexes = [(('session', 'unit'), False)]
+
+    @migrator.create_model
     class ApiToken(pw.Model):
         id = pw.AutoField()
         user = pw.ForeignKeyField(column_name='user_id', field='id', model=migrator.orm['users'], on_delete='CASCADE')
@@ -96,37 +142,6 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "api_tokens"
-
-    @migrator.create_model
-    class RuleProfile(pw.Model):
-        id = pw.AutoField()
-        name = pw.CharField(max_length=100, unique=True)
-        is_default = pw.BooleanField(default=False)
-        clocks = pw.TextField()
-        roll_forward = pw.BooleanField(default=True)
-        review_department_replies = pw.BooleanField(default=False)
-        checklist_blocks_closeout = pw.BooleanField(default=False)
-        clocks_run_during_return = pw.BooleanField(default=True)
-        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
-
-        class Meta:
-            table_name = "rule_profiles"
-
-    @migrator.create_model
-    class Session(pw.Model):
-        id = pw.AutoField()
-        body = pw.CharField(max_length=10)
-        name = pw.CharField(max_length=200)
-        year = pw.IntegerField()
-        opened_on = pw.DateField(null=True)
-        closed_on = pw.DateField(null=True)
-        reply_due_absolute = pw.DateField(null=True)
-        profile = pw.ForeignKeyField(column_name='profile_id', field='id', model=migrator.orm['rule_profiles'], null=True, on_delete='SET NULL')
-        created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
-
-        class Meta:
-            table_name = "sessions"
-            indexes = [(('body', 'name'), True)]
 
     @migrator.create_model
     class Item(pw.Model):
@@ -234,10 +249,11 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         sent_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
         sent_on = pw.DateField(null=True)
         published_on = pw.DateField(null=True)
+        planned_commitments = pw.TextField(null=True)
 
         class Meta:
             table_name = "replies"
-            indexes = [(('assignment', 'round'), False)]
+            indexes = [(('assignment', 'round'), True)]
 
     @migrator.create_model
     class Attachment(pw.Model):
@@ -359,6 +375,25 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             indexes = [(('scorecard', 'key'), True)]
 
     @migrator.create_model
+    class DispatchReport(pw.Model):
+        id = pw.AutoField()
+        as_of = pw.DateField(index=True)
+        scope = pw.CharField(default='all', max_length=30)
+        session = pw.ForeignKeyField(column_name='session_id', field='id', model=migrator.orm['sessions'], null=True, on_delete='CASCADE')
+        title = pw.CharField(max_length=200)
+        data = pw.TextField()
+        automatic = pw.BooleanField(default=False)
+        created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        created_by = pw.ForeignKeyField(column_name='created_by_id', field='id', model=migrator.orm['users'], null=True, on_delete='SET NULL')
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        updated_by = pw.ForeignKeyField(column_name='updated_by_id', field='id', model=migrator.orm['users'], null=True, on_delete='SET NULL')
+        generations = pw.IntegerField(default=1)
+
+        class Meta:
+            table_name = "dispatch_reports"
+            indexes = [(('as_of', 'scope'), True)]
+
+    @migrator.create_model
     class ExtensionRequest(pw.Model):
         id = pw.AutoField()
         assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], on_delete='CASCADE')
@@ -421,17 +456,33 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "instructions"
 
     @migrator.create_model
+    class ManualScore(pw.Model):
+        id = pw.AutoField()
+        assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], on_delete='CASCADE')
+        criterion = pw.ForeignKeyField(column_name='criterion_id', field='id', model=migrator.orm['criteria'], on_delete='CASCADE')
+        points = pw.FloatField()
+        note = pw.TextField(default='')
+        by = pw.ForeignKeyField(column_name='by_id', field='id', model=migrator.orm['users'], on_delete='RESTRICT')
+        at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+
+        class Meta:
+            table_name = "manual_scores"
+            indexes = [(('assignment', 'criterion'), True)]
+
+    @migrator.create_model
     class Reminder(pw.Model):
         id = pw.AutoField()
         key = pw.CharField(max_length=120, unique=True)
         rule_key = pw.CharField(max_length=40)
         item = pw.ForeignKeyField(column_name='item_id', field='id', model=migrator.orm['items'], null=True, on_delete='CASCADE')
         assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], null=True, on_delete='CASCADE')
+        commitment = pw.ForeignKeyField(column_name='commitment_id', field='id', model=migrator.orm['commitments'], null=True, on_delete='CASCADE')
         due_on = pw.DateField()
         created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
 
         class Meta:
             table_name = "reminders"
+            indexes = [(('assignment', 'rule_key'), False), (('item', 'created_at'), False)]
 
     @migrator.create_model
     class Notification(pw.Model):
@@ -449,6 +500,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         email_next_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
         email_error = pw.TextField(default='')
         emailed_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
+        sms_status = pw.CharField(default='', max_length=10)
 
         class Meta:
             table_name = "notifications"
@@ -476,6 +528,9 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         recipients = pw.TextField()
         slip = pw.CharField(default='', max_length=10)
         active = pw.BooleanField(default=True)
+        condition = pw.CharField(default='', max_length=20)
+        position = pw.IntegerField(default=0)
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
 
         class Meta:
             table_name = "reminder_rules"
@@ -542,6 +597,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "slips"
+            indexes = [(('assignment', 'issued_at'), False), (('issued_on',), False)]
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
@@ -565,6 +621,8 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
 
     migrator.remove_model('reminders')
 
+    migrator.remove_model('manual_scores')
+
     migrator.remove_model('instructions')
 
     migrator.remove_model('feedback')
@@ -572,6 +630,8 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_model('submitters')
 
     migrator.remove_model('extension_requests')
+
+    migrator.remove_model('dispatch_reports')
 
     migrator.remove_model('criteria')
 
@@ -597,14 +657,16 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
 
     migrator.remove_model('items')
 
-    migrator.remove_model('sessions')
-
-    migrator.remove_model('rule_profiles')
-
     migrator.remove_model('api_tokens')
+
+    migrator.remove_model('assessment_adjustments')
 
     migrator.remove_model('users')
 
     migrator.remove_model('persons')
+
+    migrator.remove_model('sessions')
+
+    migrator.remove_model('rule_profiles')
 
     migrator.remove_model('units')

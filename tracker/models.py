@@ -2,10 +2,12 @@
 
 from tracker.accounts.models import ApiToken, Person, User
 from tracker.assessment.models import Criterion, Scorecard
+from tracker.assessment.records import Adjustment, ManualScore
 from tracker.assignments.models import Assignment, ExtensionRequest, ReturnRequest
 from tracker.audit.models import AuditEntry
-from tracker.handling.models import CoOpinion, Contact, ProgressNote
+from tracker.handling.models import Contact, CoOpinion, ProgressNote
 from tracker.items.models import Instruction, Item, Session, Submitter
+from tracker.ledger.models import DispatchReport
 from tracker.reminders.models import Notification, Reminder, ReminderRule, SchedulerLease, Slip
 from tracker.replies.models import Attachment, Commitment, Feedback, Reply, ReplyCosign
 from tracker.rules.models import CalendarDay, ChecklistEntry, RuleProfile, Setting
@@ -43,4 +45,7 @@ MODELS = [
     Notification,
     Slip,
     SchedulerLease,
+    ManualScore,
+    Adjustment,
+    DispatchReport,
 ]

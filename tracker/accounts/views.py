@@ -13,8 +13,8 @@ from tracker.core.security import limiter
 bp = Blueprint("accounts", __name__)
 
 HOME_BY_ROLE = {
-    Role.OFFICE: "items.index",
-    Role.LEADER: "reminders.overdue",
+    Role.OFFICE: "stats.dashboard",
+    Role.LEADER: "stats.dashboard",
     Role.UNIT_HANDLER: "assignments.inbox",
     Role.UNIT_LEADER: "assignments.inbox",
     Role.SUBMITTER: "items.mine",
@@ -27,6 +27,9 @@ def _safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    # Browsers read "/\\evil.example" as "//evil.example" (another site): only plain local paths.
+    if target.startswith("//") or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     return target
 

@@ -1,0 +1,316 @@
+"""Pages: the dashboard (office and leaders' home), statistics with drill-down, dispatch reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.validators import InputRequired, Optional
+
+from tracker.accounts import policy
+from tracker.core import clock
+from tracker.core.enums import ItemKind, ResultClass, Role, Tier, choices, label
+from tracker.core.errors import DomainError, ensure
+from tracker.core.web import flash_error
+from tracker.ledger import charts, dispatch, stats
+from tracker.ledger.stats_queries import (
+    StatsFilter,
+    key_items,
+    load_facts,
+    sessions_for_filter,
+    units_for_filter,
+    years,
+)
+
+bp = Blueprint("stats", __name__)
+
+GROUPS = {
+    "unit": ("承办单位", "unit_id", lambda f: (f.unit_id, f.unit_name)),
+    "tier": ("办理层级", "tier", lambda f: (f.tier, label(Tier(f.tier)) if f.tier in set(Tier) else f.tier)),
+    "kind": ("类别", "kind", lambda f: (f.kind, label(ItemKind(f.kind)) if f.kind in set(ItemKind) else f.kind)),
+    "session": ("会次", "session_id", lambda f: (f.session_id, f.session_name)),
+}
+
+# The columns of the statistics table (answering units), then of co-handling.
+ANSWER_COLUMNS = [
+    "assigned", "replied", "reply_rate", "on_time_rate", "overdue", "face_to_face_rate", "contact_rate",
+    "satisfaction_rate_work", "satisfaction_rate_result", "satisfied_only_rate_result", "feedback_rate",
+    "solved_rate", "solved_or_planned_rate", "publish_rate", "commitment_kept_rate",
+    "class_A", "class_B", "class_C", "class_D",
+]
+CO_COLUMNS = ["co_assigned", "co_submitted", "co_opinion_on_time_rate", "co_overdue"]
+SHORT_LABELS = {
+    "assigned": "应办", "replied": "已答复", "overdue": "超期", "reply_rate": "办复率",
+    "on_time_rate": "按期办复率", "face_to_face_rate": "见面率", "contact_rate": "沟通率",
+    "satisfaction_rate_work": "满意率（工作）", "satisfaction_rate_result": "满意率（结果）",
+    "satisfied_only_rate_result": "仅“满意”率（结果）", "feedback_rate": "反馈率",
+    "solved_rate": "解决率（A类）", "solved_or_planned_rate": "解决率（A+B）", "publish_rate": "公开率",
+    "commitment_kept_rate": "承诺兑现率", "class_A": "A类", "class_B": "B类", "class_C": "C类",
+    "class_D": "D类", "co_assigned": "会办件数", "co_submitted": "已提交意见",
+    "co_opinion_on_time_rate": "会办意见按期率", "co_overdue": "会办超期",
+}
+CARDS = ["assigned", "reply_rate", "on_time_rate", "overdue", "satisfaction_rate_result",
+         "face_to_face_rate", "solved_or_planned_rate", "commitment_kept_rate"]
+DRILL_PER_PAGE = 100
+
+
+@bp.app_template_filter("percent")
+def percent_filter(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+ITEM_ENDPOINTS = ("items.detail", "items.show", "items.view", "items.item")
+
+
+@bp.app_template_global("item_link_url")
+def item_link_url(item_id: int) -> str | None:
+    """The item page's URL (whichever endpoint the items module names it), or None."""
+    for endpoint in ITEM_ENDPOINTS:
+        if endpoint not in current_app.view_functions:
+            continue
+        for kw in ("item_id", "id"):
+            try:
+                return url_for(endpoint, **{kw: item_id})
+            except BuildError:
+                continue
+    return None
+
+
+def _require_stats() -> None:
+    ensure(policy.has(current_user, policy.Perm.VIEW_STATS), "您没有权限查看统计")
+
+
+def _filter_from_request(*, default_year: bool = True) -> StatsFilter:
+    flt = StatsFilter.from_args(request.args)
+    if default_year and "year" not in request.args and not flt.session_id:
+        known = years()
+        if known:
+            flt = flt.with_(year=known[0])
+    return flt
+
+
+def _filter_context(flt: StatsFilter) -> dict[str, Any]:
+    return {
+        "flt": flt, "flt_args": flt.args(), "years": years(), "sessions": list(sessions_for_filter()),
+        "units": list(units_for_filter()), "kinds": choices(ItemKind),
+        "tiers": choices(Tier),
+    }
+
+
+def _figure_label(key: str) -> str:
+    _key, count, rate = stats.figure(key)
+    return SHORT_LABELS.get(key) or (count.label if count else rate.label)
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    _require_stats()
+    try:
+        flt = _filter_from_request()
+    except DomainError as exc:
+        flash_error(exc)
+        flt = StatsFilter()
+    today = clock.today()
+    granularity = request.args.get("trend") if request.args.get("trend") in ("week", "month") else "week"
+    facts = load_facts(flt)
+    overall = stats.metrics(facts, today)
+    class_labels = {k: label(ResultClass(k))[:2] for k in stats.CLASSES}
+    chart_svgs = {
+        "overdue": charts.overdue_bar(stats.overdue_by_unit(facts, today)),
+        "classes": charts.class_pie(overall["class_counts"], labels=class_labels),
+        "trend": charts.trend_line(stats.trend(facts, today, granularity, 12), granularity),
+    }
+    leader_id = current_user.id if current_user.role == Role.LEADER.value else None
+    cards = [(key, _figure_label(key), overall[key], key in stats.RATE_BY_KEY) for key in CARDS]
+    return render_template(
+        "stats/dashboard.html", overall=overall, cards=cards, charts=chart_svgs,
+        granularity=granularity, key_rows=key_items(leader_id=leader_id, flt=flt), today=today,
+        co_overdue=overall["co_overdue"], **_filter_context(flt),
+    )
+
+
+@bp.get("/stats/charts.css")
+def chart_css():
+    response = Response(charts.stylesheet(), mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- statistics table --------------------------------------------------------------------------
+
+
+@bp.get("/stats")
+@login_required
+def index():
+    _require_stats()
+    try:
+        flt = _filter_from_request()
+    except DomainError as exc:
+        flash_error(exc)
+        flt = StatsFilter()
+    group_by = request.args.get("group") if request.args.get("group") in GROUPS else "unit"
+    group_title, group_field, group_key = GROUPS[group_by]
+    today = clock.today()
+    facts = load_facts(flt)
+    overall = stats.metrics(facts, today)
+    rows = []
+    for (gid, gname), members in stats.group(facts, group_key).items():
+        rows.append({"id": gid, "name": gname, "m": stats.metrics(members, today),
+                     "args": flt.with_(**{group_field: gid}).args()})
+    definitions = [(r.label, stats.COUNT_BY_KEY[r.numerator].label, stats.COUNT_BY_KEY[r.denominator].label)
+                   for r in stats.RATES]
+    return render_template(
+        "stats/index.html", overall=overall, rows=rows, group_by=group_by, group_title=group_title,
+        groups={k: v[0] for k, v in GROUPS.items()}, answer_columns=ANSWER_COLUMNS,
+        co_columns=CO_COLUMNS, labels={k: _figure_label(k) for k in ANSWER_COLUMNS + CO_COLUMNS},
+        rates=stats.RATE_BY_KEY, definitions=definitions, today=today, **_filter_context(flt),
+    )
+
+
+@bp.get("/stats/items")
+@login_required
+def items():
+    """The items behind one figure: a count, or a rate's numerator (part=num) or denominator."""
+    _require_stats()
+    metric = request.args.get("metric", "")
+    part = "den" if request.args.get("part") == "den" else "num"
+    try:
+        key, count, rate = stats.figure(metric)
+    except KeyError:
+        abort(404)
+    flt = StatsFilter.from_args(request.args)
+    today = clock.today()
+    rows = stats.members(load_facts(flt), key, today, part)
+    count_key = stats.figure_count_key(key, part)
+    total_weight = sum(n for _f, n in rows)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, math.ceil(len(rows) / DRILL_PER_PAGE))
+    shown = rows[(page - 1) * DRILL_PER_PAGE: page * DRILL_PER_PAGE]
+    figure_label = rate.label if rate else count.label
+    part_label = ("分母" if part == "den" else "分子") if rate else ""
+    return render_template(
+        "stats/items.html", rows=shown, total=len(rows), total_weight=total_weight,
+        unit_word=stats.COUNT_BY_KEY[count_key].unit, count_label=stats.COUNT_BY_KEY[count_key].label,
+        figure_label=figure_label, part_label=part_label, metric=key, part=part, rate=rate,
+        page=page, pages=pages, page_args={k: v for k, v in request.args.items() if k != "page"},
+        today=today, role_label=dispatch.role_label, flt=flt, filter_text=_filter_text(flt),
+    )
+
+
+def _filter_text(flt: StatsFilter) -> str:
+    from tracker.items.models import Session
+    from tracker.units.models import Unit
+
+    parts = []
+    if flt.year:
+        parts.append(f"{flt.year} 年")
+    if flt.session_id:
+        s = Session.get_or_none(Session.id == flt.session_id)
+        parts.append(s.name if s else f"会次 {flt.session_id}")
+    if flt.kind:
+        parts.append(label(ItemKind(flt.kind)))
+    if flt.tier:
+        parts.append(label(Tier(flt.tier)))
+    if flt.unit_id:
+        u = Unit.get_or_none(Unit.id == flt.unit_id)
+        parts.append(u.name if u else f"单位 {flt.unit_id}")
+    if flt.is_key is not None:
+        parts.append("重点件" if flt.is_key else "非重点件")
+    return "，".join(parts) or "全部"
+
+
+# --- dispatch reports --------------------------------------------------------------------------
+
+
+class DispatchForm(FlaskForm):
+    as_of = DateField("统计截至日期", validators=[InputRequired("请填写统计截至日期")], format="%Y-%m-%d")
+    session_id = SelectField("范围", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                             validators=[Optional()])
+    announce = BooleanField("同时通知督查室和市领导（站内消息并发送邮件）", default=True)
+
+
+def _dispatch_form(formdata: Any = None) -> DispatchForm:
+    form = DispatchForm(formdata=formdata)
+    form.session_id.choices = {"": "全部在办会次", **{str(s.id): s.name for s in sessions_for_filter()}}
+    if formdata is None:
+        form.as_of.data = clock.today()
+    return form
+
+
+@bp.get("/dispatch")
+@login_required
+def dispatch_index():
+    _require_stats()
+    form = _dispatch_form() if policy.has(current_user, policy.Perm.OFFICE_DESK) else None
+    return render_template("dispatch/index.html", reports=list(dispatch.history().limit(200)), form=form)
+
+
+@bp.post("/dispatch")
+@login_required
+def dispatch_generate():
+    ensure(policy.has(current_user, policy.Perm.OFFICE_DESK), "只有交办单位（督查室）可以生成调度通报")
+    form = _dispatch_form(request.form)
+    if form.validate_on_submit():
+        try:
+            report = dispatch.generate_report(form.as_of.data, actor=current_user,
+                                              session_id=form.session_id.data,
+                                              announce=bool(form.announce.data))
+        except DomainError as exc:
+            flash_error(exc, form)
+        else:
+            from flask import flash
+
+            flash(f"已生成{report.title}", "success")
+            return redirect(url_for("stats.dispatch_view", report_id=report.id))
+    return render_template("dispatch/index.html", reports=list(dispatch.history().limit(200)),
+                           form=form), 422
+
+
+@bp.get("/dispatch/<int:report_id>")
+@login_required
+def dispatch_view(report_id: int):
+    report = dispatch.get_report_for(current_user, report_id)
+    data = report.data
+    return render_template("dispatch/view.html", report=report, data=data,
+                           unit_columns=dispatch.UNIT_COLUMNS, overdue_columns=dispatch.OVERDUE_COLUMNS,
+                           slip_labels=dispatch.SLIP_LABELS, role_label=dispatch.role_label,
+                           as_of=dt.date.fromisoformat(data["as_of"]))
+
+
+def _download(report, body: bytes, ext: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    name = f"定期调度通报_{report.as_of.isoformat()}_{report.id}.{ext}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=dispatch_{report.as_of.isoformat()}_{report.id}.{ext}; "
+        f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
+@bp.get("/dispatch/<int:report_id>.xlsx")
+@login_required
+def dispatch_xlsx(report_id: int):
+    from tracker.core.excel import XLSX_MIMETYPE
+
+    report = dispatch.get_report_for(current_user, report_id)
+    return _download(report, dispatch.to_xlsx(report), "xlsx", XLSX_MIMETYPE)
+
+
+@bp.get("/dispatch/<int:report_id>.docx")
+@login_required
+def dispatch_docx(report_id: int):
+    report = dispatch.get_report_for(current_user, report_id)
+    return _download(report, dispatch.to_docx(report), "docx",
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
