@@ -14,6 +14,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("tracker.handling.desk", "handling/_desk.html"),                         # 延期待审核
     ("tracker.replies.desk", "replies/_desk.html"),                           # 答复待审核
     ("tracker.replies.closeout_desk", "closeout/_desk.html"),                 # 待反馈/不满意/可销号
+    ("tracker.documents.desk", "documents/_desk.html"),                       # 交办通知 (Word)
 ]
 
 

@@ -1,0 +1,33 @@
+"""The office desk's "交办通知" section: the latest assignment days, each with its batch notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+
+from tracker.documents import policy as may
+
+RECENT_DAYS = 6
+
+
+def desk_section(user: Any) -> dict | None:
+    if not may.batch_notice(user):
+        return None
+    from tracker.assignments.models import Assignment
+    from tracker.items.models import Item, Session
+
+    rows = list(
+        Assignment.select(Item.session, Session.name, Assignment.assigned_on,
+                          pw.fn.COUNT(pw.fn.DISTINCT(Assignment.item)).alias("n"))
+        .join(Item, on=(Assignment.item == Item.id))
+        .join(Session, on=(Item.session == Session.id))
+        .group_by(Item.session, Session.name, Assignment.assigned_on)
+        .order_by(Assignment.assigned_on.desc(), Item.session.desc())
+        .limit(RECENT_DAYS)
+        .tuples()
+    )
+    if not rows:
+        return None
+    return {"title": "交办通知", "rows": [{"session_id": sid, "session": name, "day": day, "count": n}
+                                          for sid, name, day, n in rows]}
