@@ -40,6 +40,11 @@ class Config:
     SMTP_PASSWORD = os.environ.get("TRACKER_SMTP_PASSWORD", "")
     SMTP_STARTTLS = _bool("TRACKER_SMTP_STARTTLS")
     MAIL_FROM = os.environ.get("TRACKER_MAIL_FROM", "tracker@localhost")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("TRACKER_MAIL_MAX_ATTEMPTS", "5"))  # then the row is "failed"
+    # Text messages for supervision slips: "" off, "logging" (log only), or "package.module:Class".
+    SMS_GATEWAY = os.environ.get("TRACKER_SMS_GATEWAY", "")
+    # Only the holder of the scheduler lease runs jobs; a standby takes over when it expires.
+    SCHEDULER_LEASE_SECONDS = int(os.environ.get("TRACKER_SCHEDULER_LEASE_SECONDS", "60"))
     BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
     LOG_JSON = _bool("TRACKER_LOG_JSON", True)
     # Behind nginx: trust one proxy's X-Forwarded-* headers (scheme for Secure cookies, client IP).

@@ -32,6 +32,24 @@ class ItemKind(StrEnum):
     POLICE = "police_notice"
 
 
+# 三书一函 (DOMAIN.md §14): documents from courts, procuratorates, supervision commissions and the
+# police. They run on the same machinery; feedback from submitters does not apply to them.
+SUPERVISION_KINDS = (ItemKind.JUDICIAL, ItemKind.PROCURATORIAL, ItemKind.SUPERVISORY, ItemKind.POLICE)
+
+
+def is_supervision_kind(kind: str | None) -> bool:
+    """Whether an item kind is one of the 三书一函 (no submitter feedback, own ledger)."""
+    return kind in {k.value for k in SUPERVISION_KINDS}
+
+
+class ObjectionStatus(StrEnum):
+    """异议 of a recipient unit against a 三书一函, decided by the issuing body."""
+
+    PENDING = "pending"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
 class Tier(StrEnum):
     LEADER_LED = "leader_led"
     OFFICE_SUPERVISED = "office_supervised"
@@ -245,9 +263,149 @@ _LABEL_PAIRS: list[tuple[StrEnum, str]] = [
     (SlipColor.ORANGE, "橙单"),
     (SlipColor.RED, "红单"),
     (SlipColor.URGE, "催办单"),
+    (ObjectionStatus.PENDING, "待制发机关决定"),
+    (ObjectionStatus.UPHELD, "异议成立"),
+    (ObjectionStatus.DISMISSED, "异议不成立"),
 ]
 
 _BY_VALUE: dict[tuple[type, str], str] = {(type(k), k.value): v for k, v in _LABEL_PAIRS}
+
+# English labels for the second UI language, keyed like _BY_VALUE (a unit test checks that every
+# Chinese label has one). Stored text (audit details, notifications, domain errors, exports) keeps
+# the Chinese labels of ``label()``; pages show ``display_label()`` through the ``label`` filter.
+_EN_LABEL_PAIRS: list[tuple[StrEnum, str]] = [
+    (Role.ADMIN, "System administrator"),
+    (Role.OFFICE, "Supervision Office"),
+    (Role.UNIT_HANDLER, "Unit case officer"),
+    (Role.UNIT_LEADER, "Unit leader"),
+    (Role.LEADER, "City leader"),
+    (Role.SUBMITTER, "Deputy / CPPCC member"),
+    (Body.NPC, "NPC"),
+    (Body.CPPCC, "CPPCC"),
+    (Body.OTHER, "Other"),
+    (ItemKind.SUGGESTION, "NPC deputy suggestion"),
+    (ItemKind.PROPOSAL, "CPPCC proposal"),
+    (ItemKind.JUDICIAL, "Judicial recommendation"),
+    (ItemKind.PROCURATORIAL, "Procuratorial recommendation"),
+    (ItemKind.SUPERVISORY, "Supervisory recommendation"),
+    (ItemKind.POLICE, "Police advisory letter"),
+    (Tier.LEADER_LED, "Led by a city leader"),
+    (Tier.OFFICE_SUPERVISED, "Supervised by the government office"),
+    (Tier.DEPARTMENT, "Handled by the department"),
+    (HandlingRole.LEAD, "Lead"),
+    (HandlingRole.CO, "Co-handling"),
+    (HandlingRole.SEPARATE, "Separate"),
+    (HandlingRole.SOLE, "Sole"),
+    (HandlingMode.SOLE, "Sole handling"),
+    (HandlingMode.SEPARATE, "Separate handling"),
+    (HandlingMode.LEAD_CO, "Lead + co-handling"),
+    (ItemStatus.REGISTERED, "Registered"),
+    (ItemStatus.ASSIGNED, "Assigned"),
+    (ItemStatus.IN_PROGRESS, "In progress"),
+    (ItemStatus.REPLIED, "Replied"),
+    (ItemStatus.EVALUATED, "Feedback received"),
+    (ItemStatus.REHANDLING, "Re-handling"),
+    (ItemStatus.FOLLOW_UP, "Commitment follow-up"),
+    (ItemStatus.CLOSED, "Closed out"),
+    (ItemStatus.ARCHIVED, "Archived"),
+    (ItemStatus.WITHDRAWN, "Withdrawn"),
+    (ItemStatus.MERGED, "Merged"),
+    (AssignmentStatus.PENDING_RECEIPT, "Awaiting receipt"),
+    (AssignmentStatus.HANDLING, "In progress"),
+    (AssignmentStatus.RETURN_REQUESTED, "Return requested"),
+    (AssignmentStatus.RETURNED, "Returned"),
+    (AssignmentStatus.OPINION_SUBMITTED, "Co-handling opinion submitted"),
+    (AssignmentStatus.REPLIED, "Replied"),
+    (AssignmentStatus.DONE, "Completed"),
+    (AssignmentStatus.REHANDLING, "Re-handling"),
+    (ReplyStatus.DRAFT, "Draft"),
+    (ReplyStatus.AWAITING_SIGN_OFF, "Awaiting leader sign-off"),
+    (ReplyStatus.AWAITING_COSIGN, "Awaiting co-signature"),
+    (ReplyStatus.AWAITING_OFFICE_REVIEW, "Awaiting office review"),
+    (ReplyStatus.SENT, "Sent"),
+    (RequestStatus.PENDING, "Pending review"),
+    (RequestStatus.APPROVED, "Approved"),
+    (RequestStatus.REJECTED, "Rejected"),
+    (SubmitterRole.LEAD, "Lead submitter"),
+    (SubmitterRole.CO, "Co-signer"),
+    (ResultClass.A, "Class A (solved or basically solved)"),
+    (ResultClass.B, "Class B (being solved or planned)"),
+    (ResultClass.C, "Class C (cannot be solved for now)"),
+    (ResultClass.D, "Class D (kept for reference)"),
+    (ContactStage.BEFORE, "Before handling"),
+    (ContactStage.DURING, "During handling"),
+    (ContactStage.AFTER, "After handling"),
+    (ContactMethod.MEETING, "Meeting"),
+    (ContactMethod.PHONE, "Phone"),
+    (ContactMethod.FORUM, "Forum"),
+    (ContactMethod.VISIT, "Visit"),
+    (ContactMethod.OTHER, "Other"),
+    (Rating.SATISFIED, "Satisfied"),
+    (Rating.BASICALLY_SATISFIED, "Basically satisfied"),
+    (Rating.DISSATISFIED, "Dissatisfied"),
+    (Rating.NO_OPINION, "No opinion"),
+    (Adoption.ADOPTED, "Adopted"),
+    (Adoption.PARTLY_ADOPTED, "Partly adopted"),
+    (Adoption.NOT_NOW, "Cannot be implemented soon"),
+    (Adoption.NOT_ADOPTED, "Not adopted"),
+    (Publish.FULL, "Publish in full"),
+    (Publish.SUMMARY, "Publish a summary"),
+    (Publish.NONE, "Not published"),
+    (CommitmentStatus.OPEN, "Not yet kept"),
+    (CommitmentStatus.KEPT, "Kept"),
+    (CommitmentStatus.CARRIED_OVER, "Carried over to next year"),
+    (FeedbackSource.ONLINE, "Online feedback"),
+    (FeedbackSource.PAPER, "Entered from paper form"),
+    (FeedbackSource.WINDOW_EXPIRED, "No opinion (window expired)"),
+    (SlipColor.BLUE, "Blue slip"),
+    (SlipColor.ORANGE, "Orange slip"),
+    (SlipColor.RED, "Red slip"),
+    (SlipColor.URGE, "Urging notice"),
+    (ObjectionStatus.PENDING, "Awaiting the issuing body's decision"),
+    (ObjectionStatus.UPHELD, "Objection upheld"),
+    (ObjectionStatus.DISMISSED, "Objection dismissed"),
+]
+
+_EN_LABELS: dict[tuple[type, str], str] = {(type(k), k.value): v for k, v in _EN_LABEL_PAIRS}
+
+
+def _label_key(value: StrEnum | str, enum: type[StrEnum] | None) -> tuple[type, str] | None:
+    """The (enum class, value) key of a label, as ``label()`` resolves it."""
+    if isinstance(value, StrEnum):
+        return (type(value), value.value)
+    if enum is not None:
+        return (enum, value)
+    for key in _BY_VALUE:
+        if key[1] == value:
+            return key
+    return None
+
+
+def _english_page() -> bool:
+    """Whether the current request is shown in English (False outside a request: cheap and safe)."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return False
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def display_label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str:
+    """The label in the page's language: English under the ``en`` locale, else ``label()``.
+
+    For what is shown on a page (the ``label`` template filter, select options). Text that is
+    stored or sent (audit details, notifications, domain error messages) uses ``label()``.
+    """
+    if value is None or value == "":
+        return ""
+    if _english_page():
+        key = _label_key(value, enum)
+        if key is not None and key in _EN_LABELS:
+            return _EN_LABELS[key]
+    return label(value, enum)
 
 
 def label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str:
@@ -265,8 +423,15 @@ def label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str
 
 
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select field."""
-    return [(m.value, _BY_VALUE.get((enum, m.value), m.value)) for m in enum]
+    """(value, label) pairs for a select field; the labels follow the page's language.
+
+    The labels are lazy strings (Flask-Babel's ``LazyString``): a form class built at import time
+    still shows English option labels to an English-speaking user. They behave like ``str`` in
+    templates, comparisons and concatenation; call ``str()`` where a real ``str`` is required.
+    """
+    from flask_babel.speaklater import LazyString
+
+    return [(m.value, LazyString(display_label, m.value, enum)) for m in enum]  # type: ignore[misc]
 
 
 ANSWERING_ROLES = (HandlingRole.LEAD, HandlingRole.SEPARATE, HandlingRole.SOLE)

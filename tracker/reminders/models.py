@@ -6,6 +6,7 @@ from tracker.accounts.models import User
 from tracker.assignments.models import Assignment
 from tracker.core.db import BaseModel, JSONField, UTCDateTimeField
 from tracker.items.models import Item
+from tracker.replies.models import Commitment
 
 
 class ReminderRule(BaseModel):
@@ -19,6 +20,9 @@ class ReminderRule(BaseModel):
     recipients = JSONField()  # ["handler", "unit_leader", "office", "city_leader", ...]
     slip = pw.CharField(max_length=10, default="")  # blue / orange / red
     active = pw.BooleanField(default=True)
+    condition = pw.CharField(max_length=20, default="")  # extra condition, see reminders.rules
+    position = pw.IntegerField(default=0)
+    updated_at = UTCDateTimeField(null=True)
 
     class Meta:
         table_name = "reminder_rules"
@@ -31,11 +35,13 @@ class Reminder(BaseModel):
     rule_key = pw.CharField(max_length=40)
     item = pw.ForeignKeyField(Item, null=True, backref="+", on_delete="CASCADE")
     assignment = pw.ForeignKeyField(Assignment, null=True, backref="reminders", on_delete="CASCADE")
-    due_on = pw.DateField()
+    commitment = pw.ForeignKeyField(Commitment, null=True, backref="reminders", on_delete="CASCADE")
+    due_on = pw.DateField()  # the watched date (reply due, receipt due, commitment due ...)
     created_at = UTCDateTimeField()
 
     class Meta:
         table_name = "reminders"
+        indexes = ((("assignment", "rule_key"), False), (("item", "created_at"), False))
 
 
 class Notification(BaseModel):
@@ -50,11 +56,15 @@ class Notification(BaseModel):
     created_at = UTCDateTimeField()
     read_at = UTCDateTimeField(null=True)
     # e-mail delivery (outbox)
-    email_status = pw.CharField(max_length=10, default="pending")  # pending / sent / failed / skipped
+    email_status = pw.CharField(
+        max_length=10, default="pending"
+    )  # pending / sending / sent / failed / skipped
     email_attempts = pw.IntegerField(default=0)
     email_next_at = UTCDateTimeField(null=True)
     email_error = pw.TextField(default="")
     emailed_at = UTCDateTimeField(null=True)
+    # text message (SMS gateway): "" = not wanted, pending / sent / failed / skipped
+    sms_status = pw.CharField(max_length=10, default="")
 
     class Meta:
         table_name = "notifications"
@@ -78,6 +88,7 @@ class Slip(BaseModel):
 
     class Meta:
         table_name = "slips"
+        indexes = ((("assignment", "issued_at"), False), (("issued_on",), False))
 
 
 class SchedulerLease(BaseModel):

@@ -1,20 +1,432 @@
+"""Named queries of the reminders domain: the notification centre, the overdue and due-soon
+list (one UNION over the four kinds of act, sorted and paginated in the database), slips."""
+
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.reminders.models import Notification
+import peewee as pw
+
+from tracker.accounts.models import User
+from tracker.assignments.models import Assignment
+from tracker.core.enums import (
+    ANSWERING_ROLES,
+    OPEN_ITEM_STATUSES,
+    AssignmentStatus,
+    CommitmentStatus,
+    HandlingRole,
+    SlipColor,
+)
+from tracker.items.models import Item, Session
+from tracker.reminders.models import Notification, Reminder, ReminderRule, Slip
+from tracker.replies.models import Commitment
+from tracker.units.models import Unit
+
+# --- notification centre --------------------------------------------------------------------
 
 
 def unread_count(user: Any) -> int:
     return (
-        Notification.select()
-        .where((Notification.user == user.id) & (Notification.read_at.is_null()))
-        .count()
+        Notification.select().where((Notification.user == user.id) & (Notification.read_at.is_null())).count()
     )
 
 
 def for_user(user: Any, *, unread_only: bool = False):
+    """A person's notifications, unread first, newest first."""
     query = Notification.select().where(Notification.user == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_null())
-    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return query.order_by(
+        Notification.read_at.is_null().desc(), Notification.created_at.desc(), Notification.id.desc()
+    )
+
+
+# --- overdue and due soon -------------------------------------------------------------------
+
+ACTS: dict[str, str] = {
+    "reply": "答复",
+    "co_opinion": "会办意见",
+    "receipt": "签收",
+    "commitment": "承诺事项",
+}
+
+# What a unit still owes in these states.
+OWING_REPLY = (
+    AssignmentStatus.PENDING_RECEIPT.value,
+    AssignmentStatus.HANDLING.value,
+    AssignmentStatus.RETURN_REQUESTED.value,
+    AssignmentStatus.REHANDLING.value,
+)
+OWING_OPINION = (
+    AssignmentStatus.PENDING_RECEIPT.value,
+    AssignmentStatus.HANDLING.value,
+    AssignmentStatus.RETURN_REQUESTED.value,
+)
+OPEN_ITEMS = [s.value for s in OPEN_ITEM_STATUSES]
+ANSWERING = [r.value for r in ANSWERING_ROLES]
+
+SORTS: dict[str, str] = {
+    "due": "due_on",
+    "unit": "unit_name",
+    "number": "number",
+    "tier": "tier",
+    "act": "act",
+}
+SORT_LABELS = {"due": "期限", "unit": "承办单位", "number": "案号", "tier": "办理层级", "act": "事项"}
+
+
+@dataclass
+class OverdueFilters:
+    session_id: int | None = None
+    kind: str | None = None
+    unit_id: int | None = None
+    tier: str | None = None
+    act: str | None = None
+    due_soon: bool = False
+    within: int = 7
+    sort: str = "due"
+    desc: bool = False
+
+
+@dataclass
+class OverdueRow:
+    act: str
+    assignment_id: int
+    commitment_id: int | None
+    due_on: dt.date
+    item_id: int = 0
+    number: str = ""
+    title: str = ""
+    kind: str = ""
+    session_name: str = ""
+    unit_id: int = 0
+    unit_name: str = ""
+    role: str = ""
+    tier: str = ""
+    leader: str = ""
+    handler: str = ""
+    handler_phone: str = ""
+    status: str = ""
+    original_due: dt.date | None = None  # the reply date as assigned, when an extension moved it
+    extended: bool = False
+    rehandling: bool = False
+    commitment_text: str = ""
+    days_overdue: int = 0
+    days_left: int = 0
+    slips: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def act_label(self) -> str:
+        return ACTS.get(self.act, self.act)
+
+    @property
+    def slip_total(self) -> int:
+        return sum(self.slips.values())
+
+
+def _branch(act: str, query: pw.ModelSelect, due: pw.Field, commitment: Any) -> pw.ModelSelect:
+    return query.select(
+        pw.Value(act).alias("act"),
+        Assignment.id.alias("assignment_id"),
+        commitment.alias("commitment_id"),
+        due.alias("due_on"),
+        Item.number.alias("number"),
+        Unit.name.alias("unit_name"),
+        Item.tier.alias("tier"),
+    )
+
+
+def _filtered(query: pw.ModelSelect, f: OverdueFilters) -> pw.ModelSelect:
+    query = query.where(Item.status.in_(OPEN_ITEMS))
+    if f.session_id:
+        query = query.where(Item.session == f.session_id)
+    if f.kind:
+        query = query.where(Item.kind == f.kind)
+    if f.unit_id:
+        query = query.where(Assignment.unit == f.unit_id)
+    if f.tier:
+        query = query.where(Item.tier == f.tier)
+    return query
+
+
+def _window(due: pw.Field, f: OverdueFilters, today: dt.date) -> pw.Expression:
+    if f.due_soon:
+        return (due >= today) & (due <= today + dt.timedelta(days=max(0, f.within)))
+    return due < today
+
+
+def overdue_query(f: OverdueFilters, today: dt.date) -> pw.SelectQuery | None:
+    """Every overdue (or due-soon) act as rows (act, assignment_id, commitment_id, due_on, …)."""
+
+    def base() -> pw.ModelSelect:
+        return (
+            Assignment.select()
+            .join(Item, on=(Assignment.item == Item.id))
+            .switch(Assignment)
+            .join(Unit, on=(Assignment.unit == Unit.id))
+        )
+
+    null = pw.Cast(pw.Value(None), "INTEGER")
+    branches = []
+    acts = [f.act] if f.act in ACTS else list(ACTS)
+    if "reply" in acts:
+        q = _filtered(base(), f).where(
+            Assignment.role.in_(ANSWERING)
+            & Assignment.status.in_(OWING_REPLY)
+            & _window(Assignment.current_due, f, today)
+        )
+        branches.append(_branch("reply", q, Assignment.current_due, null))
+    if "co_opinion" in acts:
+        q = _filtered(base(), f).where(
+            (Assignment.role == HandlingRole.CO.value)
+            & Assignment.status.in_(OWING_OPINION)
+            & Assignment.co_opinion_due.is_null(False)
+            & _window(Assignment.co_opinion_due, f, today)
+        )
+        branches.append(_branch("co_opinion", q, Assignment.co_opinion_due, null))
+    if "receipt" in acts:
+        q = _filtered(base(), f).where(
+            (Assignment.status == AssignmentStatus.PENDING_RECEIPT.value)
+            & _window(Assignment.receipt_due, f, today)
+        )
+        branches.append(_branch("receipt", q, Assignment.receipt_due, null))
+    if "commitment" in acts:
+        q = (
+            Commitment.select()
+            .join(Assignment, on=(Commitment.assignment == Assignment.id))
+            .join(Item, on=(Assignment.item == Item.id))
+            .switch(Assignment)
+            .join(Unit, on=(Assignment.unit == Unit.id))
+        )
+        q = _filtered(q, f).where(
+            (Commitment.status == CommitmentStatus.OPEN.value)
+            & (Assignment.status != AssignmentStatus.RETURNED.value)
+            & _window(Commitment.due_on, f, today)
+        )
+        branches.append(_branch("commitment", q, Commitment.due_on, Commitment.id))
+    if not branches:
+        return None
+    union = branches[0]
+    for other in branches[1:]:
+        union = union.union_all(other)
+    return union
+
+
+def _order(union: pw.SelectQuery, f: OverdueFilters) -> pw.SelectQuery:
+    column = SORTS.get(f.sort, "due_on")
+    primary = pw.SQL(f'"{column}"')
+    primary = primary.desc() if f.desc else primary.asc()
+    tail = [pw.SQL('"due_on"').asc(), pw.SQL('"assignment_id"').asc(), pw.SQL('"act"').asc()]
+    return union.order_by(primary, *tail)
+
+
+def count_overdue(f: OverdueFilters, today: dt.date) -> int:
+    union = overdue_query(f, today)
+    return union.count() if union is not None else 0
+
+
+def overdue_page(
+    f: OverdueFilters, today: dt.date, *, page: int = 1, per_page: int = 50
+) -> tuple[list[OverdueRow], int]:
+    """One page of rows with every detail, and the total; a fixed number of queries."""
+    union = overdue_query(f, today)
+    if union is None:
+        return [], 0
+    total = union.count()
+    rows = list(_order(union, f).limit(per_page).offset((max(1, page) - 1) * per_page).dicts())
+    return hydrate(rows, today), total
+
+
+def all_overdue(f: OverdueFilters, today: dt.date) -> list[OverdueRow]:
+    """Every row (for the Excel export), detailed in chunks."""
+    union = overdue_query(f, today)
+    if union is None:
+        return []
+    rows = list(_order(union, f).dicts())
+    out: list[OverdueRow] = []
+    for start in range(0, len(rows), 500):
+        out.extend(hydrate(rows[start : start + 500], today))
+    return out
+
+
+def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
+    if not rows:
+        return []
+    assignment_ids = sorted({r["assignment_id"] for r in rows})
+    assignments = {
+        a.id: a
+        for a in Assignment.select(Assignment, Item, Unit, Session)
+        .join(Item, on=(Assignment.item == Item.id))
+        .join(Session, on=(Item.session == Session.id))
+        .switch(Assignment)
+        .join(Unit, on=(Assignment.unit == Unit.id))
+        .where(Assignment.id.in_(assignment_ids))
+    }
+    user_ids = {a.handler_id for a in assignments.values() if a.handler_id}
+    user_ids |= {a.item.leader_id for a in assignments.values() if a.item.leader_id}
+    users = {u.id: u for u in User.select().where(User.id.in_(list(user_ids)))} if user_ids else {}
+    commitment_ids = [r["commitment_id"] for r in rows if r["commitment_id"]]
+    commitments = (
+        {c.id: c for c in Commitment.select().where(Commitment.id.in_(commitment_ids))}
+        if commitment_ids
+        else {}
+    )
+    slips = slip_counts_by_assignment(assignment_ids)
+    out = []
+    for r in rows:
+        a = assignments[r["assignment_id"]]
+        item = a.item
+        due = r["due_on"]
+        if isinstance(due, str):
+            due = dt.date.fromisoformat(due)
+        leader = users.get(item.leader_id) if item.leader_id else None
+        handler = users.get(a.handler_id) if a.handler_id else None
+        c = commitments.get(r["commitment_id"]) if r["commitment_id"] else None
+        out.append(
+            OverdueRow(
+                act=r["act"],
+                assignment_id=a.id,
+                commitment_id=r["commitment_id"],
+                due_on=due,
+                item_id=item.id,
+                number=item.number,
+                title=item.title,
+                kind=item.kind,
+                session_name=item.session.name,
+                unit_id=a.unit_id,
+                unit_name=a.unit.name,
+                role=a.role,
+                tier=item.tier,
+                leader=leader.display if leader else "",
+                handler=handler.display if handler else "",
+                handler_phone=a.handler_phone or "",
+                status=a.status,
+                original_due=a.reply_due if r["act"] == "reply" and due != a.reply_due else None,
+                extended=r["act"] == "reply" and a.extended_due is not None and due == a.extended_due,
+                rehandling=r["act"] == "reply" and a.rehandle_due is not None and due == a.rehandle_due,
+                commitment_text=c.text if c else "",
+                days_overdue=max(0, (today - due).days),
+                days_left=max(0, (due - today).days),
+                slips=slips.get(a.id, {}),
+            )
+        )
+    return out
+
+
+# --- slips ----------------------------------------------------------------------------------
+
+
+def slip_counts_by_assignment(assignment_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if not assignment_ids:
+        return counts
+    for aid, color, n in (
+        Slip.select(Slip.assignment, Slip.color, pw.fn.COUNT(Slip.id))
+        .where(Slip.assignment.in_(assignment_ids))
+        .group_by(Slip.assignment, Slip.color)
+        .tuples()
+    ):
+        counts[aid][color] = n
+    return counts
+
+
+SLIP_ORDER = [SlipColor.BLUE.value, SlipColor.ORANGE.value, SlipColor.RED.value, SlipColor.URGE.value]
+
+
+def _slip_base(session_id: int | None, unit_id: int | None, color: str | None) -> pw.ModelSelect:
+    query = (
+        Slip.select()
+        .join(Assignment, on=(Slip.assignment == Assignment.id))
+        .join(Item, on=(Assignment.item == Item.id))
+        .switch(Assignment)
+        .join(Unit, on=(Assignment.unit == Unit.id))
+    )
+    if session_id:
+        query = query.where(Item.session == session_id)
+    if unit_id:
+        query = query.where(Assignment.unit == unit_id)
+    if color:
+        query = query.where(Slip.color == color)
+    return query
+
+
+def slip_counts_by_unit(*, session_id: int | None = None, unit_id: int | None = None) -> list[dict]:
+    """Per unit: how many slips of each colour, most first."""
+    rows: dict[int, dict] = {}
+    query = (
+        _slip_base(session_id, unit_id, None)
+        .select(Unit.id, Unit.name, Slip.color, pw.fn.COUNT(Slip.id))
+        .group_by(Unit.id, Unit.name, Slip.color)
+        .tuples()
+    )
+    for uid, name, color, n in query:
+        entry = rows.setdefault(
+            uid, {"unit_id": uid, "unit_name": name, "total": 0, **{c: 0 for c in SLIP_ORDER}}
+        )
+        entry[color] = entry.get(color, 0) + n
+        entry["total"] += n
+    return sorted(
+        rows.values(), key=lambda e: (-e.get("red", 0), -e.get("orange", 0), -e["total"], e["unit_name"])
+    )
+
+
+def slips_list(*, session_id: int | None = None, unit_id: int | None = None, color: str | None = None):
+    issuer = User.alias()
+    return (
+        _slip_base(session_id, unit_id, color)
+        .select(Slip, Assignment, Item, Unit, issuer)
+        .switch(Slip)
+        .join(issuer, pw.JOIN.LEFT_OUTER, on=(Slip.issued_by == issuer.id))
+        .order_by(Slip.issued_at.desc(), Slip.id.desc())
+    )
+
+
+def item_slips(assignment_ids: list[int]) -> dict[int, list[Slip]]:
+    found: dict[int, list[Slip]] = defaultdict(list)
+    if not assignment_ids:
+        return found
+    issuer = User.alias()
+    for slip in (
+        Slip.select(Slip, issuer)
+        .join(issuer, pw.JOIN.LEFT_OUTER, on=(Slip.issued_by == issuer.id))
+        .where(Slip.assignment.in_(assignment_ids))
+        .order_by(Slip.issued_at.desc(), Slip.id.desc())
+    ):
+        found[slip.assignment_id].append(slip)
+    return found
+
+
+def item_reminders(
+    item_id: int, assignment_ids: list[int] | None = None, *, limit: int = 10, with_slips: bool = False
+) -> list[dict]:
+    """Reminders recently sent on an item: rule label, date, unit, how many people told
+    (without the slip steps, which the item page lists as slips, unless ``with_slips``)."""
+    query = (
+        Reminder.select(Reminder, pw.fn.COUNT(Notification.id).alias("told"))
+        .join(Notification, pw.JOIN.LEFT_OUTER, on=(Notification.reminder == Reminder.id))
+        .where(Reminder.item == item_id)
+        .group_by(Reminder.id)
+        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
+        .limit(limit)
+    )
+    if assignment_ids is not None:
+        query = query.where(Reminder.assignment.in_(assignment_ids or [0]))
+    if not with_slips:
+        query = query.where(
+            Reminder.rule_key.not_in(ReminderRule.select(ReminderRule.key).where(ReminderRule.slip != ""))
+        )
+    labels = dict(ReminderRule.select(ReminderRule.key, ReminderRule.label).tuples())
+    return [
+        {
+            "rule_key": r.rule_key,
+            "label": labels.get(r.rule_key, r.rule_key),
+            "due_on": r.due_on,
+            "created_at": r.created_at,
+            "assignment_id": r.assignment_id,
+            "told": r.told,
+        }
+        for r in query
+    ]

@@ -1,0 +1,633 @@
+"""The deadline sweep: turn due reminders into rows, once each.
+
+``sweep(now)`` loads every open assignment with its facts in a handful of queries, asks the
+pure rules (``reminders.rules.due_reminders``) what is due, and for each reminder not yet
+recorded creates, in one transaction per assignment: the Reminder row (unique key
+assignment-or-commitment / rule / due date, ``INSERT … ON CONFLICT DO NOTHING``), one
+Notification per recipient, a Slip when the rule has a colour, and the audit entry on the
+item's timeline. Two sweeps at once, or a sweep after a crash, therefore never create a
+reminder twice and never lose one: the loser of a race inserts nothing and notifies nobody;
+a transaction cut short by a crash leaves nothing behind, so the next sweep does it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import peewee as pw
+
+from tracker.accounts.models import User
+from tracker.assignments.deadlines import add_period
+from tracker.assignments.models import Assignment
+from tracker.audit import services as audit
+from tracker.core import clock
+from tracker.core.db import db, is_sqlite
+from tracker.core.enums import (
+    ANSWERING_ROLES,
+    OPEN_ITEM_STATUSES,
+    AssignmentStatus,
+    CommitmentStatus,
+    FeedbackSource,
+    HandlingRole,
+    ReplyStatus,
+    Role,
+    SlipColor,
+    label,
+)
+from tracker.handling.models import Contact
+from tracker.items.models import Item, Submitter
+from tracker.reminders import rules
+from tracker.reminders import services as reminders
+from tracker.reminders.models import Notification, Reminder, Slip
+from tracker.replies.models import Commitment, Feedback, Reply
+from tracker.units.models import Unit
+
+logger = logging.getLogger("tracker.reminders")
+
+ANSWERING = frozenset(r.value for r in ANSWERING_ROLES)
+REPLIED = frozenset({AssignmentStatus.REPLIED.value, AssignmentStatus.DONE.value})
+OPINION_DONE = frozenset({AssignmentStatus.OPINION_SUBMITTED.value, AssignmentStatus.DONE.value})
+PENDING_RECEIPT = AssignmentStatus.PENDING_RECEIPT.value
+RETURN_REQUESTED = AssignmentStatus.RETURN_REQUESTED.value
+RETURNED = AssignmentStatus.RETURNED.value
+CO = HandlingRole.CO.value
+
+
+@dataclass
+class SweepResult:
+    today: dt.date
+    scanned: int = 0
+    reminders: int = 0
+    notifications: int = 0
+    slips: int = 0
+    errors: int = 0
+    feedback_expired: int | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{self.today.isoformat()} 扫描承办任务 {self.scanned} 件：新建提醒 {self.reminders} 条，"
+            f"消息 {self.notifications} 条，督办单 {self.slips} 张"
+        )
+        if self.feedback_expired is not None:
+            text += f"，征询期满记为未表态 {self.feedback_expired} 人次"
+        if self.errors:
+            text += f"，失败 {self.errors} 件（见日志）"
+        return text + f"（用时 {self.seconds:.1f} 秒）"
+
+
+@dataclass
+class Subject:
+    """One open assignment with what the messages and recipients need."""
+
+    assignment_id: int
+    item_id: int
+    unit_id: int
+    unit_name: str
+    role: str
+    handler_id: int | None
+    leader_id: int | None
+    number: str
+    title: str
+    facts: rules.AssignmentFacts
+    commitment_texts: dict[int, str] = field(default_factory=dict)
+
+
+# --- loading (a fixed number of queries, whatever the number of assignments) ----------------
+
+
+def _open_assignments() -> pw.ModelSelect:
+    return (
+        Assignment.select(Assignment.id)
+        .join(Item, on=(Assignment.item == Item.id))
+        .where(
+            (Assignment.status != AssignmentStatus.RETURNED.value)
+            & Item.status.in_([s.value for s in OPEN_ITEM_STATUSES])
+        )
+    )
+
+
+class _Row(NamedTuple):
+    id: int
+    item: int
+    unit: int
+    role: str
+    status: str
+    handler: int | None
+    round: int
+    assigned_on: Any
+    receipt_due: Any
+    return_due: Any
+    first_contact_due: Any
+    co_opinion_due: Any
+    reply_due: Any
+    extended_due: Any
+    rehandle_due: Any
+    received: Any
+    first_contact: Any
+    opinion: Any
+    number: str
+    title: str
+    leader: int | None
+    session: int
+    unit_name: str
+
+
+def _raw(query: pw.SelectQuery) -> list[tuple]:
+    """Plain tuples straight from the cursor: the sweep reads tens of thousands of rows, and
+    peewee's per-value conversion would cost more than the rules themselves."""
+    sql, params = query.sql()
+    return db.execute_sql(sql, params).fetchall()
+
+
+def _date(value: Any) -> dt.date | None:
+    """A DATE column's raw value (a string on SQLite, a date on PostgreSQL)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value[:10])
+
+
+def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> list[Subject]:
+    """Every assignment of an open item (not void), with the facts the rules read; or only
+    the given ones (the item page's outlook)."""
+    from tracker.rules import services as rule_services
+
+    open_ids = _open_assignments()
+    if assignment_ids is not None:
+        open_ids = open_ids.where(Assignment.id.in_(assignment_ids or [0]))
+    query = (
+        Assignment.select(
+            Assignment.id,
+            Assignment.item,
+            Assignment.unit,
+            Assignment.role,
+            Assignment.status,
+            Assignment.handler,
+            Assignment.round,
+            Assignment.assigned_on,
+            Assignment.receipt_due,
+            Assignment.return_due,
+            Assignment.first_contact_due,
+            Assignment.co_opinion_due,
+            Assignment.reply_due,
+            Assignment.extended_due,
+            Assignment.rehandle_due,
+            Assignment.received_at.is_null(False),
+            Assignment.first_contact_on.is_null(False),
+            Assignment.opinion_submitted_on.is_null(False),
+            Item.number,
+            Item.title,
+            Item.leader,
+            Item.session,
+            Unit.name,
+        )
+        .join(Item, on=(Assignment.item == Item.id))
+        .switch(Assignment)
+        .join(Unit, on=(Assignment.unit == Unit.id))
+        .where(
+            (Assignment.status != AssignmentStatus.RETURNED.value)
+            & Item.status.in_([s.value for s in OPEN_ITEM_STATUSES])
+        )
+        .order_by(Assignment.id)
+    )
+    if assignment_ids is not None:
+        query = query.where(Assignment.id.in_(assignment_ids or [0]))
+    rows = [_Row(*values) for values in _raw(query)]
+    if not rows:
+        return []
+    contacted = {
+        aid
+        for (aid,) in _raw(
+            Contact.select(Contact.assignment).where(Contact.assignment.in_(open_ids)).distinct()
+        )
+    }
+    commitments: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
+    for cid, aid, due_on, text in _raw(
+        Commitment.select(Commitment.id, Commitment.assignment, Commitment.due_on, Commitment.text).where(
+            Commitment.assignment.in_(open_ids) & (Commitment.status == CommitmentStatus.OPEN.value)
+        )
+    ):
+        commitments[aid].append((cid, _date(due_on), text))
+    # the reply sent in the assignment's current round: its date opens the feedback window
+    sent_on: dict[int, dt.date] = {}
+    for aid, day in _raw(
+        Reply.select(Reply.assignment, pw.fn.MAX(Reply.sent_on))
+        .join(Assignment, on=(Reply.assignment == Assignment.id))
+        .where(
+            Reply.assignment.in_(open_ids)
+            & (Reply.status == ReplyStatus.SENT.value)
+            & (Reply.round == Assignment.round)
+            & Reply.sent_on.is_null(False)
+        )
+        .group_by(Reply.assignment)
+    ):
+        sent_on[aid] = _date(day)
+    item_ids = Assignment.select(Assignment.item).where(Assignment.id.in_(open_ids))
+    submitters: dict[int, int] = dict(
+        Submitter.select(Submitter.item, pw.fn.COUNT(Submitter.id))
+        .where(Submitter.item.in_(item_ids))
+        .group_by(Submitter.item)
+        .tuples()
+    )
+    answered: dict[tuple[int, int], int] = {
+        (item_id, rnd): n
+        for item_id, rnd, n in Feedback.select(
+            Feedback.item, Feedback.round, pw.fn.COUNT(Feedback.submitter.distinct())
+        )
+        .where(Feedback.item.in_(item_ids) & (Feedback.source != FeedbackSource.WINDOW_EXPIRED.value))
+        .group_by(Feedback.item, Feedback.round)
+        .tuples()
+    }
+    item_round: dict[int, int] = {}
+    for r in rows:
+        item_round[r.item] = max(item_round.get(r.item, 1), r.round or 1)
+
+    cal = rule_services.work_calendar()
+    sessions: dict[int, Any] = {}
+    windows: dict[tuple[int, dt.date], dt.date] = {}
+
+    def feedback_due(session_id: int, day: dt.date) -> dt.date:
+        if (session_id, day) not in windows:
+            if session_id not in sessions:
+                from tracker.items.models import Session
+
+                sessions[session_id] = rule_services.rule_set(Session.get_by_id(session_id))
+            rs = sessions[session_id]
+            windows[(session_id, day)] = add_period(
+                day, rs.clock("feedback_window"), cal, key="feedback_window", roll_forward=rs.roll_forward
+            ).due
+        return windows[(session_id, day)]
+
+    subjects = []
+    for r in rows:
+        answering = r.role in ANSWERING
+        replied = answering and r.status in REPLIED
+        fb_due = None
+        fb_complete = False
+        if replied and r.id in sent_on:
+            fb_due = feedback_due(r.session, sent_on[r.id])
+            needed = submitters.get(r.item, 0)
+            fb_complete = answered.get((r.item, item_round[r.item]), 0) >= needed
+        current = _date(r.rehandle_due) or _date(r.extended_due) or _date(r.reply_due)
+        facts = rules.AssignmentFacts(
+            role=r.role,
+            status=r.status,
+            assigned_on=_date(r.assigned_on),
+            receipt_due=_date(r.receipt_due),
+            return_due=_date(r.return_due),
+            first_contact_due=_date(r.first_contact_due),
+            co_opinion_due=_date(r.co_opinion_due) if r.role == CO else None,
+            reply_due=current,
+            received=r.status != PENDING_RECEIPT or bool(r.received),
+            replied=replied,
+            opinion_submitted=r.status in OPINION_DONE or bool(r.opinion),
+            return_requested=r.status == RETURN_REQUESTED,
+            void=r.status == RETURNED,
+            has_contact=r.id in contacted or bool(r.first_contact),
+            feedback_due=fb_due,
+            feedback_complete=fb_complete,
+            commitments=tuple(
+                rules.CommitmentFact(cid, due, False) for cid, due, _ in commitments.get(r.id, ())
+            ),
+        )
+        subjects.append(
+            Subject(
+                assignment_id=r.id,
+                item_id=r.item,
+                unit_id=r.unit,
+                unit_name=r.unit_name,
+                role=r.role,
+                handler_id=r.handler,
+                leader_id=r.leader,
+                number=r.number,
+                title=r.title,
+                facts=facts,
+                commitment_texts={cid: text for cid, _, text in commitments.get(r.id, ())},
+            )
+        )
+    return subjects
+
+
+class Directory:
+    """Active users, loaded once per sweep, to resolve a rule's recipients."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, User] = {}
+        self.leaders: dict[int, list[User]] = defaultdict(list)
+        self.handlers: dict[int, list[User]] = defaultdict(list)
+        self.office: list[User] = []
+        for user in User.select().where(User.active == True):  # noqa: E712
+            self.by_id[user.id] = user
+            if user.role == Role.UNIT_LEADER.value and user.unit_id:
+                self.leaders[user.unit_id].append(user)
+            elif user.role == Role.UNIT_HANDLER.value and user.unit_id:
+                self.handlers[user.unit_id].append(user)
+            elif user.role == Role.OFFICE.value:
+                self.office.append(user)
+
+    def resolve(self, codes: tuple[str, ...], s: Subject) -> list[User]:
+        found: list[User] = []
+        for code in codes:
+            if code == "handler":
+                user = self.by_id.get(s.handler_id) if s.handler_id else None
+                found.extend([user] if user else [])
+            elif code == "unit_handlers":
+                found.extend(self.handlers.get(s.unit_id, []))
+            elif code == "unit_leader":
+                found.extend(self.leaders.get(s.unit_id, []))
+            elif code == "office":
+                found.extend(self.office)
+            elif code == "city_leader":
+                user = self.by_id.get(s.leader_id) if s.leader_id else None
+                found.extend([user] if user else [])
+        unique: dict[int, User] = {}
+        for user in found:
+            unique.setdefault(user.id, user)
+        return list(unique.values())
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+ACT_OF_EVENT = {
+    "assigned_on": "交办",
+    "receipt_due": "签收",
+    "return_due": "申退",
+    "first_contact_due": "办前沟通",
+    "co_opinion_due": "会办意见",
+    "reply_due": "答复",
+    "feedback_due": "征询意见",
+    "commitment_due": "承诺事项",
+}
+
+
+def _state(due: dt.date, today: dt.date) -> str:
+    if today > due:
+        return f"已超期 {(today - due).days} 天"
+    if today == due:
+        return "今日到期"
+    return f"还有 {(due - today).days} 天"
+
+
+def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.date) -> tuple[str, str]:
+    """(title, body) of a reminder, in Chinese."""
+    title = f"{spec.label}：{s.number}号 {s.title}"
+    role = label(HandlingRole(s.role)) if s.role in {r.value for r in HandlingRole} else s.role
+    who = f"{s.unit_name}（{role}）"
+    event = spec.event
+    if event == "assigned_on":
+        body = (
+            f"{who}：该件已于 {d.due_on.isoformat()} 交办，请于 {s.facts.receipt_due.isoformat()} 前签收"
+            if s.facts.receipt_due
+            else f"{who}：该件已于 {d.due_on.isoformat()} 交办，请及时签收"
+        )
+    elif event == "receipt_due":
+        body = f"{who}：签收期限 {d.due_on.isoformat()}，{_state(d.due_on, today)}，请尽快签收。"
+    elif event == "return_due":
+        body = (
+            f"{who}：申退期限 {d.due_on.isoformat()}（{_state(d.due_on, today)}）。"
+            "如确属非本单位职责，请在期限内提出申退，逾期不再受理。"
+        )
+    elif event == "commitment_due":
+        text = s.commitment_texts.get(d.commitment_id or 0, "")
+        body = (
+            f"{who}：承诺事项“{text[:60]}”期限 {d.due_on.isoformat()}，{_state(d.due_on, today)}，"
+            "请按期兑现并登记兑现情况。"
+        )
+    elif event == "feedback_due":
+        body = (
+            f"{who}的答复征询意见期限 {d.due_on.isoformat()} 已满，仍有代表委员未反馈。"
+            "请记录“未表态”或电话联系代表委员。"
+        )
+    elif spec.condition == "no_contact":
+        body = (
+            f"{who}：答复期限 {d.due_on.isoformat()}（{_state(d.due_on, today)}），尚未记录与代表委员的沟通，"
+            "请在答复前联系代表委员（办前、办中沟通）。"
+        )
+    else:
+        act = ACT_OF_EVENT.get(event, "办理")
+        body = f"{who}：{act}期限 {d.due_on.isoformat()}，{_state(d.due_on, today)}。"
+        if spec.slip:
+            body += f"现发出{rules.SLIP_COLORS.get(spec.slip, spec.slip)}，请单位负责同志督促办理。"
+        elif today <= d.due_on:
+            body += "请抓紧办理，按期完成。"
+        else:
+            body += "请尽快办理。"
+    return title[:200], body
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def write_transaction():
+    """A transaction that takes the write lock first (SQLite: BEGIN IMMEDIATE), so a sweep
+    never fails on a stale read snapshot when another writer got there first."""
+    if is_sqlite():
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def _record_expired_feedback(today: dt.date) -> int | None:
+    """Let the close-out module record 未表态 where the feedback window ran out (if present)."""
+    name = "tracker.replies.closeout"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+    fn = getattr(module, "record_expired_feedback", None)
+    if fn is None:
+        return None
+    value = fn(today)
+    if isinstance(value, int):
+        return value
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def _already_told(user_ids: list[int], s: Subject) -> set[int]:
+    """Users the assignment service told already (its 交办通知 at the moment of assignment)."""
+    if not user_ids:
+        return set()
+    created_at = Assignment.select(Assignment.created_at).where(Assignment.id == s.assignment_id).scalar()
+    if isinstance(created_at, str):
+        created_at = Assignment.created_at.python_value(created_at)
+    rows = (
+        Notification.select(Notification.user)
+        .where(
+            (Notification.item == s.item_id)
+            & Notification.user.in_(user_ids)
+            & (Notification.created_at >= created_at - dt.timedelta(seconds=5))
+            & Notification.reminder.is_null()
+            & Notification.title.startswith("交办通知")
+        )
+        .tuples()
+    )
+    return {uid for (uid,) in rows}
+
+
+def _insert_reminders(rows: list[dict]) -> dict[str, int]:
+    """INSERT … ON CONFLICT DO NOTHING; the keys *this* statement created, with their ids.
+
+    RETURNING (PostgreSQL; SQLite 3.35+) names exactly the rows inserted, so a reminder that a
+    concurrent sweep created first is not ours and we tell nobody about it.
+    """
+    if not rows:
+        return {}
+    if not is_sqlite() or sqlite3.sqlite_version_info >= (3, 35):
+        query = Reminder.insert_many(rows).on_conflict_ignore().returning(Reminder.id, Reminder.key)
+        return {key: rid for rid, key in query.tuples().execute()}
+    created = {}
+    for row in rows:  # an old SQLite: one row at a time, the row count tells
+        if Reminder.insert(**row).on_conflict_ignore().as_rowcount().execute():
+            created[row["key"]] = Reminder.select(Reminder.id).where(Reminder.key == row["key"]).scalar()
+    return created
+
+
+def apply_due(
+    s: Subject,
+    due: list[rules.DueReminder],
+    specs: dict[str, rules.RuleSpec],
+    directory: Directory,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    series: set[str],
+    result: SweepResult,
+) -> None:
+    """Create the rows of one assignment's new reminders, in ONE transaction."""
+    planned = []
+    for d in due:
+        spec = specs[d.rule_key]
+        users = directory.resolve(d.recipients, s)
+        if spec.event == "assigned_on":
+            told = _already_told([u.id for u in users], s)
+            users = [u for u in users if u.id not in told]
+        planned.append((d, spec, users, *message(spec, s, d, today)))
+    counts = {"reminders": 0, "notifications": 0, "slips": 0}
+    with write_transaction():
+        created = _insert_reminders(
+            [
+                {
+                    "key": d.key(s.assignment_id),
+                    "rule_key": d.rule_key,
+                    "item": s.item_id,
+                    "assignment": s.assignment_id,
+                    "commitment": d.commitment_id,
+                    "due_on": d.due_on,
+                    "created_at": now,
+                }
+                for d, *_ in planned
+            ]
+        )
+        notes, slips = [], []
+        for d, spec, users, title, body in planned:
+            key = d.key(s.assignment_id)
+            reminder_id = created.get(key)
+            if reminder_id is None:
+                continue  # another sweep created it (and told everybody) first
+            counts["reminders"] += 1
+            kind = "slip" if spec.slip else "reminder"
+            notes += [
+                reminders.notification_row(
+                    u, title, body, item=s.item_id, kind=kind, reminder=reminder_id, now=now
+                )
+                for u in users
+            ]
+            if spec.slip:
+                slips.append(
+                    {
+                        "assignment": s.assignment_id,
+                        "color": spec.slip,
+                        "issued_on": today,
+                        "issued_at": now,
+                        "issued_by": None,
+                        "reason": f"{spec.label}（自动）",
+                        "key": key,
+                    }
+                )
+                audit.record(
+                    "slip_issued",
+                    None,
+                    item_id=s.item_id,
+                    unit_id=s.unit_id,
+                    after={"color": spec.slip, "rule": d.rule_key, "due_on": d.due_on.isoformat()},
+                    detail=f"{label(SlipColor(spec.slip))}：{s.unit_name}"
+                    f"{ACT_OF_EVENT.get(spec.event, '')}期限 {d.due_on.isoformat()}，"
+                    f"{_state(d.due_on, today)}",
+                )
+            elif key.rpartition(":")[0] not in series:
+                names = "、".join(u.display for u in users[:5]) + ("等" if len(users) > 5 else "")
+                audit.record(
+                    "reminder_sent",
+                    None,
+                    item_id=s.item_id,
+                    unit_id=s.unit_id,
+                    after={"rule": d.rule_key, "due_on": d.due_on.isoformat(), "recipients": len(users)},
+                    detail=f"{spec.label}（{s.unit_name}）" + (f"：已提醒{names}" if names else ""),
+                )
+            series.add(key.rpartition(":")[0])
+        if notes:
+            counts["notifications"] = (
+                Notification.insert_many(notes).on_conflict_ignore().as_rowcount().execute()
+            )
+        if slips:
+            # the slip's key is its reminder's, which this transaction has just created
+            counts["slips"] = Slip.insert_many(slips).on_conflict_ignore().as_rowcount().execute()
+    result.reminders += counts["reminders"]
+    result.notifications += counts["notifications"]
+    result.slips += counts["slips"]
+
+
+def sweep(now: dt.datetime | None = None) -> SweepResult:
+    """One pass over every open assignment; safe to run twice at once and after a crash."""
+    now = now or clock.now()
+    today = clock.local_date(now)
+    started = time.perf_counter()
+    result = SweepResult(today=today)
+    try:
+        result.feedback_expired = _record_expired_feedback(today)
+    except Exception:
+        logger.exception("recording expired feedback failed")
+        result.errors += 1
+    specs = {spec.key: spec for spec in reminders.rule_specs()}
+    active = [spec for spec in specs.values() if spec.active]
+    from tracker.rules import services as rule_services
+
+    cal = rule_services.work_calendar()
+    subjects = load_subjects(today)
+    result.scanned = len(subjects)
+    existing: set[str] = set()
+    series: set[str] = set()  # "a12:overdue_1" — a rule already reminded about this subject
+    for (key,) in _raw(Reminder.select(Reminder.key).where(Reminder.assignment.in_(_open_assignments()))):
+        existing.add(key)
+        series.add(key.rpartition(":")[0])
+    directory: Directory | None = None
+    for s in subjects:
+        due = [
+            d
+            for d in rules.due_reminders(s.facts, today, active, cal)
+            if d.key(s.assignment_id) not in existing
+        ]
+        if not due:
+            continue
+        if directory is None:
+            directory = Directory()
+        try:
+            apply_due(s, due, specs, directory, now=now, today=today, series=series, result=result)
+        except Exception:
+            result.errors += 1
+            logger.exception("reminder sweep failed for assignment %s", s.assignment_id)
+    result.seconds = time.perf_counter() - started
+    logger.info("reminder sweep: %s", result.summary())
+    return result

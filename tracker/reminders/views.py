@@ -1,0 +1,300 @@
+"""Pages: overdue and due-soon lists, the notification centre, supervision slips, 催办, and the
+administrators' reminder-rule table. Thin: arguments in, one service or query call, out."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.accounts import policy
+from tracker.core import clock
+from tracker.core.enums import ItemKind, SlipColor, Tier, choices
+from tracker.core.errors import DomainError, ensure
+from tracker.core.web import flash_error
+from tracker.items.services import sessions_ordered
+from tracker.items.workflow import Action
+from tracker.reminders import export, queries, rules, services
+from tracker.reminders.forms import FilterForm, ReminderRuleForm, UrgeForm, options
+from tracker.reminders.panels import urge_prefix
+from tracker.units.models import Unit
+
+bp = Blueprint("reminders", __name__)
+
+PER_PAGE = 50
+
+
+def item_url(item_id: int | None) -> str | None:
+    """The item page, when the items module provides one."""
+    if not item_id:
+        return None
+    from flask import current_app
+
+    for endpoint in ("items.detail", "items.show", "items.view"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, item_id=item_id)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- overdue and due soon -------------------------------------------------------------------
+
+
+ORDER_CHOICES = [
+    ("due.asc", "期限由早到晚"),
+    ("due.desc", "期限由晚到早"),
+    ("unit.asc", "承办单位"),
+    ("number.asc", "案号"),
+    ("tier.asc", "办理层级"),
+    ("act.asc", "事项"),
+]
+
+
+def filters_from_args(args) -> queries.OverdueFilters:
+    due_soon = args.get("tab") == "due_soon" or args.get("due_soon") in ("1", "true")
+    within = _int(args.get("within"))
+    sort, direction = args.get("sort"), args.get("dir")
+    if args.get("order"):  # the phone-friendly select: "unit.asc"
+        sort, _, direction = args["order"].partition(".")
+    return queries.OverdueFilters(
+        session_id=_int(args.get("session_id")),
+        kind=args.get("kind") or None,
+        unit_id=_int(args.get("unit_id")),
+        tier=args.get("tier") or None,
+        act=args.get("act") if args.get("act") in queries.ACTS else None,
+        due_soon=due_soon,
+        within=min(366, max(0, within if within is not None else 7)),
+        sort=sort if sort in queries.SORTS else "due",
+        desc=direction == "desc",
+    )
+
+
+def _filter_form(args) -> FilterForm:
+    form = FilterForm(args)
+    form.session_id.choices = options([("", "全部会次")] + [(str(s.id), s.name) for s in sessions_ordered()])
+    form.kind.choices = options([("", "全部类别")] + choices(ItemKind)[:2])
+    form.unit_id.choices = options([("", "全部单位")] + [(str(u.id), u.name) for u in Unit.active_ordered()])
+    form.tier.choices = options([("", "全部层级")] + choices(Tier))
+    form.act.choices = options([("", "全部事项")] + list(queries.ACTS.items()))
+    return form
+
+
+@bp.get("/overdue")
+@login_required
+def overdue():
+    ensure(policy.has(current_user, policy.Perm.VIEW_OVERDUE))
+    f = filters_from_args(request.args)
+    page = max(1, _int(request.args.get("page")) or 1)
+    today = clock.today()
+    rows, total = queries.overdue_page(f, today, page=page, per_page=PER_PAGE)
+    other = queries.OverdueFilters(**{**f.__dict__, "due_soon": not f.due_soon})
+    counts = {
+        "overdue": total if not f.due_soon else queries.count_overdue(other, today),
+        "due_soon": total if f.due_soon else queries.count_overdue(other, today),
+    }
+    args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", None)}
+    tab_args = {
+        k: v for k, v in args.items() if k not in ("tab", "due_soon", "sort", "dir", "within", "order")
+    }
+    header_args = {k: v for k, v in args.items() if k != "order"}
+    return render_template(
+        "reminders/overdue.html",
+        rows=rows,
+        total=total,
+        page=page,
+        tab_args=tab_args,
+        header_args=header_args,
+        order_choices=ORDER_CHOICES,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        f=f,
+        form=_filter_form(request.args),
+        counts=counts,
+        args=args,
+        today=today,
+        item_url=item_url,
+        sort_labels=queries.SORT_LABELS,
+    )
+
+
+@bp.get("/overdue.xlsx")
+@login_required
+def overdue_export():
+    ensure(policy.has(current_user, policy.Perm.VIEW_OVERDUE))
+    f = filters_from_args(request.args)
+    today = clock.today()
+    data = export.workbook(queries.all_overdue(f, today), today=today, due_soon=f.due_soon)
+    name = f"{'due-soon' if f.due_soon else 'overdue'}-{today.isoformat()}.xlsx"
+    return Response(
+        data,
+        headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": f"attachment; filename={name}",
+        },
+    )
+
+
+# --- notification centre --------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    unread_only = request.args.get("unread") == "1"
+    page = max(1, _int(request.args.get("page")) or 1)
+    query = queries.for_user(current_user, unread_only=unread_only)
+    total = query.count()
+    rows = list(query.paginate(page, PER_PAGE))
+    args = {"unread": "1"} if unread_only else {}
+    return render_template(
+        "reminders/notifications.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        unread_only=unread_only,
+        args=args,
+        item_url=item_url,
+        unread=queries.unread_count(current_user),
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id: int):
+    n = services.get_notification_for(current_user, notification_id)
+    services.mark_read(n, actor=current_user)
+    if request.form.get("open") and item_url(n.item_id):
+        return redirect(item_url(n.item_id))
+    return redirect(_back(url_for("reminders.notifications")))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def mark_all_read():
+    count = services.mark_all_read(actor=current_user)
+    flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success")
+    return redirect(url_for("reminders.notifications"))
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --- supervision slips ----------------------------------------------------------------------
+
+
+@bp.get("/slips")
+@login_required
+def slips():
+    ensure(policy.has(current_user, policy.Perm.VIEW_OVERDUE))
+    session_id = _int(request.args.get("session_id"))
+    unit_id = _int(request.args.get("unit_id"))
+    color = request.args.get("color") if request.args.get("color") in {c.value for c in SlipColor} else None
+    page = max(1, _int(request.args.get("page")) or 1)
+    query = queries.slips_list(session_id=session_id, unit_id=unit_id, color=color)
+    total = query.count()
+    rows = list(query.paginate(page, PER_PAGE))
+    per_unit = queries.slip_counts_by_unit(session_id=session_id, unit_id=unit_id)
+    totals = {c: sum(u.get(c, 0) for u in per_unit) for c in queries.SLIP_ORDER}
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "reminders/slips.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        per_unit=per_unit,
+        totals=totals,
+        args=args,
+        sessions=list(sessions_ordered()),
+        units=list(Unit.active_ordered()),
+        session_id=session_id,
+        unit_id=unit_id,
+        color=color,
+        colors=queries.SLIP_ORDER,
+        item_url=item_url,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/urge")
+@login_required
+def urge(assignment_id: int):
+    from tracker.assignments.services import get_assignment_for
+
+    a = get_assignment_for(current_user, assignment_id)
+    ensure(policy.can(current_user, Action.ISSUE_SLIP, a))
+    form = UrgeForm(prefix=urge_prefix(assignment_id))
+    back = _back(item_url(a.item_id) or url_for("reminders.overdue"))
+    if not form.validate_on_submit():
+        message = (
+            "请选择催办单或督办单颜色"
+            if form.color.errors
+            else "；".join(e for errors in form.errors.values() for e in errors)
+        )
+        flash(message or "提交的内容有误", "danger")
+        return redirect(back)
+    try:
+        slip = services.urge(a, actor=current_user, color=form.color.data, reason=form.reason.data or "")
+    except DomainError as exc:
+        flash_error(exc)
+        return redirect(back)
+    from tracker.core.enums import label
+
+    flash(f"已向{a.unit.name}发出{label(SlipColor(slip.color))}", "success")
+    return redirect(back)
+
+
+# --- the reminder-rule table (administrators) -----------------------------------------------
+
+
+@bp.get("/admin/reminder-rules")
+@login_required
+def rules_index():
+    ensure(policy.has(current_user, policy.Perm.MANAGE_RULES))
+    return render_template(
+        "reminders/rules.html",
+        rows=list(services.rules_ordered()),
+        recipients=rules.RECIPIENTS,
+        slips=rules.SLIP_COLORS,
+        describe=rules.describe_when,
+        events=rules.EVENTS,
+    )
+
+
+@bp.route("/admin/reminder-rules/<int:rule_id>", methods=["GET", "POST"])
+@login_required
+def edit_rule(rule_id: int):
+    ensure(policy.has(current_user, policy.Perm.MANAGE_RULES))
+    row = services.get_rule(rule_id)
+    form = ReminderRuleForm(obj=row if request.method == "GET" else None)
+    if request.method == "GET":
+        form.recipients.data = list(row.recipients or [])
+    if form.validate_on_submit():
+        try:
+            services.update_rule(
+                row,
+                actor=current_user,
+                label=form.label.data,
+                offset=form.offset.data,
+                offset_unit=form.offset_unit.data,
+                recipients=form.recipients.data or [],
+                slip=form.slip.data,
+                active=form.active.data,
+            )
+        except DomainError as exc:
+            flash_error(exc, form)
+        else:
+            flash(f"已保存提醒规则“{form.label.data.strip()}”", "success")
+            return redirect(url_for("reminders.rules_index"))
+    return render_template("reminders/rule_form.html", form=form, row=row, events=rules.EVENTS), (
+        422 if form.errors else 200
+    )
