@@ -52,7 +52,7 @@ def scheduler_command() -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "tracker", "scheduler", "run"]
 
 
-def stop(processes: list[subprocess.Popen], timeout: float = 10.0) -> None:
+def stop(processes: list[subprocess.Popen], timeout: float = 30.0) -> None:
     for proc in processes:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
