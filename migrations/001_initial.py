@@ -163,7 +163,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         received_on = pw.DateField(null=True)
         registered_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
         registered_by = pw.ForeignKeyField(column_name='registered_by_id', field='id', model=migrator.orm['users'], null=True, on_delete='SET NULL')
-        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], index=True)
         closed_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
         close_note = pw.TextField(default='')
         archived_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
@@ -222,7 +222,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "assignments"
-            indexes = [(('unit', 'status'), False), (('status', 'current_due'), False), (('item', 'unit', 'round'), False)]
+            indexes = [(('unit', 'status'), False), (('status', 'current_due'), False), (('item', 'unit', 'round'), False), (('status', 'co_opinion_due'), False)]
 
     @migrator.create_model
     class Reply(pw.Model):
@@ -332,6 +332,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "commitments"
+            indexes = [(('status', 'due_on'), False)]
 
     @migrator.create_model
     class Contact(pw.Model):
@@ -507,6 +508,23 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             indexes = [(('reminder', 'user'), True), (('user', 'read_at'), False), (('email_status', 'email_next_at'), False)]
 
     @migrator.create_model
+    class Objection(pw.Model):
+        id = pw.AutoField()
+        assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], on_delete='CASCADE')
+        reason = pw.TextField()
+        status = pw.CharField(default='pending', max_length=10)
+        version = pw.IntegerField(default=1)
+        raised_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        raised_by = pw.ForeignKeyField(column_name='raised_by_id', field='id', model=migrator.orm['users'], on_delete='RESTRICT')
+        issuer_decision = pw.TextField(default='')
+        decided_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'], null=True)
+        decided_by = pw.ForeignKeyField(column_name='decided_by_id', field='id', model=migrator.orm['users'], null=True, on_delete='SET NULL')
+
+        class Meta:
+            table_name = "objections"
+            indexes = [(('assignment', 'status'), False)]
+
+    @migrator.create_model
     class ProgressNote(pw.Model):
         id = pw.AutoField()
         assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], on_delete='CASCADE')
@@ -516,6 +534,23 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
         class Meta:
             table_name = "progress_notes"
+
+    @migrator.create_model
+    class Rectification(pw.Model):
+        id = pw.AutoField()
+        assignment = pw.ForeignKeyField(column_name='assignment_id', field='id', model=migrator.orm['assignments'], on_delete='CASCADE', unique=True)
+        measures = pw.TextField()
+        sector_governance = pw.BooleanField(default=False)
+        sector_governance_note = pw.TextField(default='')
+        long_term_mechanism = pw.BooleanField(default=False)
+        long_term_mechanism_note = pw.TextField(default='')
+        version = pw.IntegerField(default=1)
+        created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        updated_by = pw.ForeignKeyField(column_name='updated_by_id', field='id', model=migrator.orm['users'], null=True, on_delete='SET NULL')
+
+        class Meta:
+            table_name = "rectifications"
 
     @migrator.create_model
     class ReminderRule(pw.Model):
@@ -599,10 +634,28 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "slips"
             indexes = [(('assignment', 'issued_at'), False), (('issued_on',), False)]
 
+    @migrator.create_model
+    class SupervisionDoc(pw.Model):
+        id = pw.AutoField()
+        item = pw.ForeignKeyField(column_name='item_id', field='id', model=migrator.orm['items'], on_delete='CASCADE', unique=True)
+        issuing_body = pw.CharField(max_length=200)
+        issue_date = pw.DateField()
+        case_name = pw.CharField(default='', max_length=300)
+        case_code = pw.CharField(default='', max_length=100)
+        sectors = pw.TextField(default='')
+        written_due = pw.DateField(null=True)
+        created_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+        updated_at = pw.DateTimeField(formats=['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])
+
+        class Meta:
+            table_name = "supervision_docs"
+
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Write your rollback migrations here."""
     
+    migrator.remove_model('supervision_docs')
+
     migrator.remove_model('slips')
 
     migrator.remove_model('settings')
@@ -615,7 +668,11 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
 
     migrator.remove_model('reminder_rules')
 
+    migrator.remove_model('rectifications')
+
     migrator.remove_model('progress_notes')
+
+    migrator.remove_model('objections')
 
     migrator.remove_model('notifications')
 

@@ -31,6 +31,7 @@ OPTIONAL = [
     "tracker.assessment.views",
     "tracker.admin.views",
     "tracker.documents.views",
+    "tracker.supervision.views",
 ]
 
 

@@ -11,6 +11,7 @@ from tracker.ledger.models import DispatchReport
 from tracker.reminders.models import Notification, Reminder, ReminderRule, SchedulerLease, Slip
 from tracker.replies.models import Attachment, Commitment, Feedback, Reply, ReplyCosign
 from tracker.rules.models import CalendarDay, ChecklistEntry, RuleProfile, Setting
+from tracker.supervision.models import Objection, Rectification, SupervisionDoc
 from tracker.units.models import Unit
 
 MODELS = [
@@ -48,4 +49,7 @@ MODELS = [
     ManualScore,
     Adjustment,
     DispatchReport,
+    SupervisionDoc,
+    Objection,
+    Rectification,
 ]

@@ -68,11 +68,12 @@ OFFICE_ITEM_ACTIONS = {
 }
 OFFICE_ASSIGNMENT_ACTIONS = {
     Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.DECIDE_EXTENSION, Action.ISSUE_SLIP,
-    Action.EDIT_ASSIGNMENT,
+    Action.EDIT_ASSIGNMENT, Action.DECIDE_OBJECTION,
 }
 UNIT_ASSIGNMENT_ACTIONS = {
     Action.RECEIVE, Action.REQUEST_RETURN, Action.RECORD_PROGRESS, Action.RECORD_CONTACT,
     Action.REQUEST_EXTENSION, Action.DRAFT_REPLY, Action.SUBMIT_OPINION,
+    Action.RAISE_OBJECTION, Action.RECORD_RECTIFICATION,
 }
 
 
@@ -214,6 +215,8 @@ def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
                 return obj.role == HandlingRole.CO.value
             if action in (Action.DRAFT_REPLY, Action.REQUEST_EXTENSION):
                 return obj.role != HandlingRole.CO.value
+            if action in (Action.RAISE_OBJECTION, Action.RECORD_RECTIFICATION):
+                return obj.role != HandlingRole.CO.value  # the answering unit of a 三书一函
             return True
         return False
     if isinstance(obj, Reply):

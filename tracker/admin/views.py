@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -119,7 +121,7 @@ def user_new():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已创建用户“{user.username}”（{user.display}）", "success")
+            flash(gettext("已创建用户“%(username)s”（%(name)s）", username=user.username, name=user.display), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=None), status
@@ -144,7 +146,7 @@ def user_edit(user_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存用户“{user.username}”", "success")
+            flash(gettext("已保存用户“%(username)s”", username=user.username), "success")
             return redirect(url_for("admin.users"))
     return _render_user_edit(user, form, forms.PasswordForm(formdata=None),
                              422 if request.method == "POST" else 200)
@@ -161,7 +163,8 @@ def user_password(user_id: int):
         except DomainError as exc:
             flash_error(exc, pw_form)
         else:
-            flash(f"已重置“{user.username}”的密码；该用户的登录会话已全部失效，请将新密码告知本人", "success")
+            flash(gettext("已重置“%(username)s”的密码；该用户的登录会话已全部失效，请将新密码告知本人",
+                          username=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     form = forms.UserEditForm(formdata=None, obj=user)
     form.load_choices(user.unit_id)
@@ -180,8 +183,8 @@ def user_active(user_id: int):
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已启用“{user.username}”" if active else f"已停用“{user.username}”，其登录会话已全部失效",
-              "success")
+        flash(gettext("已启用“%(name)s”", name=user.username) if active
+              else gettext("已停用“%(name)s”，其登录会话已全部失效", name=user.username), "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/admin/")
                     else url_for("admin.users"))
 
@@ -213,7 +216,7 @@ def unit_new():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已创建承办单位“{unit.name}”", "success")
+            flash(gettext("已创建承办单位“%(name)s”", name=unit.name), "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=None), \
         422 if request.method == "POST" else 200
@@ -231,7 +234,7 @@ def unit_edit(unit_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存承办单位“{unit.name}”", "success")
+            flash(gettext("已保存承办单位“%(name)s”", name=unit.name), "success")
             return redirect(url_for("admin.units"))
     return render_template("admin/unit_form.html", form=form, unit=unit,
                            counts=services.unit_counts().get(unit.id, {"users": 0, "open": 0})), \
@@ -248,8 +251,8 @@ def unit_active(unit_id: int):
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已启用“{unit.name}”" if active
-              else f"已停用“{unit.name}”：不能再向其交办，已交办的件照常办理", "success")
+        flash(gettext("已启用“%(name)s”", name=unit.name) if active
+              else gettext("已停用“%(name)s”：不能再向其交办，已交办的件照常办理", name=unit.name), "success")
     return redirect(url_for("admin.units"))
 
 
@@ -281,7 +284,7 @@ def person_new():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已新增“{person.name}”", "success")
+            flash(gettext("已新增“%(name)s”", name=person.name), "success")
             return redirect(url_for("admin.persons"))
     return render_template("admin/person_form.html", form=form, person=None), \
         422 if request.method == "POST" else 200
@@ -298,7 +301,7 @@ def person_edit(person_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存“{person.name}”", "success")
+            flash(gettext("已保存“%(name)s”", name=person.name), "success")
             return redirect(url_for("admin.persons"))
     accounts_linked = list(User.select().where(User.person == person.id))
     return render_template("admin/person_form.html", form=form, person=person,
@@ -336,10 +339,10 @@ def profile():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存规则配置；按新规则重新计算了 {change.recomputed} 个未办结承办任务的期限", "success")
+            flash(gettext("已保存规则配置；按新规则重新计算了 %(n)s 个未办结承办任务的期限", n=change.recomputed), "success")
             return redirect(url_for("admin.profile"))
     elif request.method == "POST":
-        flash("提交的内容有误，请按提示修改", "danger")
+        flash(gettext("提交的内容有误，请按提示修改"), "danger")
     clocks_rows = [(key, CLOCK_LABELS[key], CLOCK_HELP.get(key, ""), _anchor_text(key),
                     getattr(form, f"{key}_amount"), getattr(form, f"{key}_unit")) for key in CLOCK_KEYS]
     return render_template("admin/profile.html", form=form, profile=prof, clocks_rows=clocks_rows), \
@@ -348,24 +351,29 @@ def profile():
 
 # What each clock governs (DOMAIN.md §3), shown beside it.
 CLOCK_HELP = {
-    "receipt": "承办单位签收交办件",
-    "return_window": "承办单位可申请退回（申退）的期限",
-    "return_decision": "交办单位审核申退申请",
-    "first_contact": "首次与代表委员沟通（办前沟通）",
-    "co_opinion": "会办单位向主办单位提交会办意见",
-    "reply": "答复代表委员（法定为三个月）",
-    "extension_notice": "申请延期须在答复期限前提出",
-    "reply_cap": "含延期在内的最长办理期限（法定为六个月）",
-    "feedback_window": "代表委员反馈意见，逾期记为未表态",
-    "rehandle": "不满意件重新办理并再次答复",
-    "publication": "答复内容公开",
+    "receipt": _l("承办单位签收交办件"),
+    "return_window": _l("承办单位可申请退回（申退）的期限"),
+    "return_decision": _l("交办单位审核申退申请"),
+    "first_contact": _l("首次与代表委员沟通（办前沟通）"),
+    "co_opinion": _l("会办单位向主办单位提交会办意见"),
+    "reply": _l("答复代表委员（法定为三个月）"),
+    "extension_notice": _l("申请延期须在答复期限前提出"),
+    "reply_cap": _l("含延期在内的最长办理期限（法定为六个月）"),
+    "feedback_window": _l("代表委员反馈意见，逾期记为未表态"),
+    "rehandle": _l("不满意件重新办理并再次答复"),
+    "publication": _l("答复内容公开"),
+    # 三书一函: used when the document itself sets no deadline (a written one wins)
+    "reply_procuratorial": _l("检察建议书未载明期限时的回复期限（通常为两个月）"),
+    "reply_judicial": _l("司法建议书未载明期限时的回复期限"),
+    "reply_supervisory": _l("监察建议书未载明期限时的回复期限（通常为一个月）"),
+    "reply_police": _l("公安提示函未载明期限时的回复期限"),
 }
 
 
 def _anchor_text(key: str) -> str:
     if key == "extension_notice":
-        return "答复期限前至少"
-    return f"自{CLOCK_ANCHOR_LABELS[key]}起"
+        return gettext("答复期限前至少")
+    return gettext("自%(anchor)s起", anchor=CLOCK_ANCHOR_LABELS[key])
 
 
 # --- the working calendar -------------------------------------------------------------------
@@ -409,11 +417,13 @@ def calendar_day():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已将 {row.day.isoformat()} 设为{'工作日' if row.is_workday else '休息日'}；"
-                  f"重新计算了 {getattr(row, 'recomputed_count', 0)} 个未办结承办任务的期限", "success")
+            flash(gettext("已将 %(day)s 设为工作日；重新计算了 %(n)s 个未办结承办任务的期限", day=row.day.isoformat(),
+                          n=getattr(row, "recomputed_count", 0)) if row.is_workday else
+                  gettext("已将 %(day)s 设为休息日；重新计算了 %(n)s 个未办结承办任务的期限", day=row.day.isoformat(),
+                          n=getattr(row, "recomputed_count", 0)), "success")
             return redirect(url_for("admin.calendar", year=row.day.year))
     else:
-        flash("提交的内容有误，请按提示修改", "danger")
+        flash(gettext("提交的内容有误，请按提示修改"), "danger")
     return _render_calendar(form.day.data.year if form.day.data else year, form, 422)
 
 
@@ -429,7 +439,8 @@ def calendar_day_remove():
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已撤销 {day.isoformat()} 的人工调整；重新计算了 {count} 个未办结承办任务的期限", "success")
+        flash(gettext("已撤销 %(day)s 的人工调整；重新计算了 %(n)s 个未办结承办任务的期限", day=day.isoformat(), n=count),
+              "success")
     return redirect(url_for("admin.calendar", year=day.year))
 
 
@@ -443,7 +454,8 @@ def calendar_confirm():
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已确认 {year} 年工作日历" if confirmed else f"已撤销 {year} 年工作日历的确认", "success")
+        flash(gettext("已确认 %(year)s 年工作日历", year=year) if confirmed
+              else gettext("已撤销 %(year)s 年工作日历的确认", year=year), "success")
     return redirect(url_for("admin.calendar", year=year))
 
 
@@ -480,7 +492,7 @@ def checklist_add():
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已添加清单项“{entry.label}”", "success")
+            flash(gettext("已添加清单项“%(name)s”", name=entry.label), "success")
             return redirect(url_for("admin.checklist") + f"#tier-{tier}")
     return _render_checklist({tier: form}, 422)
 
@@ -497,7 +509,7 @@ def checklist_edit(entry_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存清单项“{entry.label}”", "success")
+            flash(gettext("已保存清单项“%(name)s”", name=entry.label), "success")
             return redirect(url_for("admin.checklist") + f"#tier-{entry.tier}")
     return render_template("admin/checklist_form.html", form=form, entry=entry), \
         422 if request.method == "POST" else 200
@@ -513,7 +525,8 @@ def checklist_active(entry_id: int):
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已{'启用' if active else '停用'}清单项“{entry.label}”", "success")
+        flash(gettext("已启用清单项“%(name)s”", name=entry.label) if active
+              else gettext("已停用清单项“%(name)s”", name=entry.label), "success")
     return redirect(url_for("admin.checklist") + f"#tier-{entry.tier}")
 
 
@@ -554,9 +567,10 @@ def settings():
             flash_error(exc, form)
         else:
             if changed:
-                flash("已保存：" + "、".join(services.SETTING_LABELS.get(k, k) for k in changed), "success")
+                flash(gettext("已保存：%(names)s", names=gettext("、").join(
+                    gettext(services.SETTING_LABELS.get(k, k)) for k in changed)), "success")
             else:
-                flash("设置没有变化", "info")
+                flash(gettext("设置没有变化"), "info")
             return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), 422 if request.method == "POST" else 200
 
@@ -571,8 +585,8 @@ NO_OBJECT = "_"  # filter value for entries without an object (settings)
 def audit():
     form = forms.AuditFilterForm(request.args)
     actions, objects = services.audit_choices()
-    form.action.choices = forms.opts([("", "全部操作"), *actions])
-    form.object_type.choices = forms.opts([("", "全部对象"), *[(o or NO_OBJECT, text) for o, text in objects]])
+    form.action.choices = forms.opts([("", _l("全部操作")), *actions])
+    form.object_type.choices = forms.opts([("", _l("全部对象")), *[(o or NO_OBJECT, text) for o, text in objects]])
     valid = form.validate()
     filters = services.AuditFilters()
     if valid:
@@ -584,7 +598,7 @@ def audit():
             item_id=form.item_id.data, date_from=form.date_from.data, date_to=form.date_to.data,
         )
         if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
-            form.date_to.errors = ["截止日期不能早于起始日期"]
+            form.date_to.errors = [gettext("截止日期不能早于起始日期")]
             valid = False
     if not valid:
         filters = services.AuditFilters(item_id=-1)  # show nothing until the filters are fixed

@@ -12,7 +12,8 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 # Each module adds its routes to ``bp`` on import.
-MODULES = ["auth", "items", "assignments", "handling", "replies", "reminders", "ledger", "openapi"]
+MODULES = ["auth", "items", "assignments", "handling", "replies", "closeout", "reminders", "ledger", "supervision",
+           "openapi"]
 
 for _name in MODULES:
     try:

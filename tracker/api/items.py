@@ -20,7 +20,7 @@ from tracker.api.common import (
 from tracker.api.serializers import SCHEMAS as S
 from tracker.api.serializers import serialize_item, serialize_item_rows, serialize_session
 from tracker.api.spec import INT, STR, documented, page_of
-from tracker.core.enums import Body, ItemKind, ItemStatus, Tier
+from tracker.core.enums import Body, ItemKind, ItemStatus, Tier, is_supervision_kind
 from tracker.core.errors import ValidationFailed, ensure
 from tracker.items import services as items
 from tracker.items.models import Item, Session
@@ -100,12 +100,20 @@ def _person_problem(subs: list[dict] | None) -> dict[str, str]:
 @documented(
     "登记建议提案", tags=("items",), status=201, request=S["ITEM_IN"], response=S["ITEM_DETAIL"],
     description="交办单位可用。同一会次、同一类别下案号不能重复（422，`fields.number`）。"
-                "`submitters` 须有且只有一名领衔人（role=lead）。",
+                "`submitters` 须有且只有一名领衔人（role=lead）。"
+                "三书一函（kind 为 judicial_suggestion、procuratorial_suggestion、supervisory_suggestion、"
+                "police_notice）没有提交人（submitters 不填或为空），须附 `document`：制发机关、制发日期、"
+                "案件名称、案号、涉及领域、文书载明的答复期限；number 为文书编号。",
 )
 def create_item():
     user = current_api_user()
     ensure(policy.can(user, Action.REGISTER))
-    p = Fields(json_body())
+    body = json_body()
+    if is_supervision_kind(body.get("kind")):  # 三书一函: a ``document`` instead of submitters
+        from tracker.api.supervision import create_document_item
+
+        return create_document_item(user, body)
+    p = Fields(body)
     kind = p.choice("kind", ItemKind, required=True, message="类别不正确")
     session_id = p.integer("session_id", required=True)
     number = p.text("number", required=True, max_len=30)

@@ -321,7 +321,19 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         "instructions": instructions,
         "feedback": feedback,
         "timeline": audit.timeline(item.id),
+        "document": _document(item, user),
     }
+
+
+def _document(item: Item, user: Any) -> dict[str, Any] | None:
+    """The fields of a 三书一函 (tracker.api.supervision); None for other kinds."""
+    from tracker.core.enums import is_supervision_kind
+
+    if not is_supervision_kind(item.kind):
+        return None
+    from tracker.api.supervision import serialize_document
+
+    return serialize_document(item, user)
 
 
 # --- JSON schemas of the shapes above (for @documented and /openapi.json) --------------------
@@ -433,6 +445,9 @@ def _schemas() -> dict[str, dict[str, Any]]:
         "assignments": arr(assignment),
         "instructions": arr(obj({"id": INT, "author": ref, "text": STR, "created_at": DATETIME})),
         "feedback": arr(feedback), "timeline": arr(timeline_entry),
+        "document": {"type": ["object", "null"], "description": "三书一函的文书信息（制发机关、制发日期、案件名称、"
+                     "案号、涉及领域、文书载明的答复期限，及各承办单位的异议 objections 与整改情况 "
+                     "rectifications）；其他类别为 null"},
     }, [*item_required, "assignments", "feedback", "timeline"])
     item_editable = {
         "title": STR, "content": STR, "category": STR, "tier": _enum(Tier), "is_key": BOOL,
@@ -440,7 +455,10 @@ def _schemas() -> dict[str, dict[str, Any]]:
         "received_on": NULLABLE_DATE,
     }
     item_in = obj({"kind": _enum(ItemKind), "session_id": INT, "number": STR, **item_editable,
-                   "from_motion": BOOL},
+                   "from_motion": BOOL,
+                   "document": {"type": "object", "description": "三书一函必填：issuing_body 制发机关、issue_date "
+                                "制发日期、case_name 案件名称、case_code 案号（监察建议书无）、sectors 涉及领域、"
+                                "written_due 文书载明的答复期限、doc_number 文书编号（同 number）"}},
                   ["kind", "session_id", "number", "title", "submitters"])
     item_patch = obj({**item_editable, "version": {**INT, "description": "上次读取时的版本号（建议发送）"}})
     session = obj({"id": INT, "body": _enum(Body), "name": STR, "year": INT,

@@ -88,6 +88,12 @@ CLOCK_KEYS: tuple[str, ...] = (
     "feedback_window",
     "rehandle",
     "publication",
+    # 三书一函 (DOMAIN.md §14): each kind's default reply period; a deadline written in the
+    # document wins over it (see reply_deadlines)
+    "reply_procuratorial",
+    "reply_judicial",
+    "reply_supervisory",
+    "reply_police",
 )
 
 CLOCK_LABELS: dict[str, str] = {
@@ -102,6 +108,10 @@ CLOCK_LABELS: dict[str, str] = {
     "feedback_window": "征询意见",
     "rehandle": "重新办理",
     "publication": "公开",
+    "reply_procuratorial": "检察建议书回复",
+    "reply_judicial": "司法建议书回复",
+    "reply_supervisory": "监察建议书回复",
+    "reply_police": "公安提示函回复",
 }
 
 # The event each clock counts from, as explain() names it.
@@ -117,6 +127,10 @@ CLOCK_ANCHOR_LABELS: dict[str, str] = {
     "feedback_window": "答复日",
     "rehandle": "重新交办日",
     "publication": "答复日",
+    "reply_procuratorial": "交办日",
+    "reply_judicial": "交办日",
+    "reply_supervisory": "交办日",
+    "reply_police": "交办日",
 }
 
 DEFAULT_CLOCKS: Mapping[str, Clock] = MappingProxyType(
@@ -132,11 +146,34 @@ DEFAULT_CLOCKS: Mapping[str, Clock] = MappingProxyType(
         "feedback_window": Clock(15, PeriodUnit.WORKING_DAY),
         "rehandle": Clock(1, PeriodUnit.CALENDAR_MONTH),
         "publication": Clock(20, PeriodUnit.WORKING_DAY),
+        # 检察建议: reply within two months of receipt (人民检察院检察建议工作规定);
+        # 司法建议: courts usually ask for a reply within two months;
+        # 监察建议: one month (监察法实施条例: 自收到监察建议书之日起一个月内书面回复);
+        # 公安提示函: no national rule, one month is the common local practice.
+        "reply_procuratorial": Clock(2, PeriodUnit.CALENDAR_MONTH),
+        "reply_judicial": Clock(2, PeriodUnit.CALENDAR_MONTH),
+        "reply_supervisory": Clock(1, PeriodUnit.CALENDAR_MONTH),
+        "reply_police": Clock(1, PeriodUnit.CALENDAR_MONTH),
     }
 )
 """Read-only; build a profile with ``{**DEFAULT_CLOCKS, "reply": Clock(...)}``."""
 
 HANDLING_ROLES: tuple[str, ...] = tuple(role.value for role in HandlingRole)
+
+# The reply clock of each item kind; kinds not listed (suggestions, proposals) use "reply".
+KIND_REPLY_CLOCKS: Mapping[str, str] = MappingProxyType(
+    {
+        "procuratorial_suggestion": "reply_procuratorial",
+        "judicial_suggestion": "reply_judicial",
+        "supervisory_suggestion": "reply_supervisory",
+        "police_notice": "reply_police",
+    }
+)
+
+
+def reply_clock_key(kind: str | None) -> str:
+    """The profile clock that sets the default reply date of an item of ``kind`` (the one rule)."""
+    return KIND_REPLY_CLOCKS.get(kind or "", "reply")
 
 
 @dataclass(frozen=True)
@@ -148,6 +185,11 @@ class RuleSet:
     roll_forward: bool = True
     # A session may set an absolute reply date, which wins (still capped).
     absolute_reply_due: date | None = None
+    # The clock of the item's kind (see reply_clock_key) for the default reply date.
+    reply_clock: str = "reply"
+    # A reply deadline written in the document itself (三书一函 文书载明的期限): it wins over
+    # the session's date and the clock, and the cap never shortens it.
+    written_reply_due: date | None = None
 
     def clock(self, key: str) -> Clock:
         """The profile's clock; the default one for a key the profile lacks."""
@@ -173,6 +215,7 @@ class Deadline:
     capped_from: date | None = None  # set when the cap reduced it
     extended_from: date | None = None  # set when an approved extension moved it
     absolute: bool = False  # the session's absolute date was used
+    written: bool = False  # the deadline written in the document (三书一函) was used
     # years touched by the computation that the calendar does not confirm
     unconfirmed_years: tuple[int, ...] = ()
     # For explain(): make-up workdays counted, names of the holidays involved, whether
@@ -184,7 +227,7 @@ class Deadline:
     @property
     def overridden(self) -> bool:
         """The date was set by the office rather than computed from a clock."""
-        return self.clock is None and not self.absolute
+        return self.clock is None and not self.absolute and not self.written
 
     def explain(self) -> str:
         """Why this date, in Chinese, for the deadline's tooltip and detail page."""
@@ -233,6 +276,9 @@ class Deadline:
     def _explain_basis(self) -> str:
         if self.absolute:
             return f"按会次统一规定的答复日期 {_fmt(self.counted_to)}"
+        if self.written:
+            late = "，早于交办日期" if self.counted_to < self.anchor else ""
+            return f"按文书载明的期限 {_fmt(self.counted_to)}（文书载明的期限优先于规则默认期限{late}）"
         if self.clock is None:
             return f"由交办单位指定为 {_fmt(self.counted_to)}"
         label = CLOCK_ANCHOR_LABELS.get(self.key, "起算日")
@@ -420,10 +466,19 @@ def add_period(
     )
 
 
-def _given_date(key: str, anchor: date, due: date, *, absolute: bool) -> Deadline:
-    """A deadline set as a date (the session's absolute date or the office's edit)."""
+def _given_date(
+    key: str, anchor: date, due: date, *, absolute: bool, written: bool = False
+) -> Deadline:
+    """A deadline set as a date (the session's absolute date, the office's edit, or the
+    deadline written in the document)."""
     return Deadline(
-        due=due, anchor=anchor, clock=None, key=key, counted_to=due, absolute=absolute
+        due=due,
+        anchor=anchor,
+        clock=None,
+        key=key,
+        counted_to=due,
+        absolute=absolute,
+        written=written,
     )
 
 
@@ -443,9 +498,11 @@ def reply_deadlines(
 ) -> tuple[Deadline, Deadline]:
     """(reply_due, reply_due_max) for an assignment; the reply never passes the cap.
 
-    Precedence: the office's edit ``reply_due``, then the session's absolute date
-    (ignored when it is not after ``assigned_on``: an item assigned after the session's
-    date gets the normal clock), then the reply clock.
+    Precedence: the office's edit ``reply_due``, then the deadline written in the document
+    (``rules.written_reply_due``, 三书一函), then the session's absolute date (ignored when
+    it is not after ``assigned_on``: an item assigned after the session's date gets the
+    normal clock), then the kind's reply clock (``rules.reply_clock``). A written deadline
+    is never shortened by the cap: when it is later, it is also ``reply_due_max``.
     """
     cap = add_period(
         assigned_on,
@@ -460,6 +517,12 @@ def reply_deadlines(
                 f"reply_due {reply_due} is before assigned_on {assigned_on}"
             )
         reply = _given_date("reply", assigned_on, reply_due, absolute=False)
+    elif rules.written_reply_due is not None:
+        written = rules.written_reply_due
+        reply = _given_date("reply", assigned_on, written, absolute=False, written=True)
+        if written > cap.due:
+            cap = _given_date("reply_cap", assigned_on, written, absolute=False, written=True)
+        return reply, cap
     elif (
         rules.absolute_reply_due is not None and rules.absolute_reply_due > assigned_on
     ):
@@ -469,9 +532,9 @@ def reply_deadlines(
     else:
         reply = add_period(
             assigned_on,
-            rules.clock("reply"),
+            rules.clock(rules.reply_clock),
             cal,
-            key="reply",
+            key=rules.reply_clock,
             roll_forward=rules.roll_forward,
         )
     return _cap(reply, cap), cap
@@ -528,6 +591,8 @@ def validate_reply_due(
     cap = add_period(
         assigned_on, cap_clock, cal, key="reply_cap", roll_forward=rules.roll_forward
     )
+    if rules.written_reply_due is not None and proposed <= rules.written_reply_due:
+        return None  # up to the deadline written in the document, even past the cap
     if proposed > cap.due:
         return (
             f"答复期限 {_fmt(proposed)} 超过最长办理期限 {_fmt(cap.due)}"
@@ -607,6 +672,7 @@ __all__ = [
     "CLOCK_LABELS",
     "DEFAULT_CLOCKS",
     "HANDLING_ROLES",
+    "KIND_REPLY_CLOCKS",
     "PERIOD_UNIT_LABELS",
     "Clock",
     "Deadline",
@@ -619,6 +685,7 @@ __all__ = [
     "days_overdue",
     "extension_request_deadline",
     "period_before",
+    "reply_clock_key",
     "reply_deadlines",
     "validate_extension",
     "validate_reply_due",

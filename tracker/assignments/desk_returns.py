@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.accounts import policy
 from tracker.assignments import services
 from tracker.assignments.forms import DecisionForm, default_task
@@ -54,4 +56,4 @@ def desk_section(user: Any) -> dict | None:
     for req in services.pending_return_requests():
         late = (today - req.decision_due).days if req.decision_due and req.decision_due < today else 0
         rows.append(PendingReturn(request=req, form=decision_form(req), overdue_days=late))
-    return {"title": "申退待审核", "rows": rows, "count": len(rows)}
+    return {"title": _l("申退待审核"), "rows": rows, "count": len(rows)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -32,7 +33,7 @@ from tracker.items.forms import int_or_none, options
 from tracker.units.models import Unit
 
 HANDLER_ROLES = (Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value)
-UNKNOWN_UNIT = "承办单位不存在或已停用"
+UNKNOWN_UNIT = _l("承办单位不存在或已停用")
 
 
 def default_task(role: str, item: Any) -> str:
@@ -42,7 +43,7 @@ def default_task(role: str, item: Any) -> str:
 
 
 def handler_label(user: User) -> str:
-    extra = "，".join(p for p in (user.title, user.phone) if p)
+    extra = _l("，").join(p for p in (user.title, user.phone) if p)
     return f"{user.display}（{extra}）" if extra else user.display
 
 
@@ -77,7 +78,7 @@ def responsible_default(unit_id: int) -> str:
 
 
 def scorecard_choices(cards) -> list[SelectChoice]:
-    return options(((c.id, c.name) for c in cards), blank="（按默认考核办法）")
+    return options(((c.id, c.name) for c in cards), blank=_l("（按默认考核办法）"))
 
 
 class FiveFixes(Form):
@@ -85,21 +86,21 @@ class FiveFixes(Form):
 
     unit_id = HiddenField()
     role = HiddenField()
-    task = TextAreaField("办理任务（定任务）", validators=[InputRequired("请填写办理任务（定任务）")],
+    task = TextAreaField(_l("办理任务（定任务）"), validators=[InputRequired(_l("请填写办理任务（定任务）"))],
                          render_kw={"rows": 2})
-    responsible_leader = StringField("责任领导（定责任）",
-                                     validators=[InputRequired("请填写责任领导（定责任）"),
-                                                 Length(max=100, message="不能超过 100 个字符")],
-                                     render_kw={"placeholder": "单位分管领导姓名及职务"})
-    handler_id = SelectField("经办人（定人员）", coerce=int_or_none,
-                             validators=[InputRequired("请指定经办人（定人员）")],
-                             invalid_choice_message="经办人须为该承办单位的用户",
-                             invalid_value_message="经办人须为该承办单位的用户")
-    handler_phone = StringField("经办人电话", validators=[Length(max=50, message="不能超过 50 个字符")],
-                                render_kw={"placeholder": "留空则使用经办人账号登记的电话"})
-    reply_due = DateField("答复期限（定时限）", validators=[Optional()], format="%Y-%m-%d")
-    scorecard_id = SelectField("考核办法（定考核办法）", coerce=int_or_none,
-                               invalid_choice_message="考核办法不存在", invalid_value_message="考核办法不存在")
+    responsible_leader = StringField(_l("责任领导（定责任）"),
+                                     validators=[InputRequired(_l("请填写责任领导（定责任）")),
+                                                 Length(max=100, message=_l("不能超过 100 个字符"))],
+                                     render_kw={"placeholder": _l("单位分管领导姓名及职务")})
+    handler_id = SelectField(_l("经办人（定人员）"), coerce=int_or_none,
+                             validators=[InputRequired(_l("请指定经办人（定人员）"))],
+                             invalid_choice_message=_l("经办人须为该承办单位的用户"),
+                             invalid_value_message=_l("经办人须为该承办单位的用户"))
+    handler_phone = StringField(_l("经办人电话"), validators=[Length(max=50, message=_l("不能超过 50 个字符"))],
+                                render_kw={"placeholder": _l("留空则使用经办人账号登记的电话")})
+    reply_due = DateField(_l("答复期限（定时限）"), validators=[Optional()], format="%Y-%m-%d")
+    scorecard_id = SelectField(_l("考核办法（定考核办法）"), coerce=int_or_none,
+                               invalid_choice_message=_l("考核办法不存在"), invalid_value_message=_l("考核办法不存在"))
 
     def spec(self) -> dict:
         """The keyword arguments of ``assignments.services.assign`` for this unit."""
@@ -115,20 +116,20 @@ class AssignForm(FlaskForm):
     """The assignment desk. Step ``choose``: tier, mode, units; step ``fixes``: five fixes per unit."""
 
     step = HiddenField(default="choose")
-    tier = SelectField("办理层级（分级办理）", choices=options(choices(Tier)), invalid_choice_message="办理层级不正确")
-    leader_id = SelectField("领办市领导", coerce=int_or_none, validate_choice=False)
-    mode = SelectField("办理方式", choices=options(choices(HandlingMode)), default=HandlingMode.SOLE.value,
+    tier = SelectField(_l("办理层级（分级办理）"), choices=options(choices(Tier)), invalid_choice_message=_l("办理层级不正确"))
+    leader_id = SelectField(_l("领办市领导"), coerce=int_or_none, validate_choice=False)
+    mode = SelectField(_l("办理方式"), choices=options(choices(HandlingMode)), default=HandlingMode.SOLE.value,
                        validate_choice=False)
-    lead_unit_id = SelectField("主办（独办）单位", coerce=int_or_none, validate_choice=False)
-    separate_unit_ids = SelectMultipleField("分办单位", coerce=int, validate_choice=False)
-    co_unit_ids = SelectMultipleField("会办单位", coerce=int, validate_choice=False)
+    lead_unit_id = SelectField(_l("主办（独办）单位"), coerce=int_or_none, validate_choice=False)
+    separate_unit_ids = SelectMultipleField(_l("分办单位"), coerce=int, validate_choice=False)
+    co_unit_ids = SelectMultipleField(_l("会办单位"), coerce=int, validate_choice=False)
     units = FieldList(FormField(FiveFixes), min_entries=0)
 
     def set_choices(self, *, leaders, units, scorecards) -> None:
         self.leader_id.choices = options(
-            ((u.id, f"{u.display}（{u.title}）" if u.title else u.display) for u in leaders), blank="（无）")
+            ((u.id, f"{u.display}（{u.title}）" if u.title else u.display) for u in leaders), blank=_l("（无）"))
         unit_pairs = [(u.id, u.name) for u in units]
-        self.lead_unit_id.choices = options(unit_pairs, blank="请选择单位")
+        self.lead_unit_id.choices = options(unit_pairs, blank=_l("请选择单位"))
         self.separate_unit_ids.choices = options(unit_pairs)
         self.co_unit_ids.choices = options(unit_pairs)
         self._active_units = {u.id: u for u in units}
@@ -139,7 +140,7 @@ class AssignForm(FlaskForm):
     def prepare_entry(self, fixes: FiveFixes) -> None:
         unit_id = int_or_none(fixes.unit_id.data)
         fixes.handler_id.choices = options(((u.id, handler_label(u)) for u in handlers_of(unit_id)),
-                                           blank="请选择经办人")
+                                           blank=_l("请选择经办人"))
         fixes.scorecard_id.choices = self._scorecards
 
     def leader_name(self) -> str:
@@ -167,7 +168,7 @@ class AssignForm(FlaskForm):
             ok = False
 
         if self.tier.data == Tier.LEADER_LED.value and not self.leader_id.data:
-            error(self.leader_id, "市领导领办件须指定领办领导")
+            error(self.leader_id, _l("市领导领办件须指定领办领导"))
         for field, ids in ((self.lead_unit_id, [lead] if lead else []), (self.separate_unit_ids, separate),
                            (self.co_unit_ids, co)):
             if any(i not in self._active_units for i in ids):
@@ -175,23 +176,23 @@ class AssignForm(FlaskForm):
         pairs: list[tuple[int, str]] = []
         if mode == HandlingMode.SOLE.value:
             if not lead:
-                error(self.lead_unit_id, "请选择独办单位")
+                error(self.lead_unit_id, _l("请选择独办单位"))
             pairs = [(lead, HandlingRole.SOLE.value)] if lead else []
         elif mode == HandlingMode.LEAD_CO.value:
             if not lead and not has_lead:
-                error(self.lead_unit_id, "请选择主办单位")
+                error(self.lead_unit_id, _l("请选择主办单位"))
             if lead and lead in co:
-                error(self.co_unit_ids, "主办单位不能同时作为会办单位")
+                error(self.co_unit_ids, _l("主办单位不能同时作为会办单位"))
             pairs = ([(lead, HandlingRole.LEAD.value)] if lead else []) + [
                 (u, HandlingRole.CO.value) for u in co if u != lead]
             if not pairs and ok:
-                error(self.co_unit_ids, "请至少选择一个承办单位")
+                error(self.co_unit_ids, _l("请至少选择一个承办单位"))
         elif mode == HandlingMode.SEPARATE.value:
             if not separate:
-                error(self.separate_unit_ids, "分办须至少选择一个单位")
+                error(self.separate_unit_ids, _l("分办须至少选择一个单位"))
             pairs = [(u, HandlingRole.SEPARATE.value) for u in separate]
         else:
-            error(self.mode, "请选择办理方式")
+            error(self.mode, _l("请选择办理方式"))
         return pairs if ok else []
 
     def fill_units(self, pairs: list[tuple[int, str]], *, item: Any, reply_due_for) -> None:
@@ -223,9 +224,9 @@ class AssignForm(FlaskForm):
 class ReturnRequestForm(FlaskForm):
     """申退: the unit says the item is not its remit."""
 
-    reason = TextAreaField("申请退回理由", validators=[InputRequired("请填写申请退回的理由"),
-                                                   Length(max=2000, message="理由不能超过 2000 字")],
-                           render_kw={"rows": 5, "placeholder": "说明该件不属于本单位职责的依据，并建议承办单位"})
+    reason = TextAreaField(_l("申请退回理由"), validators=[InputRequired(_l("请填写申请退回的理由")),
+                                                   Length(max=2000, message=_l("理由不能超过 2000 字"))],
+                           render_kw={"rows": 5, "placeholder": _l("说明该件不属于本单位职责的依据，并建议承办单位")})
 
 
 class ReceiveForm(FlaskForm):
@@ -235,24 +236,24 @@ class ReceiveForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """The office decides a return request; approving may reassign at once (same five fixes)."""
 
-    note = TextAreaField("审核意见（驳回时必填）", validators=[Length(max=2000, message="不能超过 2000 字")],
+    note = TextAreaField(_l("审核意见（驳回时必填）"), validators=[Length(max=2000, message=_l("不能超过 2000 字"))],
                          render_kw={"rows": 2})
-    reassign = BooleanField("同意后立即改交其他单位")
-    unit_id = SelectField("改交单位", coerce=int_or_none, validate_choice=False)
-    task = TextAreaField("办理任务（定任务）", render_kw={"rows": 2})
-    responsible_leader = StringField("责任领导（定责任）", validators=[Length(max=100)])
-    handler_id = SelectField("经办人（定人员）", coerce=int_or_none, validate_choice=False)
-    handler_phone = StringField("经办人电话", validators=[Length(max=50)],
-                                render_kw={"placeholder": "留空则使用经办人账号登记的电话"})
-    reply_due = DateField("答复期限（定时限）", validators=[Optional()], format="%Y-%m-%d")
-    scorecard_id = SelectField("考核办法（定考核办法）", coerce=int_or_none, validate_choice=False)
-    approve = SubmitField("同意退回")
-    reject = SubmitField("驳回申退")
+    reassign = BooleanField(_l("同意后立即改交其他单位"))
+    unit_id = SelectField(_l("改交单位"), coerce=int_or_none, validate_choice=False)
+    task = TextAreaField(_l("办理任务（定任务）"), render_kw={"rows": 2})
+    responsible_leader = StringField(_l("责任领导（定责任）"), validators=[Length(max=100)])
+    handler_id = SelectField(_l("经办人（定人员）"), coerce=int_or_none, validate_choice=False)
+    handler_phone = StringField(_l("经办人电话"), validators=[Length(max=50)],
+                                render_kw={"placeholder": _l("留空则使用经办人账号登记的电话")})
+    reply_due = DateField(_l("答复期限（定时限）"), validators=[Optional()], format="%Y-%m-%d")
+    scorecard_id = SelectField(_l("考核办法（定考核办法）"), coerce=int_or_none, validate_choice=False)
+    approve = SubmitField(_l("同意退回"))
+    reject = SubmitField(_l("驳回申退"))
 
     def set_choices(self, *, units, scorecards, exclude_unit_id: int | None) -> None:
         units = [u for u in units if u.id != exclude_unit_id]
-        self.unit_id.choices = options(((u.id, u.name) for u in units), blank="请选择单位")
-        self.handler_id.choices = [SelectChoice("", "请选择经办人"), *handler_choices_by_unit(units)]
+        self.unit_id.choices = options(((u.id, u.name) for u in units), blank=_l("请选择单位"))
+        self.handler_id.choices = [SelectChoice("", _l("请选择经办人")), *handler_choices_by_unit(units)]
         self.scorecard_id.choices = scorecard_choices(scorecards)
         self._exclude = exclude_unit_id
 
@@ -269,6 +270,6 @@ class DecisionForm(FlaskForm):
 
     def check_reassign(self) -> bool:
         if self.reassign.data and self.unit_id.data and self.unit_id.data == self._exclude:
-            self.unit_id.errors = [*self.unit_id.errors, "不能改交给申请退回的单位"]
+            self.unit_id.errors = [*self.unit_id.errors, _l("不能改交给申请退回的单位")]
             return False
         return True

@@ -54,6 +54,7 @@ class Assignment(BaseModel):
             (("unit", "status"), False),
             (("status", "current_due"), False),
             (("item", "unit", "round"), False),
+            (("status", "co_opinion_due"), False),  # overdue / due-soon co opinions (bench)
         )
 
     @property

@@ -71,10 +71,27 @@ def current_due_of(a: Assignment) -> dt.date:
     return base
 
 
+def rule_set_for(item: Item) -> deadlines.RuleSet:
+    """The rules of one item: its session's profile, the reply clock of its kind and, for a
+    三书一函, the deadline written in the document (which wins over the clock)."""
+    from dataclasses import replace
+
+    from tracker.core.enums import is_supervision_kind
+
+    rs = rules.rule_set(item.session)
+    written = None
+    if is_supervision_kind(item.kind):
+        from tracker.core.plugins import optional_module
+
+        supervision = optional_module("tracker.supervision.services")
+        written = supervision.written_due_of(item) if supervision is not None else None
+    return replace(rs, reply_clock=deadlines.reply_clock_key(item.kind), written_reply_due=written)
+
+
 def compute_dates(item: Item, role: str, assigned_on: dt.date,
                   reply_due: dt.date | None = None) -> dict[str, deadlines.Deadline]:
     return deadlines.assignment_deadlines(
-        assigned_on, role, rules.rule_set(item.session), rules.work_calendar(), reply_due=reply_due
+        assigned_on, role, rule_set_for(item), rules.work_calendar(), reply_due=reply_due
     )
 
 
@@ -127,14 +144,18 @@ def unconfirmed_warning(a: Assignment) -> str | None:
     return None
 
 
-def recompute_open_deadlines(*, actor: Any, reason: str) -> int:
-    """After a calendar or profile change: recompute the dates of open assignments only."""
+def recompute_open_deadlines(*, actor: Any, reason: str, item_id: int | None = None) -> int:
+    """After a calendar or profile change (or, with ``item_id``, a change of one item's
+    written deadline): recompute the dates of open assignments only."""
     changed = 0
     open_states = [s.value for s in (AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDLING,
                                      AssignmentStatus.RETURN_REQUESTED)]
     touched_units: dict[int, list[Assignment]] = {}
+    query = Assignment.select().where(Assignment.status.in_(open_states))
+    if item_id is not None:
+        query = query.where(Assignment.item == item_id)
     with db.atomic():
-        for a in Assignment.select().where(Assignment.status.in_(open_states)):
+        for a in query:
             computed = compute_dates(a.item, a.role, a.assigned_on,
                                      reply_due=a.reply_due if a.reply_due_set_by_office else None)
             before, after = {}, {}
@@ -235,11 +256,14 @@ def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str 
 
         scorecard = default_scorecard("co" if role == HandlingRole.CO.value else "lead")
     assigned_on = assigned_on or clock.today()
+    item_rules = rule_set_for(item)
     if reply_due is not None:
-        msg = deadlines.validate_reply_due(reply_due, assigned_on, rules.rule_set(item.session),
-                                           rules.work_calendar())
+        msg = deadlines.validate_reply_due(reply_due, assigned_on, item_rules, rules.work_calendar())
         if msg:
             errors["reply_due"] = msg
+    elif item_rules.written_reply_due is not None and item_rules.written_reply_due < assigned_on:
+        errors["reply_due"] = (f"文书载明的期限 {item_rules.written_reply_due.isoformat()} 早于交办日期 "
+                               f"{assigned_on.isoformat()}，请指定答复期限")
     if item.tier == Tier.LEADER_LED.value and not item.leader_id:
         errors["leader_id"] = "市领导领办件须先指定领办领导"
     if errors:
@@ -416,6 +440,8 @@ def item_assignments(item: Item) -> list[Assignment]:
     order = {HandlingRole.LEAD.value: 0, HandlingRole.SOLE.value: 0, HandlingRole.SEPARATE.value: 1,
              HandlingRole.CO.value: 2}
     rows = list(Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item == item.id))
+    for a in rows:
+        a.item = item  # the caller's copy: no query per assignment for ``a.item``
     return sorted(rows, key=lambda a: (a.status == AssignmentStatus.RETURNED.value,
                                        order.get(a.role, 3), a.id))
 

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import peewee as pw
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -30,15 +32,15 @@ bp = Blueprint("assignments", __name__)
 
 # Inbox tabs, in the order a unit works through them.
 TABS = [
-    ("", "全部"),
-    (AssignmentStatus.PENDING_RECEIPT.value, "待签收"),
-    (AssignmentStatus.HANDLING.value, "办理中"),
-    (AssignmentStatus.RETURN_REQUESTED.value, "申退中"),
-    (AssignmentStatus.OPINION_SUBMITTED.value, "已提交会办意见"),
-    (AssignmentStatus.REPLIED.value, "已答复"),
-    (AssignmentStatus.REHANDLING.value, "重新办理"),
-    (AssignmentStatus.DONE.value, "已办结"),
-    (AssignmentStatus.RETURNED.value, "已退回"),
+    ("", _l("全部")),
+    (AssignmentStatus.PENDING_RECEIPT.value, _l("待签收")),
+    (AssignmentStatus.HANDLING.value, _l("办理中")),
+    (AssignmentStatus.RETURN_REQUESTED.value, _l("申退中")),
+    (AssignmentStatus.OPINION_SUBMITTED.value, _l("已提交会办意见")),
+    (AssignmentStatus.REPLIED.value, _l("已答复")),
+    (AssignmentStatus.REHANDLING.value, _l("重新办理")),
+    (AssignmentStatus.DONE.value, _l("已办结")),
+    (AssignmentStatus.RETURNED.value, _l("已退回")),
 ]
 
 
@@ -120,7 +122,7 @@ def receive(assignment_id: int):
     except DomainError as exc:
         flash_error(exc)
         return redirect(target)
-    flash(f"已签收：{a.item.number}号 {a.item.title}", "success")
+    flash(gettext("已签收：%(n)s号 %(title)s", n=a.item.number, title=a.item.title), "success")
     return redirect(target)
 
 
@@ -142,10 +144,10 @@ def return_request(assignment_id: int):
                 status = exc.status
                 a = a.refresh()
             else:
-                flash("已提交申请退回，等待交办单位审核", "success")
+                flash(gettext("已提交申请退回，等待交办单位审核"), "success")
                 return redirect(url_for("items.show", item_id=a.item_id))
         else:
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
     today = clock.today()
     return render_template(
@@ -177,11 +179,11 @@ def decide_return(request_id: int):
     status = 200
     if request.method == "POST":
         if not pending:
-            flash("该申退申请已处理", "warning")
+            flash(gettext("该申退申请已处理"), "warning")
             return redirect(url_for("assignments.desk"))
         approve, reject = bool(form.approve.data), bool(form.reject.data)
         if not form.validate() or not form.check_reassign() or not (approve or reject):
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
         else:
             try:
@@ -196,12 +198,12 @@ def decide_return(request_id: int):
                 req = req.refresh()
             else:
                 if approve and form.reassign.data:
-                    flash(f"已同意退回，并改交{Unit.get_by_id(form.unit_id.data).name}", "success")
+                    flash(gettext("已同意退回，并改交%(unit)s", unit=Unit.get_by_id(form.unit_id.data).name), "success")
                 elif approve:
-                    flash("已同意退回。请为该件重新指定承办单位。", "success")
+                    flash(gettext("已同意退回。请为该件重新指定承办单位。"), "success")
                     return redirect(url_for("items.assign", item_id=a.item_id))
                 else:
-                    flash("已驳回申退，该单位继续办理", "success")
+                    flash(gettext("已驳回申退，该单位继续办理"), "success")
                 return redirect(_back(url_for("assignments.desk")))
     item = Item.get_by_id(a.item_id)
     return render_template("assignments/decision.html", req=req, a=a, item=item, form=form,
@@ -219,4 +221,5 @@ def unit_users(unit_id: int):
         return error_json(404, "not_found", "承办单位不存在或已停用")
     users = [{"id": u.id, "name": u.display, "title": u.title, "phone": u.phone, "role": u.role,
               "label": handler_label(u)} for u in handlers_of(unit.id)]
-    return jsonify({"unit_id": unit.id, "unit": unit.name, "users": users})
+    prompt = gettext("请选择经办人") if users else gettext("该单位暂无可选人员")  # in the page's language
+    return jsonify({"unit_id": unit.id, "unit": unit.name, "users": users, "prompt": prompt})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 
 from tracker.core import clock, enums
+from tracker.core.i18n import N_
 
 babel = Babel()
 bootstrap = Bootstrap5()
@@ -18,6 +19,9 @@ LOCALES = ("zh", "en")
 
 
 def select_locale() -> str:
+    """?lang=zh|en (remembered in the session), else the session, else the user's locale, else zh."""
+    if not has_request_context():  # CLI, scheduler jobs: the default language
+        return "zh"
     lang = request.args.get("lang")
     if lang in LOCALES:
         session["lang"] = lang
@@ -27,6 +31,14 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     return "zh"
+
+
+def lang_url(code: str) -> str:
+    """This page's URL in another language (the footer's language switch), keeping the query."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", code)])
 
 
 def local_date(value: dt.date | dt.datetime | None, fmt: str = "%Y-%m-%d") -> str:
@@ -50,17 +62,18 @@ def days_until(value: dt.date | None) -> int | None:
 
 
 NAV = [
-    ("items.index", "建议提案", "list_items"),
-    ("items.mine", "我的建议提案", "my_items"),
-    ("assignments.inbox", "本单位待办", "unit_inbox"),
-    ("assignments.desk", "交办审核", "office_desk"),
-    ("reminders.overdue", "超期", "view_overdue"),
-    ("closeout.commitments", "承诺事项", "list_items"),
-    ("ledger.index", "台账", "office_desk"),
-    ("stats.dashboard", "统计", "view_stats"),
-    ("assessment.index", "本单位考核", "unit_inbox"),
-    ("assessment.scorecards", "考核办法", "manage_scorecards"),
-    ("admin.users", "系统管理", "manage_users"),
+    ("items.index", N_("建议提案"), "list_items"),
+    ("items.mine", N_("我的建议提案"), "my_items"),
+    ("supervision.index", N_("三书一函"), "list_items"),
+    ("assignments.inbox", N_("本单位待办"), "unit_inbox"),
+    ("assignments.desk", N_("交办审核"), "office_desk"),
+    ("reminders.overdue", N_("超期"), "view_overdue"),
+    ("closeout.commitments", N_("承诺事项"), "list_items"),
+    ("ledger.index", N_("台账"), "office_desk"),
+    ("stats.dashboard", N_("统计"), "view_stats"),
+    ("assessment.index", N_("本单位考核"), "unit_inbox"),
+    ("assessment.scorecards", N_("考核办法"), "manage_scorecards"),
+    ("admin.users", N_("系统管理"), "manage_users"),
 ]
 
 
@@ -85,13 +98,45 @@ def nav_links(user) -> list[tuple[str, str, str]]:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
-    app.jinja_env.filters["label"] = enums.label
+
+    @app.before_request
+    def _choose_locale_per_request() -> None:
+        # Flask-Babel caches the locale on ``g``, which lives as long as the app context; a
+        # request inside an outer app context (tests, CLI) must still choose its own language.
+        from flask_babel import refresh
+
+        refresh()
+        g.pop("_translations", None)
+
+    # Templates call _() hundreds of times per page (every label of every table row). Flask-Babel
+    # looks the request's locale and catalogue up again on each call; the catalogue is fixed for a
+    # request, so look it up once (``g``) — a list page of 50 rows renders about twice as fast.
+    def _translations():
+        found = g.get("_translations")
+        if found is None:
+            from flask_babel import get_translations
+
+            found = get_translations()
+            if has_request_context():
+                g._translations = found
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+    app.jinja_env.filters["label"] = enums.display_label  # Chinese, or English under ?lang=en
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["days_until"] = days_until
     app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["lang_url"] = lang_url
 
     @app.context_processor
     def _globals() -> dict:

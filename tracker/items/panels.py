@@ -11,6 +11,7 @@ from typing import Any
 from tracker.core.plugins import optional_module
 
 PANELS: list[tuple[str, str]] = [
+    ("tracker.supervision.panels", "supervision/_item_panel.html"),  # 三书一函: document, objection, rectification
     ("tracker.reminders.panels", "reminders/_item_panel.html"),   # deadlines explained, slips
     ("tracker.handling.panels", "handling/_item_panel.html"),     # progress, contacts, co opinions, extensions
     ("tracker.replies.panels", "replies/_item_panel.html"),       # drafts, sign-off, co-sign, review

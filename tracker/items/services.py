@@ -20,6 +20,7 @@ from tracker.core.enums import (
     ItemStatus,
     SubmitterRole,
     Tier,
+    is_supervision_kind,
     label,
 )
 from tracker.core.errors import NotFound, StaleVersion, ValidationFailed, ensure
@@ -104,7 +105,9 @@ def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
             errors["title"] = "标题不能超过 300 个字符"
     if "tier" in data and data["tier"] not in {t.value for t in Tier}:
         errors["tier"] = "办理层级不正确"
-    if "submitters" in data or creating:
+    # 三书一函 have no submitters (the issuing body is a field of the document): none needed.
+    if ("submitters" in data or creating) and not (
+            is_supervision_kind(data.get("kind")) and not data.get("submitters")):
         subs = _clean_submitters(data.get("submitters"))
         if not subs:
             errors["submitters"] = "请至少填写一名领衔人"
@@ -280,6 +283,7 @@ def refresh_status(item: Item) -> ItemStatus:
     status = workflow.derive_item_status(
         ItemStatus(item.status), answering, has_assignments=bool(active),
         all_feedback_in=all_feedback_in(item), open_commitments=open_commitments,
+        feedback_applies=not is_supervision_kind(item.kind),
     )
     _write_status(item, status)
     return status

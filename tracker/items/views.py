@@ -7,7 +7,9 @@ import datetime as dt
 import math
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -19,8 +21,15 @@ from tracker.assignments.forms import AssignForm
 from tracker.assignments.models import ReturnRequest
 from tracker.audit.services import item_entries
 from tracker.core import clock
-from tracker.core.enums import AssignmentStatus, HandlingMode, HandlingRole, RequestStatus
+from tracker.core.enums import (
+    AssignmentStatus,
+    HandlingMode,
+    HandlingRole,
+    RequestStatus,
+    is_supervision_kind,
+)
 from tracker.core.errors import DomainError, PermissionDenied
+from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.items import panels, workflow
 from tracker.items import services as item_services
@@ -33,16 +42,16 @@ from tracker.units.models import Unit
 bp = Blueprint("items", __name__)
 
 DUE_SOON_DAYS = 7
-DATE_LABELS = {"receipt_due": "签收期限", "return_due": "申退期限", "first_contact_due": "办前沟通期限",
-               "co_opinion_due": "会办意见期限", "reply_due": "答复期限", "reply_due_max": "最长办理期限",
-               "extended_due": "延期", "rehandle_due": "重新办理期限"}
+DATE_LABELS = {"receipt_due": _l("签收期限"), "return_due": _l("申退期限"), "first_contact_due": _l("办前沟通期限"),
+               "co_opinion_due": _l("会办意见期限"), "reply_due": _l("答复期限"), "reply_due_max": _l("最长办理期限"),
+               "extended_due": _l("延期"), "rehandle_due": _l("重新办理期限")}
 # Timeline entries without a written detail show their type in Chinese.
-EVENT_LABELS = {"registered": "登记", "edited": "修改", "assigned": "交办", "received": "签收",
-                "return_requested": "申请退回", "return_decided": "申退审核", "deadline_recomputed": "期限调整",
-                "progress": "办理进展", "contact": "沟通", "co_opinion": "会办意见", "reply_sent": "答复",
-                "feedback": "征询意见", "closed": "销号", "archived": "归档", "merged": "并案",
-                "withdrawn": "撤回", "instruction": "领导批示", "reminder_sent": "提醒", "slip_issued": "督办单"}
-CHECK_FORM = "请检查标红的内容后重新提交"
+EVENT_LABELS = {"registered": _l("登记"), "edited": _l("修改"), "assigned": _l("交办"), "received": _l("签收"),
+                "return_requested": _l("申请退回"), "return_decided": _l("申退审核"), "deadline_recomputed": _l("期限调整"),
+                "progress": _l("办理进展"), "contact": _l("沟通"), "co_opinion": _l("会办意见"), "reply_sent": _l("答复"),
+                "feedback": _l("征询意见"), "closed": _l("销号"), "archived": _l("归档"), "merged": _l("并案"),
+                "withdrawn": _l("撤回"), "instruction": _l("领导批示"), "reminder_sent": _l("提醒"), "slip_issued": _l("督办单")}
+CHECK_FORM = N_("请检查标红的内容后重新提交")  # flash(gettext(CHECK_FORM), ...)
 # Service field names that the page shows on another field.
 FIELD_ALIASES = {"submitters": "lead_name"}
 
@@ -134,10 +143,10 @@ def sessions():
                 show_error(exc, form)
                 status = exc.status
             else:
-                flash(f"已新建会次：{session.name}", "success")
+                flash(gettext("已新建会次：%(name)s", name=session.name), "success")
                 return redirect(url_for("items.sessions"))
         else:
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
     elif not form.year.data:
         form.year.data = clock.today().year
@@ -178,12 +187,12 @@ def new():
                 show_error(exc, form)
                 status = exc.status
             else:
-                flash(f"已登记第 {item.number} 号：{item.title}", "success")
+                flash(gettext("已登记第 %(n)s 号：%(title)s", n=item.number, title=item.title), "success")
                 if request.form.get("then") == "assign" and policy.can(current_user, Action.ASSIGN, item):
                     return redirect(url_for("items.assign", item_id=item.id))
                 return redirect(url_for("items.show", item_id=item.id))
         else:
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
     else:
         form.received_on.data = clock.today()
@@ -198,6 +207,8 @@ def new():
 def edit(item_id: int):
     item = item_services.get_item_for(current_user, item_id)
     require(policy.can(current_user, Action.EDIT, item))
+    if is_supervision_kind(item.kind) and "supervision.edit" in current_app.view_functions:
+        return redirect(url_for("supervision.edit", item_id=item.id))  # 三书一函: the document's own form
     if request.method == "GET":
         form = ItemEditForm(formdata=None, data={
             "title": item.title, "content": item.content, "category": item.category, "tier": item.tier,
@@ -216,10 +227,10 @@ def edit(item_id: int):
                 show_error(exc, form)
                 status = exc.status
             else:
-                flash("已保存修改", "success")
+                flash(gettext("已保存修改"), "success")
                 return redirect(url_for("items.show", item_id=item.id))
         else:
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
     return render_template("items/edit.html", form=form, item=item, categories=_categories()), status
 
@@ -318,7 +329,7 @@ def assign(item_id: int):
         if request.form.get("back"):
             step = "choose"  # back to the units; the step-one choices are kept
         elif not pairs:
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
         elif form.step.data != "fixes":
             form.fill_units(pairs, item=item, reply_due_for=lambda role: _preview_reply_due(item, role))
@@ -326,7 +337,7 @@ def assign(item_id: int):
         else:
             step = "fixes"
             if not form.validate():
-                flash(CHECK_FORM, "danger")
+                flash(gettext(CHECK_FORM), "danger")
                 status = 422
             else:
                 try:
@@ -341,8 +352,8 @@ def assign(item_id: int):
                     status = exc.status
                     item = Item.get_by_id(item.id)  # the in-memory copy may carry rolled-back changes
                 else:
-                    names = "、".join(a.unit.name for a in created)
-                    flash(f"已交办：{names}", "success")
+                    names = gettext("、").join(a.unit.name for a in created)
+                    flash(gettext("已交办：%(names)s", names=names), "success")
                     return redirect(url_for("items.show", item_id=item.id))
     form.step.data = step
     previews = {role: assignment_services.preview_dates(item, role)

@@ -59,6 +59,11 @@ class Action(StrEnum):
     # office on an assignment
     ISSUE_SLIP = "issue_slip"
     EDIT_ASSIGNMENT = "edit_assignment"
+    # 三书一函 (tracker.supervision): the unit objects and reports rectification, the office
+    # records the issuing body's decision on the objection and edits the document's fields
+    RAISE_OBJECTION = "raise_objection"
+    DECIDE_OBJECTION = "decide_objection"
+    RECORD_RECTIFICATION = "record_rectification"
 
 
 ACTION_LABELS = {
@@ -82,6 +87,9 @@ ACTION_LABELS = {
     Action.CARRY_OVER_COMMITMENT: "结转下年",
     Action.REHANDLE: "重新办理",
     Action.COMPLETE: "办结",
+    Action.RAISE_OBJECTION: "提出异议",
+    Action.DECIDE_OBJECTION: "登记异议决定",
+    Action.RECORD_RECTIFICATION: "登记整改情况",
 }
 
 # A marker for "the next step of the reply's pipeline" (depends on mode and tier).
@@ -198,11 +206,14 @@ def derive_item_status(
     has_assignments: bool,
     all_feedback_in: bool,
     open_commitments: bool,
+    feedback_applies: bool = True,
 ) -> I:
     """The item's status from its answering assignments (DOMAIN.md §6).
 
     ``answering`` are the statuses of the lead/sole/separate assignments that are not void.
-    Terminal statuses (closed, archived, withdrawn, merged) are kept as they are.
+    Terminal statuses (closed, archived, withdrawn, merged) are kept as they are. Where
+    feedback does not apply (三书一函), a replied item stays ``replied`` (``follow_up`` while
+    commitments are open): it is never ``evaluated``.
     """
     if current in ITEM_TERMINAL:
         return current
@@ -215,6 +226,8 @@ def derive_item_status(
         return I.ASSIGNED
     if not all(s in (A.REPLIED, A.DONE) for s in statuses):
         return I.IN_PROGRESS
+    if not feedback_applies:
+        return I.FOLLOW_UP if open_commitments else I.REPLIED
     if not all_feedback_in:
         return I.REPLIED
     if open_commitments:

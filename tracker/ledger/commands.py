@@ -11,11 +11,15 @@ from flask import Flask
 from flask.cli import AppGroup
 
 ledger_cli = AppGroup("ledger", help="台账：导出等")
+# 三书一函 have a ledger of their own (tracker.supervision.ledger), chosen by kind.
+SUPERVISION_KIND_VALUES = ["judicial_suggestion", "procuratorial_suggestion", "supervisory_suggestion",
+                           "police_notice"]
 
 
 @ledger_cli.command("export")
 @click.option("--session", "session_id", type=int, default=None, help="会次编号（不填则导出全部会次）")
-@click.option("--kind", type=click.Choice(["suggestion", "proposal"]), default=None, help="类别")
+@click.option("--kind", type=click.Choice(["suggestion", "proposal", *SUPERVISION_KIND_VALUES]), default=None,
+              help="类别（三书一函各类别导出三书一函台账）")
 @click.option("--status", default=None, help="状态（如 in_progress）")
 @click.option("--unit", "unit_id", type=int, default=None, help="承办单位编号")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True), help="输出 .xlsx 文件")
@@ -35,6 +39,14 @@ def export_command(session_id: int | None, kind: str | None, status: str | None,
     with connection():
         if session_id is not None and Session.get_or_none(Session.id == session_id) is None:
             raise click.ClickException(f"会次 {session_id} 不存在")
+        from tracker.core.plugins import optional_module
+
+        supervision = optional_module("tracker.supervision.ledger")
+        if supervision is not None and supervision.applies(session_id=session_id, kind=kind):
+            count = supervision.write_ledger(path, session_id=session_id, kind=kind, status=status,
+                                             unit_id=unit_id)
+            click.echo(f"已导出三书一函台账 {count} 行到 {path}")
+            return
         count = write_ledger(path, LedgerFilters(session_id=session_id, kind=kind, status=status,
                                                  unit_id=unit_id))
     click.echo(f"已导出台账 {count} 行到 {path}")

@@ -39,6 +39,7 @@ from tracker.core.enums import (
     Rating,
     ReplyStatus,
     Role,
+    is_supervision_kind,
     label,
 )
 from tracker.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, ensure
@@ -217,6 +218,7 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
     for fb in Feedback.select().where(Feedback.item.in_(ids)).order_by(Feedback.round, Feedback.id):
         feedback[fb.item_id].append(fb)
     entries = _checklist_entries()
+    kind_conditions = _kind_conditions(batch)
     profiles: dict[int | None, Any] = {}
     sessions = {s.id: s for s in Session.select().where(Session.id.in_(list({i.session_id for i in batch})))}
 
@@ -250,7 +252,8 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
         window_over = window_due is not None and today > window_due
         open_commitments = []
         checklist: list[UnitChecklist] = []
-        tier_entries = entries.get(item.tier, [])
+        # the "3+1" checklist (contacts with deputies, commitments) is not asked of 三书一函
+        tier_entries = [] if is_supervision_kind(item.kind) else entries.get(item.tier, [])
         for a in answering:
             cs = commitments[a.id]
             for c in cs:
@@ -264,7 +267,8 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
                 commitments_carried=sum(1 for c in cs if c.status == CommitmentStatus.CARRIED_OVER.value),
                 has_instruction=item.id in instructed,
             )
-            checklist.append(UnitChecklist(a.unit.name, evaluate_checklist(tier_entries, cfacts)))
+            if tier_entries:
+                checklist.append(UnitChecklist(a.unit.name, evaluate_checklist(tier_entries, cfacts)))
         missing_labels: list[str] = []
         for uc in checklist:
             for text in missing(uc.results):
@@ -284,6 +288,7 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
             open_commitments=tuple(open_commitments),
             checklist_missing=tuple(missing_labels),
             checklist_blocks=bool(profile.checklist_blocks_closeout),
+            extra=tuple(kind_conditions.get(item.id, ())),
         )
         out[item.id] = Closeout(
             item=item, facts=facts, conditions=closeout_conditions(facts), warnings=closeout_warnings(facts),
@@ -292,6 +297,17 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
             answering=answering,
         )
     return out
+
+
+def _kind_conditions(batch: list[Item]) -> dict[int, list[str]]:
+    """Further unmet conditions of items of other kinds, from their module (三书一函: the
+    rectification is recorded and an objection is decided) — one batched call."""
+    from tracker.core.plugins import optional_module
+
+    if not any(is_supervision_kind(i.kind) for i in batch):
+        return {}
+    supervision = optional_module("tracker.supervision.services")
+    return supervision.closeout_conditions_for(batch) if supervision is not None else {}
 
 
 def closeout_for(item: Item, today: dt.date | None = None) -> Closeout:
@@ -457,7 +473,10 @@ def record_expired_feedback(today: dt.date | None = None) -> int:
     Idempotent; each item in its own transaction. Returns the number of records made.
     """
     today = today or clock.today()
-    candidates = list(Item.select().where(Item.status.in_(AFTER_REPLY_STATES)).order_by(Item.id))
+    # Only a *replied* item can still wait for a rater: ``items.refresh_status`` moves an item on
+    # to evaluated / follow-up once every rater of the round has answered. (Loading the close-out
+    # facts of every evaluated and follow-up item too cost ~10 s a sweep at 200,000 items.)
+    candidates = list(Item.select().where(Item.status == ItemStatus.REPLIED.value).order_by(Item.id))
     made = 0
     for co in closeout_many(candidates, today).values():
         if not co.window_over or not co.missing_raters:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from tracker.accounts import policy
 from tracker.core import clock
 from tracker.items.models import Item
@@ -30,7 +32,7 @@ def desk_section(user: Any) -> dict | None:
             ready.append(co)
     expired.sort(key=lambda co: co.window_due)
     return {
-        "title": "征询意见与销号",
+        "title": _l("征询意见与销号"),
         "expired": expired[:LIMIT], "expired_count": len(expired),
         "dissatisfied": dissatisfied[:LIMIT], "dissatisfied_count": len(dissatisfied),
         "ready": ready[:LIMIT], "ready_count": len(ready),

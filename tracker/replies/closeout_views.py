@@ -10,14 +10,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
 from tracker.accounts.policy import Perm
 from tracker.assignments import services as assignment_services
 from tracker.core import clock
-from tracker.core.enums import CommitmentStatus, label
+from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.items import merging, similarity
 from tracker.items import services as item_services
@@ -30,7 +33,7 @@ from tracker.units.models import Unit
 
 bp = Blueprint("closeout", __name__)
 
-CHECK_FORM = "请检查标红的内容后重新提交"
+CHECK_FORM = N_("请检查标红的内容后重新提交")
 
 
 def require(allowed: bool) -> None:
@@ -58,7 +61,7 @@ def _closeout_page(item, given: dict | None = None, status: int = 200):
 def _run(item, form, key, call, success: str, target: str):
     """Validate, call the service, flash and redirect; on an error show the close-out page again."""
     if form is not None and not form.validate():
-        flash(CHECK_FORM, "danger")
+        flash(gettext(CHECK_FORM), "danger")
         return _closeout_page(item, {key: form}, 422)
     try:
         call()
@@ -96,8 +99,8 @@ def feedback(item_id: int):
             contacted=form.contacted_value(), contact_method=form.contact_method.data,
         )
 
-    return _run(it, form, "feedback", call, "评价已记录，谢谢！" if policy.role_of(current_user) == "submitter"
-                else "已录入纸质征询意见", item_url(it.id, "feedback"))
+    return _run(it, form, "feedback", call, gettext("评价已记录，谢谢！") if policy.role_of(current_user) == "submitter"
+                else gettext("已录入纸质征询意见"), item_url(it.id, "feedback"))
 
 
 @bp.post("/items/<int:item_id>/feedback/expire")
@@ -106,7 +109,7 @@ def expire_feedback(item_id: int):
     it = item_services.get_item_for(current_user, item_id)
     require(policy.has(current_user, Perm.OFFICE_DESK))
     return _run(it, None, None, lambda: closeout.record_expired_for_item(it, actor=current_user),
-                "已将逾期未反馈的提出人记为未表态", _back(item_url(it.id, "feedback")))
+                gettext("已将逾期未反馈的提出人记为未表态"), _back(item_url(it.id, "feedback")))
 
 
 @bp.post("/feedback/<int:feedback_id>/resolve")
@@ -118,7 +121,7 @@ def resolve(feedback_id: int):
     form = forms.ResolveForm(prefix=f"rs{fb.id}")
     return _run(it, form, ("resolve", fb.id),
                 lambda: closeout.resolve_dissatisfaction(fb, actor=current_user, reason=form.reason.data),
-                "已记录不重新办理的决定", item_url(it.id, "feedback"))
+                gettext("已记录不重新办理的决定"), item_url(it.id, "feedback"))
 
 
 @bp.post("/items/<int:item_id>/rehandle")
@@ -130,7 +133,7 @@ def rehandle(item_id: int):
     return _run(it, form, "rehandle",
                 lambda: closeout.order_rehandling(it, actor=current_user, reason=form.reason.data,
                                                   reply_due=form.reply_due.data),
-                "已要求承办单位重新办理，并通知了承办单位", item_url(it.id))
+                gettext("已要求承办单位重新办理，并通知了承办单位"), item_url(it.id))
 
 
 # --- commitments ----------------------------------------------------------------------------
@@ -146,7 +149,7 @@ def fulfil(commitment_id: int):
     return _run(it, form, ("fulfil", c.id),
                 lambda: closeout.fulfil_commitment(c, actor=current_user, evidence=form.evidence.data,
                                                    fulfilled_on=form.fulfilled_on.data),
-                "已登记承诺兑现", _back(item_url(it.id, f"commitment-{c.id}")))
+                gettext("已登记承诺兑现"), _back(item_url(it.id, f"commitment-{c.id}")))
 
 
 @bp.post("/commitments/<int:commitment_id>/carry-over")
@@ -158,7 +161,7 @@ def carry_over(commitment_id: int):
     form = forms.CarryOverForm(prefix=f"cc{c.id}")
     return _run(it, form, ("carry", c.id),
                 lambda: closeout.carry_over_commitment(c, actor=current_user, reason=form.reason.data),
-                "承诺事项已结转下年", _back(item_url(it.id, f"commitment-{c.id}")))
+                gettext("承诺事项已结转下年"), _back(item_url(it.id, f"commitment-{c.id}")))
 
 
 @bp.get("/commitments")
@@ -171,8 +174,8 @@ def commitments():
 def _commitments_page(year_form=None, status: int = 200):
     today = clock.today()
     flt = forms.CommitmentFilterForm(request.args)
-    flt.unit_id.choices = forms.options([(u.id, u.name) for u in Unit.active_ordered()], blank="全部单位")
-    flt.status.choices = forms.options([(s.value, label(s)) for s in CommitmentStatus], blank="全部状态")
+    flt.unit_id.choices = forms.options([(u.id, u.name) for u in Unit.active_ordered()], blank=_l("全部单位"))
+    flt.status.choices = forms.options(choices(CommitmentStatus), blank=_l("全部状态"))
     unit_view = policy.role_of(current_user) in policy.UNIT
     query = closeout.commitments_for(current_user, unit_id=None if unit_view else flt.unit_id.data,
                                      status=flt.status.data or None, overdue=flt.overdue.data == "1", today=today)
@@ -195,7 +198,7 @@ def _commitments_page(year_form=None, status: int = 200):
     if year_form is None and policy.has(current_user, Perm.OFFICE_DESK):
         year_form = forms.CarryOverYearForm(formdata=None)
     if year_form is not None:
-        year_form.year.choices = forms.options([(y, f"{y} 年") for y in (today.year, today.year - 1)])
+        year_form.year.choices = forms.options([(y, gettext("%(year)s 年", year=y)) for y in (today.year, today.year - 1)])
         if year_form.year.data is None:
             year_form.year.data = today.year if today.month == 12 else today.year - 1
     pages = max(1, (total + per_page - 1) // per_page)
@@ -217,7 +220,7 @@ def carry_over_year():
     except DomainError as exc:
         flash_error(exc, form)
         return _commitments_page(form, exc.status)
-    flash(f"已将 {n} 项未兑现的承诺事项结转下年", "success")
+    flash(gettext("已将 %(n)s 项未兑现的承诺事项结转下年", n=n), "success")
     return redirect(url_for("closeout.commitments"))
 
 
@@ -231,7 +234,7 @@ def close(item_id: int):
     require(policy.can(current_user, Action.CLOSE, it))
     form = forms.CloseForm(prefix="close")
     return _run(it, form, "close", lambda: closeout.close_item(it, actor=current_user, note=form.note.data),
-                "已销号", item_url(it.id, "closeout"))
+                gettext("已销号"), item_url(it.id, "closeout"))
 
 
 @bp.post("/items/<int:item_id>/archive")
@@ -239,7 +242,7 @@ def close(item_id: int):
 def archive(item_id: int):
     it = item_services.get_item_for(current_user, item_id)
     require(policy.can(current_user, Action.ARCHIVE, it))
-    return _run(it, None, None, lambda: closeout.archive_item(it, actor=current_user), "已归档",
+    return _run(it, None, None, lambda: closeout.archive_item(it, actor=current_user), gettext("已归档"),
                 item_url(it.id, "closeout"))
 
 
@@ -257,7 +260,7 @@ def merge(item_id: int):
         parent = merging.find_parent(child, parent_id=form.parent_id.data, number=form.parent_number.data)
         merging.merge(child, parent, actor=current_user, note=form.note.data or "")
 
-    return _run(child, form, "merge", call, "已并案，该件随主件办理", item_url(child.id))
+    return _run(child, form, "merge", call, gettext("已并案，该件随主件办理"), item_url(child.id))
 
 
 @bp.post("/items/<int:item_id>/unmerge")
@@ -268,7 +271,7 @@ def unmerge(item_id: int):
     form = forms.UnmergeForm(prefix=f"um{child.id}")
     return _run(child, form, ("unmerge", child.id),
                 lambda: merging.unmerge(child, actor=current_user, reason=form.reason.data or ""),
-                "已撤销并案，该件恢复单独办理", item_url(child.id))
+                gettext("已撤销并案，该件恢复单独办理"), item_url(child.id))
 
 
 @bp.get("/items/<int:item_id>/similar")

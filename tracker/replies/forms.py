@@ -3,6 +3,7 @@ of sign-off, co-sign and review (prefixed ``r<id>`` so several fit on one page).
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -29,24 +30,24 @@ def options(pairs) -> list[SelectChoice]:
 class CommitmentRow(Form):
     """One 承诺事项 row (no CSRF of its own: it lives inside the reply form)."""
 
-    text = StringField("承诺事项", validators=[Optional(), Length(max=2000)])
-    due_date = DateField("完成时限", validators=[Optional()])
+    text = StringField(_l("承诺事项"), validators=[Optional(), Length(max=2000)])
+    due_date = DateField(_l("完成时限"), validators=[Optional()])
 
 
 class ReplyForm(FlaskForm):
-    result_class = SelectField("分类标识", validators=[DataRequired("请选择分类标识")])
-    text = TextAreaField("答复正文", validators=[DataRequired("请填写答复正文"), Length(max=50000)],
+    result_class = SelectField(_l("分类标识"), validators=[DataRequired(_l("请选择分类标识"))])
+    text = TextAreaField(_l("答复正文"), validators=[DataRequired(_l("请填写答复正文")), Length(max=50000)],
                          render_kw={"rows": 14})
-    doc_number = StringField("文号", validators=[Optional(), Length(max=100)],
-                             render_kw={"placeholder": "如：市住建函〔2026〕12号"})
-    contact_name = StringField("联系人", validators=[Optional(), Length(max=100)])
-    contact_phone = StringField("联系电话", validators=[Optional(), Length(max=50)])
-    publish = SelectField("公开属性", choices=options(choices(Publish)), default=Publish.FULL.value)
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=100)],
+                             render_kw={"placeholder": _l("如：市住建函〔2026〕12号")})
+    contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=50)])
+    publish = SelectField(_l("公开属性"), choices=options(choices(Publish)), default=Publish.FULL.value)
     commitments = FieldList(FormField(CommitmentRow), min_entries=1, max_entries=50)
-    files = MultipleFileField("附件")
+    files = MultipleFileField(_l("附件"))
     version = HiddenField()
-    save = SubmitField("保存草稿")
-    save_submit = SubmitField("保存并提交领导签发")
+    save = SubmitField(_l("保存草稿"))
+    save_submit = SubmitField(_l("保存并提交领导签发"))
 
     def commitment_rows(self) -> list[dict]:
         """The commitment rows as the service wants them (empty rows are dropped there)."""
@@ -62,21 +63,21 @@ class ReplyForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """Approve or return (with a reason); the office's review may also change the class."""
 
-    decision = SelectField("处理意见", choices=options([("approve", "同意"), ("return", "退回修改")]), default="approve")
-    reason = TextAreaField("理由", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
-    result_class = SelectField("分类标识", validators=[Optional()])
+    decision = SelectField(_l("处理意见"), choices=options([("approve", _l("同意")), ("return", _l("退回修改"))]), default="approve")
+    reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    result_class = SelectField(_l("分类标识"), validators=[Optional()])
     version = HiddenField()
-    submit = SubmitField("提交")
+    submit = SubmitField(_l("提交"))
 
 
 class SubmitForm(FlaskForm):
     version = HiddenField()
-    submit = SubmitField("提交领导签发")
+    submit = SubmitField(_l("提交领导签发"))
 
 
 class AttachmentForm(FlaskForm):
-    files = MultipleFileField("上传附件")
-    submit = SubmitField("上传")
+    files = MultipleFileField(_l("上传附件"))
+    submit = SubmitField(_l("上传"))
 
 
 def decision_prefix(reply_id: int) -> str:
@@ -88,7 +89,7 @@ def decision_form_for(reply, *, formdata=None) -> DecisionForm:
     from tracker.replies.services import class_choices
 
     form = DecisionForm(prefix=decision_prefix(reply.id), formdata=formdata)
-    form.result_class.choices = options([("", "不改变"), *class_choices()])
+    form.result_class.choices = options([("", _l("不改变")), *class_choices()])
     if formdata is None:
         form.version.data = str(reply.version)
     return form

@@ -74,6 +74,7 @@ class Commitment(BaseModel):
 
     class Meta:
         table_name = "commitments"
+        indexes = ((("status", "due_on"), False),)  # open commitments by date: overdue list, sweep
 
 
 class Feedback(BaseModel):

@@ -33,6 +33,7 @@ from tracker.core.enums import (
     ResultClass,
     Role,
     Tier,
+    is_supervision_kind,
     label,
 )
 from tracker.core.errors import (
@@ -79,13 +80,19 @@ def enabled_classes() -> list[str]:
 
 
 def class_choices() -> list[tuple[str, str]]:
-    return [(c, label(ResultClass(c))) for c in enabled_classes()]
+    """(class, label) options for the reply forms; the labels follow the page's language."""
+    from tracker.core.enums import display_label
+
+    return [(c, display_label(ResultClass(c))) for c in enabled_classes()]
 
 
 def needs_review(a: Assignment) -> bool:
-    """Office review: leader-led and office-supervised items always, departments by setting."""
+    """Office review: leader-led and office-supervised items always, departments by setting;
+    the reply (整改情况回复) to a 三书一函 always."""
     item = a.item
     if item.tier in (Tier.LEADER_LED.value, Tier.OFFICE_SUPERVISED.value):
+        return True
+    if is_supervision_kind(item.kind):
         return True
     return bool(rules.profile_for(item.session).review_department_replies)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -13,6 +15,7 @@ from tracker.assignments import services as assignment_services
 from tracker.core import clock
 from tracker.core.enums import HandlingRole, ReplyStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.handling import services as handling
 from tracker.items.workflow import Action
@@ -22,13 +25,13 @@ from tracker.replies import services as replies
 
 bp = Blueprint("replies", __name__)
 
-CHECK_FORM = "请检查标红的内容后重新提交"
+CHECK_FORM = N_("请检查标红的内容后重新提交")
 STEP_MESSAGES = {
-    ReplyStatus.AWAITING_SIGN_OFF.value: "已提交本单位领导签发",
-    ReplyStatus.AWAITING_COSIGN.value: "已送会办单位会签",
-    ReplyStatus.AWAITING_OFFICE_REVIEW.value: "已送督查室审核",
-    ReplyStatus.SENT.value: "答复已发送，代表委员可以查看",
-    ReplyStatus.DRAFT.value: "已退回修改",
+    ReplyStatus.AWAITING_SIGN_OFF.value: N_("已提交本单位领导签发"),
+    ReplyStatus.AWAITING_COSIGN.value: N_("已送会办单位会签"),
+    ReplyStatus.AWAITING_OFFICE_REVIEW.value: N_("已送督查室审核"),
+    ReplyStatus.SENT.value: N_("答复已发送，代表委员可以查看"),
+    ReplyStatus.DRAFT.value: N_("已退回修改"),
 }
 
 
@@ -54,7 +57,7 @@ def _uploads(form) -> list[tuple[str, bytes]]:
 
 def _reply_form(reply=None) -> forms.ReplyForm:
     form = forms.ReplyForm()
-    form.result_class.choices = forms.options([("", "请选择分类标识"), *replies.class_choices()])
+    form.result_class.choices = forms.options([("", _l("请选择分类标识")), *replies.class_choices()])
     if reply is not None and request.method == "GET":
         form.result_class.data = reply.result_class
         form.text.data = reply.text
@@ -92,14 +95,14 @@ def new(assignment_id: int):
     require(policy.can(current_user, Action.DRAFT_REPLY, a))
     existing = replies.reply_of_round(a)
     if existing is not None:
-        flash(f"第 {a.round} 轮答复已起草，请在原稿上修改", "info")
+        flash(gettext("第 %(n)s 轮答复已起草，请在原稿上修改", n=a.round), "info")
         return redirect(url_for("replies.edit", reply_id=existing.id) if existing.status == ReplyStatus.DRAFT.value
                         else reply_anchor(existing))
     form = _reply_form()
     status = 200
     if form.is_submitted():
         if not form.validate():
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
         else:
             try:
@@ -115,7 +118,7 @@ def new(assignment_id: int):
                 flash_error(exc, form)
                 status = exc.status
             else:
-                flash("答复稿已保存" + ("，并提交本单位领导签发" if form.save_submit.data else ""), "success")
+                flash(gettext("答复稿已保存，并提交本单位领导签发") if form.save_submit.data else gettext("答复稿已保存"), "success")
                 return redirect(reply_anchor(reply))
     elif not form.contact_name.data:
         handler = a.handler
@@ -131,13 +134,13 @@ def edit(reply_id: int):
     require(policy.can(current_user, Action.DRAFT_REPLY, reply))
     a = reply.assignment
     if reply.status != ReplyStatus.DRAFT.value:
-        flash("答复已提交，不能再修改；如需修改，请由签发、会签或审核人退回", "warning")
+        flash(gettext("答复已提交，不能再修改；如需修改，请由签发、会签或审核人退回"), "warning")
         return redirect(url_for("replies.show", reply_id=reply.id))
     form = _reply_form(reply)
     status = 200
     if form.is_submitted():
         if not form.validate():
-            flash(CHECK_FORM, "danger")
+            flash(gettext(CHECK_FORM), "danger")
             status = 422
         else:
             try:
@@ -155,7 +158,7 @@ def edit(reply_id: int):
                 status = exc.status
                 reply = reply.refresh()
             else:
-                flash("答复稿已保存" + ("，并提交本单位领导签发" if form.save_submit.data else ""), "success")
+                flash(gettext("答复稿已保存，并提交本单位领导签发") if form.save_submit.data else gettext("答复稿已保存"), "success")
                 return redirect(reply_anchor(reply))
     return _editor({"a": a, "item": a.item, "form": form, "reply": reply,
                     "attachments": reply_files.attachments_of(reply)}, status)
@@ -182,7 +185,7 @@ def _decide(reply_id: int, service, *, with_class: bool = False):
     reply = replies.get_reply_for(current_user, reply_id)
     form = forms.decision_form_for(reply, formdata=request.form)
     if not form.validate():
-        flash(CHECK_FORM, "danger")
+        flash(gettext(CHECK_FORM), "danger")
         return _show(reply, form=form, status=422)
     kwargs = {"decision": form.decision.data, "reason": form.reason.data or "", "version": form.version.data}
     if with_class:
@@ -194,7 +197,7 @@ def _decide(reply_id: int, service, *, with_class: bool = False):
     except DomainError as exc:
         flash_error(exc, form)
         return _show(reply.refresh(), form=form, status=exc.status)
-    flash(STEP_MESSAGES.get(reply.status, "已处理"), "success")
+    flash(gettext(STEP_MESSAGES.get(reply.status, N_("已处理"))), "success")
     return redirect(_back(reply_anchor(reply)))
 
 
@@ -228,7 +231,7 @@ def submit(reply_id: int):
     except DomainError as exc:
         flash_error(exc)
         return _show(reply.refresh(), status=exc.status)
-    flash(STEP_MESSAGES[reply.status], "success")
+    flash(gettext(STEP_MESSAGES[reply.status]), "success")
     return redirect(_back(reply_anchor(reply)))
 
 
@@ -242,7 +245,7 @@ def upload(reply_id: int):
     form = forms.AttachmentForm()
     files = _uploads(form)
     if not files:
-        flash("请选择要上传的文件", "danger")
+        flash(gettext("请选择要上传的文件"), "danger")
         return redirect(url_for("replies.edit", reply_id=reply.id))
     try:
         for name, data in files:
@@ -252,7 +255,7 @@ def upload(reply_id: int):
     except DomainError as exc:
         flash_error(exc)
         return redirect(url_for("replies.edit", reply_id=reply.id))
-    flash(f"已上传 {len(files)} 个附件", "success")
+    flash(gettext("已上传 %(n)s 个附件", n=len(files)), "success")
     return redirect(url_for("replies.edit", reply_id=reply.id))
 
 
@@ -268,7 +271,7 @@ def delete_attachment(attachment_id: int):
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(f"已删除附件“{att.filename}”", "success")
+        flash(gettext("已删除附件“%(name)s”", name=att.filename), "success")
     return redirect(url_for("replies.edit", reply_id=reply_id))
 
 
