@@ -51,7 +51,7 @@ def database_url(tmp_path_factory):
         yield url
         from tracker.core.db import db
 
-        if not db.is_closed():
+        if db.obj is not None and not db.is_closed():
             db.close()
         _drop_postgres(url)
         return
