@@ -354,14 +354,17 @@ def normalise_header(text: Any) -> str:
     return _HEADER_JUNK_RE.sub("", normal)
 
 
+_WRAPPED_NUMBER_RE = re.compile(r"第?([0-9A-Za-z.\-]+)号?")
+
+
 def normalise_number(value: Any) -> str:
     """案号 as stored: 12.0 -> "12", "第１２号" -> "12", no spaces, ASCII digits."""
     text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", _cell_text(value)))
     text = _WS_RE.sub("", text)
-    if len(text) > 1 and text.startswith("第"):
-        text = text[1:]
-    if len(text) > 1 and text.endswith("号"):
-        text = text[:-1]
+    # "第12号" -> "12"; only around a plain code, so normalising twice changes nothing.
+    wrapped = _WRAPPED_NUMBER_RE.fullmatch(text)
+    if wrapped and (text.startswith("第") or text.endswith("号")):
+        text = wrapped.group(1)
     match = _FLOAT_TEXT_RE.fullmatch(text)
     return match.group(1) if match else text
 
