@@ -144,19 +144,6 @@ def test_dispatch_report_from_the_stats_helpers_data(f):
     assert [c.text for c in table.rows[2].cells][-2:] == ["25.0%", "红单 1"]
 
 
-def test_dispatch_data_ranks_units(f):
-    from tracker.ledger.rows import LedgerFilters
-
-    h = handled_item()
-    unit = f.unit("市交通运输局")
-    owing_item(h.session, unit, number="40", reply_due=TODAY - dt.timedelta(days=3))
-    data = generate.dispatch_data(LedgerFilters(session_id=h.session.id), today=TODAY, session_name="市十七届人大四次会议")
-    assert [u["unit"] for u in data["units"]][:2] == ["市民政局", "市交通运输局"]
-    assert "存在超期未答复件的单位：市交通运输局。" in data["summary"][1]
-    lines = text_of(open_docx(generate.render_dispatch_docx(data)))
-    assert "市交通运输局" in lines
-
-
 def test_return_and_extension_requests(f):
     from tracker.assignments.models import ExtensionRequest, ReturnRequest
 
@@ -228,7 +215,7 @@ def test_office_downloads_from_the_item_page(f, login_as):
     for url in (f"/documents/items/{h.item.id}/feedback-form.docx", f"/documents/assignments/{h.lead.id}/notice.docx",
                 f"/documents/assignments/{h.co.id}/co-opinion.docx", f"/documents/assignments/{h.lead.id}/urge.docx",
                 f"/documents/assignment-notice.docx?session_id={h.session.id}&date=2026-03-02",
-                f"/documents/dispatch.docx?session_id={h.session.id}", "/documents/"):
+                "/documents/"):
         assert client.get(url).status_code == 200, url
 
 
@@ -256,7 +243,6 @@ def test_the_submitter_gets_the_letter_and_form_but_others_do_not(f, login_as):
     assert other_unit.get(f"/documents/replies/{h.reply.id}/letter.docx").status_code == 404
     assert other_unit.get(f"/documents/assignments/{h.co.id}/co-opinion.docx").status_code == 404
     assert other_unit.get(f"/documents/assignment-notice.docx?session_id={h.session.id}&date=2026-03-02").status_code == 403
-    assert other_unit.get("/documents/dispatch.docx").status_code == 403
 
 
 def test_units_see_their_own_documents_and_a_draft_has_no_letter(f, login_as):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import peewee as pw
+from flask_babel import lazy_gettext as _l
 
 from tracker.documents import policy as may
 
@@ -29,5 +30,5 @@ def desk_section(user: Any) -> dict | None:
     )
     if not rows:
         return None
-    return {"title": "交办通知", "rows": [{"session_id": sid, "session": name, "day": day, "count": n}
+    return {"title": _l("交办通知"), "rows": [{"session_id": sid, "session": name, "day": day, "count": n}
                                           for sid, name, day, n in rows]}

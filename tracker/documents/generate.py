@@ -558,29 +558,3 @@ def render_dispatch_docx(report_data: Mapping[str, Any]) -> bytes:
     Units are listed in the order given (rank defaults to the position).
     """
     return render_docx("dispatch_report", dispatch_context(report_data))
-
-
-def dispatch_data(filters: Any, *, today: dt.date | None = None, session_name: str = "") -> dict[str, Any]:
-    """``report_data`` for :func:`render_dispatch_docx` from the ledger's dispatch snapshot:
-    units ranked by reply rate (then fewer overdue)."""
-    from tracker.ledger.rows import dispatch_snapshot
-
-    today = today or clock.today()
-    snap = dispatch_snapshot(filters, today=today)
-    # Units that only co-handle (nothing to answer) come last.
-    rows = sorted(snap["rows"], key=lambda r: (r["assigned"] == 0, -(r["reply_rate"] or 0), r["overdue"], r["unit"]))
-    units = []
-    for rank, row in enumerate(rows, start=1):
-        slips = {c.value: row.get(f"slip_{c.value}", 0) for c in SlipColor}
-        units.append({**row, "rank": rank, "slips": slips})
-    assigned = sum(r["assigned"] for r in rows)
-    replied = sum(r["replied"] for r in rows)
-    overdue = sum(r["overdue"] for r in rows)
-    summary = [f"截至{cn_date(today)}，{session_name or '各会次'}共交办承办任务{assigned}件（主办、独办、分办），"
-               f"已答复{replied}件，办复率{_rate(replied / assigned if assigned else None)}；超期未答复{overdue}件。"]
-    late = [r["unit"] for r in rows if r["overdue"]]
-    if late:
-        summary.append("存在超期未答复件的单位：" + "、".join(late) + "。请上述单位抓紧办理，尽快答复。")
-    return {"title": "建议提案办理工作调度通报", "subtitle": session_name, "date": today,
-            "summary": summary, "units": units,
-            "notes": ["排名按办复率从高到低排列，办复率相同的按超期件数从少到多排列；仅承担会办任务的单位列在最后。"]}

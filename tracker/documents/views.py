@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from tracker.assignments.models import Assignment, ExtensionRequest, ReturnRequest
 from tracker.core import clock
-from tracker.core.enums import ItemKind, label
+from tracker.core.enums import ItemKind, display_label, label
 from tracker.documents import generate
 from tracker.documents import policy as may
 from tracker.items.models import Item, Session, Submitter
@@ -68,7 +68,7 @@ def index():
                     .group_by(Assignment.assigned_on).order_by(Assignment.assigned_on.desc()).tuples())
     units = list(Unit.select().order_by(Unit.sort_order, Unit.id))
     return render_template("documents/index.html", sessions=sessions, session=session, days=days,
-                           units=units, kinds=[(k.value, label(k)) for k in (ItemKind.SUGGESTION, ItemKind.PROPOSAL)],
+                           units=units, kinds=[(k.value, display_label(k)) for k in (ItemKind.SUGGESTION, ItemKind.PROPOSAL)],
                            templates=generate.TEMPLATES)
 
 
@@ -186,20 +186,3 @@ def extension_request(request_id: int):
     data = generate.extension_request_docx(er)
     return _send(data, generate.download_name("extension_request", er.assignment.item.number,
                                               er.assignment.unit.name))
-
-
-@bp.get("/dispatch.docx")
-@login_required
-def dispatch_report():
-    if not may.dispatch_report(current_user):
-        abort(403)
-    from tracker.ledger.rows import LedgerFilters
-
-    session_id = request.args.get("session_id", type=int)
-    session = Session.get_or_none(Session.id == session_id) if session_id else None
-    kind = request.args.get("kind") if request.args.get("kind") in {k.value for k in ItemKind} else None
-    today = clock.today()
-    data = generate.dispatch_data(LedgerFilters(session_id=session.id if session else None, kind=kind),
-                                  today=today, session_name=session.name if session else "")
-    return _send(generate.render_dispatch_docx(data),
-                 generate.download_name("dispatch_report", session.name if session else "", today.isoformat()))
