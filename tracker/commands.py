@@ -101,6 +101,7 @@ COMMAND_MODULES = [
     "tracker.items.commands",
     "tracker.ledger.commands",
     "tracker.bench",
+    "tracker.loadtest",
 ]
 
 

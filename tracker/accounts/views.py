@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.accounts import services
@@ -56,7 +57,7 @@ def login():
 def logout():
     services.logout_everywhere(current_user)
     logout_user()
-    flash("您已安全退出", "success")
+    flash(gettext("您已安全退出"), "success")
     return redirect(url_for("accounts.login"))
 
 

@@ -22,6 +22,7 @@ from tracker.api.serializers import serialize_me, serialize_unit, serialize_user
 from tracker.api.spec import BOOL, DATETIME, INT, STR, documented, obj, page_of
 from tracker.core.enums import Role
 from tracker.core.errors import ensure
+from tracker.core.security import limiter
 from tracker.units.models import Unit
 
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -40,6 +41,7 @@ ME_SCHEMA = obj({"id": INT, "username": STR, "name": STR,
 
 
 @bp.post("/token")
+@limiter.limit("20 per minute", error_message="请求过于频繁，请稍后再试")
 @documented(
     "获取访问令牌", tags=("auth",), status=201,
     request=obj({"username": STR, "password": STR}, ["username", "password"]),

@@ -387,6 +387,7 @@ def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | N
                                    requested_by=actor.id, decision_due=decision_due)
         audit.record("return_requested", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
                      after={"reason": reason}, detail=f"{a.unit.name}申请退回：{reason}")
+        items.refresh_status(a.item)
         notify(office_users(), f"申退待审核：{a.item.number}号 {a.item.title}",
                f"{a.unit.name}申请退回，理由：{reason}。请于 {decision_due.isoformat()} 前审核。",
                item=a.item)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,10 +26,38 @@ SQLITE_PRAGMAS = {
 }
 
 
+def _sqlite_date(raw: bytes) -> dt.date | str:
+    text = raw.decode()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text  # not ISO: peewee's own parsing gets the text, as without the converter
+
+
+def _sqlite_datetime(raw: bytes) -> dt.datetime | str:
+    text = raw.decode()
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+# SQLite stores dates as text. Without these converters peewee parses every DATE / DATETIME
+# value it reads with ``strptime`` against a list of formats, which dominated reading large
+# result sets (statistics, ledger export, the sweep: ~1 s for 15,000 assignments at 200,000
+# items). ``fromisoformat`` (C) reads the ISO text SQLite holds; peewee gets a ready value.
+sqlite3.register_converter("DATE", _sqlite_date)
+sqlite3.register_converter("DATETIME", _sqlite_datetime)
+
+
 def make_database(url: str) -> pw.Database:
     """Build a peewee database for a URL (sqlite:///path or postgresql://...)."""
     if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        # BEGIN IMMEDIATE: a write transaction takes SQLite's write lock when it starts, so two
+        # workers writing at once queue (busy_timeout) instead of one failing with "database is
+        # locked" when its read-then-write transaction tries to upgrade its lock.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE",
+                           detect_types=sqlite3.PARSE_DECLTYPES)
     elif url.startswith(("postgres://", "postgresql://")):
         url = url.replace("postgres://", "postgresql://", 1)
         database = connect(url)
@@ -107,6 +136,64 @@ class BaseModel(pw.Model):
     def refresh(self):
         """A fresh copy of this row from the database."""
         return type(self).get_by_id(self._pk)
+
+
+def fetch_dicts(query: pw.SelectQuery) -> list[dict[str, Any]]:
+    """The rows of a SELECT as dicts keyed like ``query.dicts()`` (field names, aliases), read
+    straight from the cursor: for reads of tens of thousands of rows, where peewee's per-value
+    conversion costs more than the query. Dates and datetimes arrive as Python values on both
+    databases (see the SQLite converters above); instants (UTCDateTimeField) are made aware UTC,
+    aggregates over a date column (MIN(day)) are parsed, booleans stay as the driver gives them
+    (0/1 on SQLite)."""
+    names, rows = _fetch(query)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def fetch_objects(query: pw.ModelSelect) -> list[Any]:
+    """Like :func:`fetch_dicts`, as plain read-only objects with the model's attribute names
+    (``assignment_id`` for a foreign key, as on a model instance): for code written against
+    model instances that reads thousands of rows and follows no relation."""
+    from types import SimpleNamespace
+
+    names, rows = _fetch(query, fk_suffix=True)
+    return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in rows]
+
+
+def _fetch(query: pw.SelectQuery, *, fk_suffix: bool = False) -> tuple[list[str], list]:
+    names: list[str] = []
+    instants: list[int] = []
+    dates: list[int] = []
+    for index, node in enumerate(query._returning):
+        inner = node
+        if isinstance(node, pw.Alias):
+            names.append(node._alias)
+            inner = node.node
+        elif isinstance(node, pw.Field):
+            names.append(node.name + "_id" if fk_suffix and isinstance(node, pw.ForeignKeyField) else node.name)
+        else:
+            names.append(f"_{index}")
+        if isinstance(inner, UTCDateTimeField):
+            instants.append(index)
+        elif isinstance(inner, pw.Function) and inner.arguments and isinstance(inner.arguments[0], pw.DateField):
+            dates.append(index)
+    sql, params = query.sql()
+    rows = db.execute_sql(sql, params).fetchall()
+    if instants or dates:
+        fixed = []
+        for row in rows:
+            row = list(row)
+            for i in instants:
+                value = row[i]
+                if isinstance(value, str):
+                    value = dt.datetime.fromisoformat(value)
+                if isinstance(value, dt.datetime):
+                    row[i] = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+            for i in dates:
+                if isinstance(row[i], str):
+                    row[i] = dt.date.fromisoformat(row[i][:10])
+            fixed.append(row)
+        rows = fixed
+    return names, rows
 
 
 def all_models() -> list[type[pw.Model]]:

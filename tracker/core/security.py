@@ -13,6 +13,8 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.core.i18n import N_
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -23,7 +25,8 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-PASSWORD_RULE = "密码至少 8 位，且须同时包含字母和数字"
+# A message, not a password; N_ marks it for the English catalog (forms show it with lazy_gettext).
+PASSWORD_RULE = N_("密码至少 8 位，且须同时包含字母和数字")  # noqa: S105
 
 
 def hash_password(password: str) -> str:
@@ -48,6 +51,22 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def is_local_url(target: str) -> bool:
+    """Whether a redirect target stays on this site: a path ("/items?x=1") or a URL of this host.
+
+    Browsers read "//evil.example" and "/\\evil.example" as another site, and ignore tabs and
+    newlines inside URLs, so those are not local.
+    """
+    from urllib.parse import urlsplit
+
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return parts.scheme in ("http", "https") and parts.netloc == request.host
+    return not target.startswith("//")
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -65,6 +84,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
+    from flask_babel import gettext
+
+    login_manager.localize_callback = gettext  # "请先登录" in the page's language
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
@@ -90,4 +112,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        location = response.headers.get("Location")
+        if location is not None and 300 <= response.status_code < 400 and not is_local_url(location):
+            # Defence in depth against open redirects (a ``next=`` that points elsewhere).
+            response.headers["Location"] = "/"
         return response
