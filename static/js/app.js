@@ -63,7 +63,7 @@
       return response.json();
     }).then(function (data) {
       handler.textContent = "";
-      handler.appendChild(option("", data.users.length ? "请选择经办人" : "该单位暂无可选人员"));
+      handler.appendChild(option("", data.prompt || (data.users.length ? "请选择经办人" : "该单位暂无可选人员")));
       data.users.forEach(function (u) { handler.appendChild(option(String(u.id), u.label)); });
       var first = data.users.filter(function (u) { return u.role === "unit_handler"; })[0] || data.users[0];
       if (first) { handler.value = String(first.id); }

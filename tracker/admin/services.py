@@ -27,6 +27,7 @@ from tracker.core.calendar import package_years
 from tracker.core.db import db
 from tracker.core.enums import Body, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
+from tracker.core.i18n import N_
 from tracker.rules import services as rules
 from tracker.rules.checklist import REQUIREMENTS
 from tracker.rules.models import CalendarDay, ChecklistEntry, RuleProfile
@@ -163,7 +164,7 @@ def unit_counts() -> dict[int, dict[str, int]]:
     return counts
 
 
-UNIT_CATEGORIES = {"department": "市直部门", "district": "区（县）政府", "other": "其他"}
+UNIT_CATEGORIES = {"department": N_("市直部门"), "district": N_("区（县）政府"), "other": N_("其他")}  # N_: pages translate
 
 
 # --- persons (deputies and members) ---------------------------------------------------------

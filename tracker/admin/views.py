@@ -343,7 +343,7 @@ def profile():
             return redirect(url_for("admin.profile"))
     elif request.method == "POST":
         flash(gettext("提交的内容有误，请按提示修改"), "danger")
-    clocks_rows = [(key, CLOCK_LABELS[key], CLOCK_HELP.get(key, ""), _anchor_text(key),
+    clocks_rows = [(key, gettext(CLOCK_LABELS[key]), CLOCK_HELP.get(key, ""), _anchor_text(key),
                     getattr(form, f"{key}_amount"), getattr(form, f"{key}_unit")) for key in CLOCK_KEYS]
     return render_template("admin/profile.html", form=form, profile=prof, clocks_rows=clocks_rows), \
         422 if request.method == "POST" else 200
@@ -373,7 +373,7 @@ CLOCK_HELP = {
 def _anchor_text(key: str) -> str:
     if key == "extension_notice":
         return gettext("答复期限前至少")
-    return gettext("自%(anchor)s起", anchor=CLOCK_ANCHOR_LABELS[key])
+    return gettext("自%(anchor)s起", anchor=gettext(CLOCK_ANCHOR_LABELS[key]))
 
 
 # --- the working calendar -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tracker.audit import services as audit
 from tracker.core import clock
 from tracker.core.db import db
 from tracker.core.errors import NotFound, PermissionDenied, ValidationFailed, ensure
+from tracker.core.i18n import N_
 
 DEFAULT_LEAD = (
     "建议提案办理考核（主办）",
@@ -65,7 +66,7 @@ def active_scorecards():
 # --- scoring a session -------------------------------------------------------------------------
 
 RED_SLIP_SETTING = "assessment_red_slip_points"
-ADJUSTMENT_KINDS = {"organisational": "组织工作加分", "deduction": "扣分（通报等）"}
+ADJUSTMENT_KINDS = {"organisational": N_("组织工作加分"), "deduction": N_("扣分（通报等）")}  # N_: pages translate
 
 
 def red_slip_points() -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -134,7 +135,7 @@ def add_adjustment(unit_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash("已记录加减分", "success")
+            flash(gettext("已记录加减分"), "success")
             return redirect(url_for("assessment.unit", unit_id=unit_id, session=session.id))
     return _unit_page(unit_row, form, 422)
 
@@ -149,7 +150,7 @@ def delete_adjustment(adjustment_id: int):
         abort(404)
     target = url_for("assessment.unit", unit_id=adj.unit_id, session=adj.session_id)
     assessment.remove_adjustment(adjustment_id, actor=current_user)
-    flash("已撤销该项加减分", "success")
+    flash(gettext("已撤销该项加减分"), "success")
     return redirect(target)
 
 
@@ -172,7 +173,7 @@ def assignment(assignment_id: int):
                 flash_error(exc, form)
                 status = 422
             else:
-                flash(f"已保存评分（{changed} 项有变化）" if changed else "评分未变化", "success")
+                flash(gettext("已保存评分（%(n)s 项有变化）", n=changed) if changed else gettext("评分未变化"), "success")
                 return redirect(url_for("assessment.assignment", assignment_id=a.id))
         else:
             status = 422
@@ -210,7 +211,7 @@ def red_slip():
             flash_error(exc, form)
             cards = [(card, assessment.criteria_of(card)) for card in assessment.all_scorecards()]
             return render_template("assessment/scorecards.html", cards=cards, red_form=form), 422
-        flash("已保存红单扣分标准", "success")
+        flash(gettext("已保存红单扣分标准"), "success")
     return redirect(url_for("assessment.scorecards"))
 
 
@@ -257,7 +258,7 @@ def _edit(card: Any):
                 _criteria_errors(form, exc.fields)
                 status = 422
             else:
-                flash(f"已保存考核办法“{saved.name}”", "success")
+                flash(gettext("已保存考核办法“%(name)s”", name=saved.name), "success")
                 return redirect(url_for("assessment.scorecards"))
         else:
             status = 422

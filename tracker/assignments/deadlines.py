@@ -26,6 +26,7 @@ from types import MappingProxyType
 
 from tracker.core.calendar import WorkCalendar
 from tracker.core.enums import HandlingRole
+from tracker.core.i18n import N_  # labels: pages translate them (pure: no Flask)
 
 
 class PeriodUnit(StrEnum):
@@ -35,9 +36,9 @@ class PeriodUnit(StrEnum):
 
 
 PERIOD_UNIT_LABELS: dict[PeriodUnit, str] = {
-    PeriodUnit.CALENDAR_DAY: "自然日",
-    PeriodUnit.WORKING_DAY: "工作日",
-    PeriodUnit.CALENDAR_MONTH: "个月",
+    PeriodUnit.CALENDAR_DAY: N_("自然日"),
+    PeriodUnit.WORKING_DAY: N_("工作日"),
+    PeriodUnit.CALENDAR_MONTH: N_("个月"),
 }
 
 
@@ -97,40 +98,40 @@ CLOCK_KEYS: tuple[str, ...] = (
 )
 
 CLOCK_LABELS: dict[str, str] = {
-    "receipt": "签收",
-    "return_window": "申退",
-    "return_decision": "申退审核",
-    "first_contact": "办前沟通",
-    "co_opinion": "会办意见",
-    "reply": "答复",
-    "extension_notice": "延期申请提前",
-    "reply_cap": "最长办理期限",
-    "feedback_window": "征询意见",
-    "rehandle": "重新办理",
-    "publication": "公开",
-    "reply_procuratorial": "检察建议书回复",
-    "reply_judicial": "司法建议书回复",
-    "reply_supervisory": "监察建议书回复",
-    "reply_police": "公安提示函回复",
+    "receipt": N_("签收"),
+    "return_window": N_("申退"),
+    "return_decision": N_("申退审核"),
+    "first_contact": N_("办前沟通"),
+    "co_opinion": N_("会办意见"),
+    "reply": N_("答复"),
+    "extension_notice": N_("延期申请提前"),
+    "reply_cap": N_("最长办理期限"),
+    "feedback_window": N_("征询意见"),
+    "rehandle": N_("重新办理"),
+    "publication": N_("公开"),
+    "reply_procuratorial": N_("检察建议书回复"),
+    "reply_judicial": N_("司法建议书回复"),
+    "reply_supervisory": N_("监察建议书回复"),
+    "reply_police": N_("公安提示函回复"),
 }
 
 # The event each clock counts from, as explain() names it.
 CLOCK_ANCHOR_LABELS: dict[str, str] = {
-    "receipt": "交办日",
-    "return_window": "交办日",
-    "return_decision": "申退提出日",
-    "first_contact": "交办日",
-    "co_opinion": "交办日",
-    "reply": "交办日",
-    "extension_notice": "答复期限",
-    "reply_cap": "交办日",
-    "feedback_window": "答复日",
-    "rehandle": "重新交办日",
-    "publication": "答复日",
-    "reply_procuratorial": "交办日",
-    "reply_judicial": "交办日",
-    "reply_supervisory": "交办日",
-    "reply_police": "交办日",
+    "receipt": N_("交办日"),
+    "return_window": N_("交办日"),
+    "return_decision": N_("申退提出日"),
+    "first_contact": N_("交办日"),
+    "co_opinion": N_("交办日"),
+    "reply": N_("交办日"),
+    "extension_notice": N_("答复期限"),
+    "reply_cap": N_("交办日"),
+    "feedback_window": N_("答复日"),
+    "rehandle": N_("重新交办日"),
+    "publication": N_("答复日"),
+    "reply_procuratorial": N_("交办日"),
+    "reply_judicial": N_("交办日"),
+    "reply_supervisory": N_("交办日"),
+    "reply_police": N_("交办日"),
 }
 
 DEFAULT_CLOCKS: Mapping[str, Clock] = MappingProxyType(

@@ -6,24 +6,26 @@ import logging
 from typing import Any
 
 from flask import Flask, flash, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.core.errors import DomainError
+from tracker.core.i18n import N_
 
 logger = logging.getLogger("tracker")
 
 HTTP_MESSAGES = {
-    400: "请求格式不正确",
-    401: "请先登录",
-    403: "您没有权限访问此页面",
-    404: "未找到该页面或记录，或您无权查看",
-    405: "不支持该请求方式",
-    409: "操作与当前状态冲突",
-    413: "上传内容过大",
-    422: "提交的内容有误",
-    429: "操作过于频繁，请稍后再试",
-    500: "系统内部错误，请稍后再试或联系管理员",
+    400: N_("请求格式不正确"),
+    401: N_("请先登录"),
+    403: N_("您没有权限访问此页面"),
+    404: N_("未找到该页面或记录，或您无权查看"),
+    405: N_("不支持该请求方式"),
+    409: N_("操作与当前状态冲突"),
+    413: N_("上传内容过大"),
+    422: N_("提交的内容有误"),
+    429: N_("操作过于频繁，请稍后再试"),
+    500: N_("系统内部错误，请稍后再试或联系管理员"),
 }
 
 
@@ -49,10 +51,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        message = "页面已过期或缺少安全令牌，请刷新页面后重新提交"
+        message = N_("页面已过期或缺少安全令牌，请刷新页面后重新提交")
         if wants_json():
             return error_json(400, "csrf_failed", message)
-        return render_template("errors/error.html", status=400, message=message), 400
+        return render_template("errors/error.html", status=400, message=gettext(message)), 400
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -66,8 +68,8 @@ def init_app(app: Flask) -> None:
                 message = "请求过于频繁，请稍后再试"
             return error_json(status, code, message)
         if status == 429:
-            message = "尝试次数过多，请稍后再试"
-        return render_template("errors/error.html", status=status, message=message), status
+            message = N_("尝试次数过多，请稍后再试")
+        return render_template("errors/error.html", status=status, message=gettext(message)), status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -76,7 +78,7 @@ def init_app(app: Flask) -> None:
         logger.exception("unhandled error")
         if wants_json():
             return error_json(500, "internal_error", HTTP_MESSAGES[500])
-        return render_template("errors/error.html", status=500, message=HTTP_MESSAGES[500]), 500
+        return render_template("errors/error.html", status=500, message=gettext(HTTP_MESSAGES[500])), 500
 
 
 def flash_error(exc: DomainError, form: Any = None) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 
 from tracker.accounts import policy
 from tracker.assignments.models import ExtensionRequest
@@ -30,4 +31,4 @@ def desk_section(user: Any) -> dict | None:
         form.next.data = url_for("assignments.desk") + "#desk-extensions"
         rows.append(PendingExtension(request=req, form=form,
                                      beyond_cap=req.requested_due > req.assignment.reply_due_max))
-    return {"title": "延期待审核", "rows": rows, "count": len(rows)}
+    return {"title": _l("延期待审核"), "rows": rows, "count": len(rows)}

@@ -3,6 +3,7 @@ live on one item page; the view that receives a POST builds the form with the sa
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -16,42 +17,48 @@ def options(pairs) -> list[SelectChoice]:
 
 
 class ProgressForm(FlaskForm):
-    text = TextAreaField("办理进展", validators=[DataRequired("请填写办理进展"), Length(max=5000)],
+    text = TextAreaField(_l("办理进展"), validators=[DataRequired(_l("请填写办理进展")), Length(max=5000)],
                          render_kw={"rows": 3})
-    submit = SubmitField("记录进展")
+    submit = SubmitField(_l("记录进展"))
 
 
 class ContactForm(FlaskForm):
-    stage = SelectField("沟通阶段", choices=options(choices(ContactStage)), validators=[DataRequired("请选择沟通阶段")])
-    method = SelectField("沟通方式", choices=options(choices(ContactMethod)), validators=[DataRequired("请选择沟通方式")])
-    contact_on = DateField("沟通日期", validators=[DataRequired("请填写沟通日期（格式 YYYY-MM-DD）")])
-    participants = StringField("参加人员", validators=[Optional(), Length(max=300)],
-                               render_kw={"placeholder": "如：张代表、承办科室王科长"})
-    summary = TextAreaField("沟通情况", validators=[DataRequired("请填写沟通情况摘要"), Length(max=5000)],
+    stage = SelectField(_l("沟通阶段"), choices=options(choices(ContactStage)), validators=[DataRequired(_l("请选择沟通阶段"))])
+    method = SelectField(_l("沟通方式"), choices=options(choices(ContactMethod)), validators=[DataRequired(_l("请选择沟通方式"))])
+    contact_on = DateField(_l("沟通日期"), validators=[DataRequired(_l("请填写沟通日期（格式 YYYY-MM-DD）"))])
+    participants = StringField(_l("参加人员"), validators=[Optional(), Length(max=300)],
+                               render_kw={"placeholder": _l("如：张代表、承办科室王科长")})
+    summary = TextAreaField(_l("沟通情况"), validators=[DataRequired(_l("请填写沟通情况摘要")), Length(max=5000)],
                             render_kw={"rows": 3})
-    submit = SubmitField("登记沟通")
+    submit = SubmitField(_l("登记沟通"))
 
 
 class CoOpinionForm(FlaskForm):
-    text = TextAreaField("会办意见", validators=[DataRequired("请填写会办意见"), Length(max=5000)],
+    text = TextAreaField(_l("会办意见"), validators=[DataRequired(_l("请填写会办意见")), Length(max=5000)],
                          render_kw={"rows": 4})
-    submit = SubmitField("提交会办意见")
+    submit = SubmitField(_l("提交会办意见"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The progress form on the same card posts "<prefix>-text" too: same name, but the
+        # element id must differ, or the label "会办意见" points at the progress textarea.
+        self.text.id = f"{self.text.id}-opinion"
 
 
 class ExtensionRequestForm(FlaskForm):
-    requested_due = DateField("申请延期至", validators=[DataRequired("请填写申请延期至的日期（格式 YYYY-MM-DD）")])
-    reason = TextAreaField("延期理由", validators=[DataRequired("请填写延期理由"), Length(max=5000)],
+    requested_due = DateField(_l("申请延期至"), validators=[DataRequired(_l("请填写申请延期至的日期（格式 YYYY-MM-DD）"))])
+    reason = TextAreaField(_l("延期理由"), validators=[DataRequired(_l("请填写延期理由")), Length(max=5000)],
                            render_kw={"rows": 3})
-    submit = SubmitField("提交延期申请")
+    submit = SubmitField(_l("提交延期申请"))
 
 
 class ExtensionDecisionForm(FlaskForm):
-    decision = SelectField("审核意见", choices=options([("approve", "同意延期"), ("reject", "驳回")]), default="approve",
-                          validators=[DataRequired("请选择审核意见")])
-    reason = TextAreaField("理由", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2},
-                           description="驳回时必填")
+    decision = SelectField(_l("审核意见"), choices=options([("approve", _l("同意延期")), ("reject", _l("驳回"))]), default="approve",
+                          validators=[DataRequired(_l("请选择审核意见"))])
+    reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2},
+                           description=_l("驳回时必填"))
     next = HiddenField()
-    submit = SubmitField("提交审核意见")
+    submit = SubmitField(_l("提交审核意见"))
 
 
 def prefix_for(assignment_id: int) -> str:
@@ -63,6 +70,6 @@ def decision_prefix(request_id: int) -> str:
 
 
 class InstructionForm(FlaskForm):
-    text = TextAreaField("批示内容", validators=[DataRequired("请填写批示内容"), Length(max=5000)],
+    text = TextAreaField(_l("批示内容"), validators=[DataRequired(_l("请填写批示内容")), Length(max=5000)],
                          render_kw={"rows": 3})
-    submit = SubmitField("记录批示")
+    submit = SubmitField(_l("记录批示"))

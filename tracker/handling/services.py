@@ -202,9 +202,12 @@ def opinion_late_days(opinion: CoOpinion, a: Assignment) -> int:
 
 def co_opinions(item: Item) -> list[CoOpinion]:
     """Every co unit's opinions on the item, oldest first (the lead sees them beside its draft)."""
+    from tracker.accounts.models import User
+
     return list(
-        CoOpinion.select(CoOpinion, Assignment, Unit)
+        CoOpinion.select(CoOpinion, Assignment, Unit, User)
         .join(Assignment).join(Unit)
+        .switch(CoOpinion).join(User, on=(CoOpinion.author == User.id))
         .where(Assignment.item == item.id)
         .order_by(CoOpinion.created_at, CoOpinion.id)
     )
@@ -342,7 +345,11 @@ def get_extension_request_for(user: Any, request_id: int) -> ExtensionRequest:
 
 
 def progress_notes(a: Assignment) -> list[ProgressNote]:
-    return list(ProgressNote.select().where(ProgressNote.assignment == a.id)
+    """With each note's author loaded in the same query (the page shows who wrote it)."""
+    from tracker.accounts.models import User
+
+    return list(ProgressNote.select(ProgressNote, User).join(User, on=(ProgressNote.author == User.id))
+                .where(ProgressNote.assignment == a.id)
                 .order_by(ProgressNote.created_at, ProgressNote.id))
 
 

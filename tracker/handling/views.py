@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -18,6 +19,7 @@ from tracker.assignments import services as assignment_services
 from tracker.core import clock
 from tracker.core.enums import RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.handling import forms
 from tracker.handling import services as handling
@@ -27,7 +29,7 @@ from tracker.items.workflow import Action
 
 bp = Blueprint("handling", __name__)
 
-CHECK_FORM = "请检查标红的内容后重新提交"
+CHECK_FORM = N_("请检查标红的内容后重新提交")
 
 
 def require(allowed: bool) -> None:
@@ -50,7 +52,7 @@ def _back(default: str, candidate: str | None = None) -> str:
 def _run(form, call, success: str, target: str):
     """POST: validate, call the service, flash and redirect; else (form errors) the status code."""
     if not form.validate():
-        flash(CHECK_FORM, "danger")
+        flash(gettext(CHECK_FORM), "danger")
         return 422
     try:
         call()
@@ -76,7 +78,7 @@ def progress(assignment_id: int):
     status = 200
     if request.method == "POST":
         result = _run(form, lambda: handling.record_progress(a, actor=current_user, text=form.text.data),
-                      "已记录办理进展", item_url(a.item_id, f"handling-{a.id}"))
+                      gettext("已记录办理进展"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result
         status = result
@@ -96,7 +98,7 @@ def contact(assignment_id: int):
         result = _run(form, lambda: handling.record_contact(
             a, actor=current_user, stage=form.stage.data, method=form.method.data,
             contact_on=form.contact_on.data, summary=form.summary.data, participants=form.participants.data or ""),
-            "已登记与代表委员的沟通情况", item_url(a.item_id, f"handling-{a.id}"))
+            gettext("已登记与代表委员的沟通情况"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result
         status = result
@@ -112,7 +114,7 @@ def co_opinion(assignment_id: int):
     status = 200
     if request.method == "POST":
         result = _run(form, lambda: handling.submit_co_opinion(a, actor=current_user, text=form.text.data),
-                      "会办意见已提交主办单位", item_url(a.item_id, f"handling-{a.id}"))
+                      gettext("会办意见已提交主办单位"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result
         status = result
@@ -131,7 +133,7 @@ def extension_request(assignment_id: int):
     if request.method == "POST":
         result = _run(form, lambda: handling.request_extension(
             a, actor=current_user, requested_due=form.requested_due.data, reason=form.reason.data),
-            "延期申请已提交，等待交办单位审核", item_url(a.item_id, f"handling-{a.id}"))
+            gettext("延期申请已提交，等待交办单位审核"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result
         status = result
@@ -150,12 +152,12 @@ def decide_extension(request_id: int):
     status = 200
     if request.method == "POST":
         if req.status != RequestStatus.PENDING.value:
-            flash("该延期申请已审核", "warning")
+            flash(gettext("该延期申请已审核"), "warning")
             return redirect(_back(url_for("assignments.desk"), form.next.data))
         approve = form.decision.data == "approve"
         result = _run(form, lambda: handling.decide_extension(
             req, actor=current_user, approve=approve, reason=form.reason.data or ""),
-            "已同意延期" if approve else "已驳回延期申请", _back(url_for("assignments.desk"), form.next.data))
+            gettext("已同意延期") if approve else gettext("已驳回延期申请"), _back(url_for("assignments.desk"), form.next.data))
         if not isinstance(result, int):
             return result
         status = result
@@ -172,7 +174,7 @@ def instruction(item_id: int):
     status = 200
     if request.method == "POST":
         result = _run(form, lambda: instructions.add_instruction(item, actor=current_user, text=form.text.data),
-                      "批示已记录，并已通知承办单位", item_url(item.id, "instructions"))
+                      gettext("批示已记录，并已通知承办单位"), item_url(item.id, "instructions"))
         if not isinstance(result, int):
             return result
         status = result

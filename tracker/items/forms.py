@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,11 +24,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices
 
-DATE_MESSAGE = "日期格式应为 年-月-日，例如 2026-03-15"
+DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-03-15")
 PER_PAGE = 50
-SORT_LABELS = {"number": "按案号", "-number": "按案号（倒序）", "status": "按状态",
-               "due": "按答复期限（最近在前）", "-due": "按答复期限（最远在前）",
-               "-registered": "按登记时间（最新在前）"}
+SORT_LABELS = {"number": _l("按案号"), "-number": _l("按案号（倒序）"), "status": _l("按状态"),
+               "due": _l("按答复期限（最近在前）"), "-due": _l("按答复期限（最远在前）"),
+               "-registered": _l("按登记时间（最新在前）")}
 
 
 def int_or_none(value: Any) -> int | None:
@@ -46,31 +47,31 @@ def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
 class CosignerRow(Form):
     """One 附议人 (co-signer) row; blank rows are ignored."""
 
-    name = StringField("附议人姓名", validators=[Optional(), Length(max=100, message="姓名不能超过 100 个字符")])
+    name = StringField(_l("附议人姓名"), validators=[Optional(), Length(max=100, message=_l("姓名不能超过 100 个字符"))])
 
 
 class ItemFields(FlaskForm):
     """The fields registration and editing share."""
 
-    title = StringField("标题", validators=[InputRequired("请填写标题"),
-                                           Length(max=300, message="标题不能超过 300 个字符")])
-    content = TextAreaField("内容", render_kw={"rows": 8})
-    category = StringField("内容分类", validators=[Length(max=50, message="内容分类不能超过 50 个字符")],
-                           render_kw={"list": "category-options", "placeholder": "如：城乡建设、教育、医疗卫生"})
-    tier = SelectField("办理层级", choices=options(choices(Tier)), default=Tier.DEPARTMENT.value,
-                       invalid_choice_message="办理层级不正确")
-    leader_id = SelectField("领办市领导", coerce=int_or_none, invalid_choice_message="领办领导须为市领导账号",
-                            invalid_value_message="领办领导须为市领导账号")
-    is_key = BooleanField("重点建议（提案）")
-    received_on = DateField("收到日期", validators=[Optional()], format="%Y-%m-%d",
+    title = StringField(_l("标题"), validators=[InputRequired(_l("请填写标题")),
+                                           Length(max=300, message=_l("标题不能超过 300 个字符"))])
+    content = TextAreaField(_l("内容"), render_kw={"rows": 8})
+    category = StringField(_l("内容分类"), validators=[Length(max=50, message=_l("内容分类不能超过 50 个字符"))],
+                           render_kw={"list": "category-options", "placeholder": _l("如：城乡建设、教育、医疗卫生")})
+    tier = SelectField(_l("办理层级"), choices=options(choices(Tier)), default=Tier.DEPARTMENT.value,
+                       invalid_choice_message=_l("办理层级不正确"))
+    leader_id = SelectField(_l("领办市领导"), coerce=int_or_none, invalid_choice_message=_l("领办领导须为市领导账号"),
+                            invalid_value_message=_l("领办领导须为市领导账号"))
+    is_key = BooleanField(_l("重点建议（提案）"))
+    received_on = DateField(_l("收到日期"), validators=[Optional()], format="%Y-%m-%d",
                             render_kw={"placeholder": "2026-03-15"})
-    lead_name = StringField("领衔人", validators=[InputRequired("请至少填写一名领衔人"),
-                                                Length(max=100, message="姓名不能超过 100 个字符")])
+    lead_name = StringField(_l("领衔人"), validators=[InputRequired(_l("请至少填写一名领衔人")),
+                                                Length(max=100, message=_l("姓名不能超过 100 个字符"))])
     cosigners = FieldList(FormField(CosignerRow), min_entries=0)
-    note = TextAreaField("备注", render_kw={"rows": 2})
+    note = TextAreaField(_l("备注"), render_kw={"rows": 2})
 
     def set_leaders(self, leaders) -> None:
-        self.leader_id.choices = options(((u.id, _leader_label(u)) for u in leaders), blank="（无）")
+        self.leader_id.choices = options(((u.id, _leader_label(u)) for u in leaders), blank=_l("（无）"))
 
     def submitters(self) -> list[dict]:
         """The lead and the co-signers as the services take them (blank rows dropped)."""
@@ -100,18 +101,18 @@ def _leader_label(user) -> str:
 class ItemForm(ItemFields):
     """登记: a new suggestion or proposal."""
 
-    kind = SelectField("类别", choices=options(choices(ItemKind), blank="请选择类别"),
-                       validators=[InputRequired("请选择类别")], invalid_choice_message="类别不正确")
-    session_id = SelectField("会次", coerce=int_or_none, validators=[InputRequired("请选择会次")],
-                             invalid_choice_message="会次不存在", invalid_value_message="会次不存在")
-    number = StringField("案号", validators=[InputRequired("请填写案号"),
-                                           Length(max=30, message="案号不能超过 30 个字符")],
-                         render_kw={"placeholder": "如：101"})
-    from_motion = BooleanField("议案转建议")
+    kind = SelectField(_l("类别"), choices=options(choices(ItemKind), blank=_l("请选择类别")),
+                       validators=[InputRequired(_l("请选择类别"))], invalid_choice_message=_l("类别不正确"))
+    session_id = SelectField(_l("会次"), coerce=int_or_none, validators=[InputRequired(_l("请选择会次"))],
+                             invalid_choice_message=_l("会次不存在"), invalid_value_message=_l("会次不存在"))
+    number = StringField(_l("案号"), validators=[InputRequired(_l("请填写案号")),
+                                           Length(max=30, message=_l("案号不能超过 30 个字符"))],
+                         render_kw={"placeholder": _l("如：101")})
+    from_motion = BooleanField(_l("议案转建议"))
 
     def set_sessions(self, sessions) -> None:
         self.session_id.choices = options(((s.id, f"{s.name}（{s.year}）") for s in sessions),
-                                          blank="请选择会次")
+                                          blank=_l("请选择会次"))
 
     def service_kwargs(self) -> dict:
         return {
@@ -142,17 +143,17 @@ class ItemEditForm(ItemFields):
 class SessionForm(FlaskForm):
     """新建会次 / 批次."""
 
-    body = SelectField("届别", choices=options(choices(Body), blank="请选择"),
-                       invalid_choice_message="请选择人大或政协",
-                       validators=[InputRequired("请选择人大或政协")])
-    name = StringField("会次名称", validators=[InputRequired("请填写会次名称"),
-                                             Length(max=200, message="名称不能超过 200 个字符")],
-                       render_kw={"placeholder": "如：市十七届人大四次会议"})
-    year = IntegerField("年度", validators=[InputRequired("请填写年度"),
-                                          NumberRange(1990, 2100, message="年份不正确")])
-    opened_on = DateField("开幕日期", validators=[Optional()], format="%Y-%m-%d")
-    closed_on = DateField("闭会日期", validators=[Optional()], format="%Y-%m-%d")
-    reply_due_absolute = DateField("统一答复日期", validators=[Optional()], format="%Y-%m-%d")
+    body = SelectField(_l("届别"), choices=options(choices(Body), blank=_l("请选择")),
+                       invalid_choice_message=_l("请选择人大或政协"),
+                       validators=[InputRequired(_l("请选择人大或政协"))])
+    name = StringField(_l("会次名称"), validators=[InputRequired(_l("请填写会次名称")),
+                                             Length(max=200, message=_l("名称不能超过 200 个字符"))],
+                       render_kw={"placeholder": _l("如：市十七届人大四次会议")})
+    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度")),
+                                          NumberRange(1990, 2100, message=_l("年份不正确"))])
+    opened_on = DateField(_l("开幕日期"), validators=[Optional()], format="%Y-%m-%d")
+    closed_on = DateField(_l("闭会日期"), validators=[Optional()], format="%Y-%m-%d")
+    reply_due_absolute = DateField(_l("统一答复日期"), validators=[Optional()], format="%Y-%m-%d")
 
 
 class ItemFilterForm(FlaskForm):
@@ -161,21 +162,21 @@ class ItemFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("搜索", render_kw={"placeholder": "案号、标题或内容", "type": "search"})
-    session_id = SelectField("会次", coerce=int_or_none, validate_choice=False)
-    kind = SelectField("类别", choices=options(choices(ItemKind), blank="全部类别"), validate_choice=False)
-    status = SelectField("状态", choices=options(choices(ItemStatus), blank="全部状态"), validate_choice=False)
-    tier = SelectField("办理层级", choices=options(choices(Tier), blank="全部层级"), validate_choice=False)
-    unit_id = SelectField("承办单位", coerce=int_or_none, validate_choice=False)
-    is_key = SelectField("重点", choices=options([("1", "仅重点"), ("0", "非重点")], blank="全部"),
+    q = StringField(_l("搜索"), render_kw={"placeholder": _l("案号、标题或内容"), "type": "search"})
+    session_id = SelectField(_l("会次"), coerce=int_or_none, validate_choice=False)
+    kind = SelectField(_l("类别"), choices=options(choices(ItemKind), blank=_l("全部类别")), validate_choice=False)
+    status = SelectField(_l("状态"), choices=options(choices(ItemStatus), blank=_l("全部状态")), validate_choice=False)
+    tier = SelectField(_l("办理层级"), choices=options(choices(Tier), blank=_l("全部层级")), validate_choice=False)
+    unit_id = SelectField(_l("承办单位"), coerce=int_or_none, validate_choice=False)
+    is_key = SelectField(_l("重点"), choices=options([("1", _l("仅重点")), ("0", _l("非重点"))], blank=_l("全部")),
                          validate_choice=False)
-    overdue = BooleanField("仅超期")
-    sort = SelectField("排序", choices=options(SORT_LABELS.items()),
+    overdue = BooleanField(_l("仅超期"))
+    sort = SelectField(_l("排序"), choices=options(SORT_LABELS.items()),
                        default="number", validate_choice=False)
 
     def set_choices(self, sessions, units) -> None:
-        self.session_id.choices = options(((s.id, s.name) for s in sessions), blank="全部会次")
-        self.unit_id.choices = options(((u.id, u.name) for u in units), blank="全部单位")
+        self.session_id.choices = options(((s.id, s.name) for s in sessions), blank=_l("全部会次"))
+        self.unit_id.choices = options(((u.id, u.name) for u in units), blank=_l("全部单位"))
 
     def search_kwargs(self) -> dict:
         def safe_int(field) -> int | None:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from tracker.accounts import policy
-from tracker.core.enums import ItemKind, label
+from tracker.core.enums import ItemKind, choices
 from tracker.core.errors import DomainError, ValidationFailed
 from tracker.core.web import flash_error
 from tracker.items import imports
@@ -35,20 +37,23 @@ TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 KEEP_SECONDS = 24 * 3600
 
 
+KIND_LABELS = dict(choices(ItemKind))  # lazy: follow the page's language
+
+
 class UploadForm(FlaskForm):
-    session_id = SelectField("会次", coerce=int, validators=[DataRequired("请选择会次")])
-    kind = SelectField("类别", choices=[
-        SelectChoice("", "按会次判断"),
-        SelectChoice(ItemKind.SUGGESTION.value, label(ItemKind.SUGGESTION)),
-        SelectChoice(ItemKind.PROPOSAL.value, label(ItemKind.PROPOSAL)),
+    session_id = SelectField(_l("会次"), coerce=int, validators=[DataRequired(_l("请选择会次"))])
+    kind = SelectField(_l("类别"), choices=[
+        SelectChoice("", _l("按会次判断")),
+        SelectChoice(ItemKind.SUGGESTION.value, KIND_LABELS[ItemKind.SUGGESTION.value]),
+        SelectChoice(ItemKind.PROPOSAL.value, KIND_LABELS[ItemKind.PROPOSAL.value]),
     ], default="")
-    file = FileField("Excel 文件（.xlsx）", validators=[FileRequired("请选择要导入的 Excel 文件")])
-    submit = SubmitField("上传并预览")
+    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的 Excel 文件"))])
+    submit = SubmitField(_l("上传并预览"))
 
 
 class ConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("确认导入")
+    submit = SubmitField(_l("确认导入"))
 
 
 def _require_office() -> None:
@@ -167,13 +172,13 @@ def confirm():
         flash_error(exc)
         return redirect(url_for("imports.upload"))
     if not report.ok:
-        flash("数据已发生变化，导入前检查发现问题，未导入任何数据。请处理下列问题后重新导入。", "danger")
+        flash(gettext("数据已发生变化，导入前检查发现问题，未导入任何数据。请处理下列问题后重新导入。"), "danger")
         return render_template("imports/preview.html", report=report, meta=meta,
                                form=ConfirmForm(token=token), token=token), 409
     meta["result"] = report.to_dict()
     _save_meta(token, meta)
     path.unlink(missing_ok=True)
-    flash(f"导入完成：共导入 {report.imported} 件。", "success")
+    flash(gettext("导入完成：共导入 %(n)s 件。", n=report.imported), "success")
     return redirect(url_for("imports.result", token=token))
 
 

@@ -46,7 +46,7 @@ class Item(BaseModel):
     received_on = pw.DateField(null=True)  # 收到日
     registered_at = UTCDateTimeField()
     registered_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
-    updated_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField(index=True)  # MAX(updated_at): the similarity index's freshness
     closed_at = UTCDateTimeField(null=True)
     close_note = pw.TextField(default="")
     archived_at = UTCDateTimeField(null=True)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -46,11 +47,11 @@ DATE_LABELS = {"receipt_due": _l("签收期限"), "return_due": _l("申退期限
                "co_opinion_due": _l("会办意见期限"), "reply_due": _l("答复期限"), "reply_due_max": _l("最长办理期限"),
                "extended_due": _l("延期"), "rehandle_due": _l("重新办理期限")}
 # Timeline entries without a written detail show their type in Chinese.
-EVENT_LABELS = {"registered": _l("登记"), "edited": _l("修改"), "assigned": _l("交办"), "received": _l("签收"),
-                "return_requested": _l("申请退回"), "return_decided": _l("申退审核"), "deadline_recomputed": _l("期限调整"),
-                "progress": _l("办理进展"), "contact": _l("沟通"), "co_opinion": _l("会办意见"), "reply_sent": _l("答复"),
-                "feedback": _l("征询意见"), "closed": _l("销号"), "archived": _l("归档"), "merged": _l("并案"),
-                "withdrawn": _l("撤回"), "instruction": _l("领导批示"), "reminder_sent": _l("提醒"), "slip_issued": _l("督办单")}
+EVENT_LABELS = {"registered": _lp("event", "登记"), "edited": _lp("event", "修改"), "assigned": _lp("event", "交办"), "received": _lp("event", "签收"),
+                "return_requested": _lp("event", "申请退回"), "return_decided": _lp("event", "申退审核"), "deadline_recomputed": _lp("event", "期限调整"),
+                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"),
+                "feedback": _lp("event", "征询意见"), "closed": _lp("event", "销号"), "archived": _lp("event", "归档"), "merged": _lp("event", "并案"),
+                "withdrawn": _lp("event", "撤回"), "instruction": _lp("event", "领导批示"), "reminder_sent": _lp("event", "提醒"), "slip_issued": _lp("event", "督办单")}
 CHECK_FORM = N_("请检查标红的内容后重新提交")  # flash(gettext(CHECK_FORM), ...)
 # Service field names that the page shows on another field.
 FIELD_ALIASES = {"submitters": "lead_name"}

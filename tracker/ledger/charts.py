@@ -17,9 +17,12 @@ import sys
 from collections.abc import Sequence
 
 import pygal
+from flask_babel import gettext, pgettext
 from lxml import etree
 from markupsafe import Markup
 from pygal.style import Style
+
+from tracker.core.i18n import N_
 
 # pygal appends a legacy ``sys.meta_path`` hook (for its map plugins, unused here) that has no
 # ``find_spec``: every later ``importlib.util.find_spec`` of a missing module would then warn
@@ -62,7 +65,7 @@ BASE_CONFIG = {
     "legend_at_bottom": True,
     "legend_at_bottom_columns": 2,
     "margin": 12,
-    "no_data_text": "暂无数据",
+    "no_data_text": N_("暂无数据"),  # translated in _config
     "truncate_label": -1,
     "truncate_legend": -1,
     "print_zeroes": False,
@@ -70,7 +73,9 @@ BASE_CONFIG = {
 
 
 def _config(palette: str, **extra) -> dict:
-    return {**BASE_CONFIG, "style": STYLES[palette], "classes": ["pygal-chart", palette], **extra}
+    no_data = BASE_CONFIG["no_data_text"]
+    return {**BASE_CONFIG, "no_data_text": gettext(no_data), "style": STYLES[palette],
+            "classes": ["pygal-chart", palette], **extra}
 
 
 def _clean(svg: str, title: str) -> Markup:
@@ -118,9 +123,10 @@ def _cjk_extra(labels: Sequence[str], font_size: int) -> int:
     return int(widest * font_size * 0.45)
 
 
-def overdue_bar(rows: Sequence[tuple[str, int, int]], *, title: str = "各单位超期件数") -> Markup:
+def overdue_bar(rows: Sequence[tuple[str, int, int]], *, title: str | None = None) -> Markup:
     """Horizontal bars: overdue replies and overdue co opinions per unit (the card names the chart,
     the SVG carries the title for screen readers)."""
+    title = title or gettext("各单位超期件数")
     height = max(180, 80 + 36 * len(rows))
     labels = [name for name, _a, _c in rows]
     chart = pygal.HorizontalStackedBar(**_config(
@@ -128,19 +134,20 @@ def overdue_bar(rows: Sequence[tuple[str, int, int]], *, title: str = "各单位
     chart.x_labels = labels
     if rows:
         chart.y_labels = _int_labels(max(a + c for _n, a, c in rows))
-    chart.add("答复超期", [a or None for _n, a, _c in rows])
-    chart.add("会办意见超期", [c or None for _n, _a, c in rows])
+    chart.add(gettext("答复超期"), [a or None for _n, a, _c in rows])
+    chart.add(gettext("会办意见超期"), [c or None for _n, _a, c in rows])
     return _clean(chart.render(is_unicode=True), title)
 
 
 def class_pie(class_counts: dict[str, int], *, labels: dict[str, str] | None = None,
-              title: str = "答复分类分布") -> Markup:
+              title: str | None = None) -> Markup:
+    title = title or gettext("答复分类分布")
     labels = labels or {}
     chart = pygal.Pie(**_config("pg-classes", width=420, height=380, inner_radius=.35, print_values=True))
     total = sum(class_counts.values())
     for key, count in class_counts.items():
         share = f"{count / total:.0%}" if total else "0%"
-        chart.add(f"{labels.get(key, key)}：{count} 件（{share}）",
+        chart.add(gettext("%(label)s：%(n)s 件（%(share)s）", label=labels.get(key, key), n=count, share=share),
                   [{"value": count or None, "label": labels.get(key, key)}])
     return _clean(chart.render(is_unicode=True), title)
 
@@ -148,7 +155,7 @@ def class_pie(class_counts: dict[str, int], *, labels: dict[str, str] | None = N
 def trend_line(points: Sequence[tuple[dt.date, int, int]], granularity: str = "week", *,
                title: str | None = None) -> Markup:
     """Assignments made and replies sent per week or month."""
-    title = title or ("每周交办与答复件数" if granularity == "week" else "每月交办与答复件数")
+    title = title or (gettext("每周交办与答复件数") if granularity == "week" else gettext("每月交办与答复件数"))
     chart = pygal.Line(**_config("pg-main", width=480, height=300, dots_size=4,
                                  x_label_rotation=0, show_minor_x_labels=False,
                                  x_labels_major_every=3 if granularity == "week" else 2,
@@ -158,8 +165,8 @@ def trend_line(points: Sequence[tuple[dt.date, int, int]], granularity: str = "w
     else:
         chart.x_labels = [f"{start.year}-{start.month:02d}" for start, _a, _r in points]
     chart.y_labels = _int_labels(max([max(a, r) for _s, a, r in points] or [0]))
-    chart.add("交办", [a for _s, a, _r in points])
-    chart.add("答复", [r for _s, _a, r in points])
+    chart.add(pgettext("chart", "交办"), [a for _s, a, _r in points])
+    chart.add(pgettext("chart", "答复"), [r for _s, _a, r in points])
     return _clean(chart.render(is_unicode=True), title)
 
 

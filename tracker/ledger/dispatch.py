@@ -20,6 +20,7 @@ from tracker.core import clock
 from tracker.core.db import db
 from tracker.core.enums import HandlingRole, Role, label
 from tracker.core.errors import NotFound, ValidationFailed, ensure
+from tracker.core.i18n import N_
 from tracker.items.models import Session
 from tracker.ledger import stats
 from tracker.ledger.models import DispatchReport
@@ -28,7 +29,7 @@ from tracker.reminders.services import notify, office_users
 from tracker.rules.services import get_setting
 
 TITLE = "定期调度通报"
-SLIP_LABELS = {"blue": "蓝单", "orange": "橙单", "red": "红单"}
+SLIP_LABELS = {"blue": N_("蓝单"), "orange": N_("橙单"), "red": N_("红单")}  # N_: pages translate them
 
 
 def _scope(session_id: int | None) -> str:
@@ -198,15 +199,15 @@ def role_label(role: str) -> str:
 # --- downloads ---------------------------------------------------------------------------------
 
 UNIT_COLUMNS = [
-    ("rank", "排名"), ("unit_name", "承办单位"), ("assigned", "应办件数"), ("received", "已签收"),
-    ("replied", "已答复"), ("reply_rate", "办复率"), ("on_time_rate", "按期办复率"),
-    ("overdue", "超期未答复"), ("slips.blue", "蓝单"), ("slips.orange", "橙单"), ("slips.red", "红单"),
-    ("co_assigned", "会办件数"), ("co_submitted", "已提交会办意见"), ("co_overdue", "会办意见超期"),
+    ("rank", N_("排名")), ("unit_name", N_("承办单位")), ("assigned", N_("应办件数")), ("received", N_("已签收")),
+    ("replied", N_("已答复")), ("reply_rate", N_("办复率")), ("on_time_rate", N_("按期办复率")),
+    ("overdue", N_("超期未答复")), ("slips.blue", N_("蓝单")), ("slips.orange", N_("橙单")), ("slips.red", N_("红单")),
+    ("co_assigned", N_("会办件数")), ("co_submitted", N_("已提交会办意见")), ("co_overdue", N_("会办意见超期")),
 ]
 OVERDUE_COLUMNS = [
-    ("number", "案号"), ("title", "标题"), ("session", "会次"), ("unit_name", "承办单位"),
-    ("role", "承办方式"), ("what", "超期事项"), ("due_on", "期限"), ("days_overdue", "超期天数"),
-    ("slip", "督办单"),
+    ("number", N_("案号")), ("title", N_("标题")), ("session", N_("会次")), ("unit_name", N_("承办单位")),
+    ("role", N_("承办方式")), ("what", N_("超期事项")), ("due_on", N_("期限")), ("days_overdue", N_("超期天数")),
+    ("slip", N_("督办单")),
 ]
 
 

@@ -75,10 +75,15 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, name: str,
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, frozen_cols)
     count = 0
+    keys = [key for key, _header, _kind in columns]
+    by_flag: dict[Any, list[Any]] = {}  # each column's format, per row flag (looked up once)
     for count, row in enumerate(rows, start=1):
         flag = row.get("_flag")
-        for col, (key, _header, kind) in enumerate(columns):
-            fmt = formats.of(kind, flag)
+        fmts = by_flag.get(flag)
+        if fmts is None:
+            fmts = by_flag[flag] = [formats.of(kind, flag) for _key, _header, kind in columns]
+        for col, key in enumerate(keys):
+            fmt = fmts[col]
             write_cell(sheet, count, col, row.get(key), fmt, date_format=fmt, number_format=fmt)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     return count

@@ -44,6 +44,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tracker.core.i18n import N_  # marks the labels for the English catalog (still plain str)
+
 # Values as stored (English snake_case, see tracker.core.enums).
 ANSWERING = ("lead", "sole", "separate")
 CO = "co"
@@ -191,45 +193,45 @@ class Count:
 
 
 COUNTS: tuple[Count, ...] = (
-    Count("assigned", "应办件数（N）", lambda f, t: _b(_counted(f))),
-    Count("received", "已签收", lambda f, t: _b(_counted(f) and f.received_on is not None)),
-    Count("replied", "已答复", lambda f, t: _b(_replied(f))),
-    Count("unreplied", "未答复", lambda f, t: _b(_counted(f) and f.replied_on is None)),
-    Count("on_time_due", "已到期或已答复", lambda f, t: _b(
+    Count("assigned", N_("应办件数（N）"), lambda f, t: _b(_counted(f))),
+    Count("received", N_("已签收"), lambda f, t: _b(_counted(f) and f.received_on is not None)),
+    Count("replied", N_("已答复"), lambda f, t: _b(_replied(f))),
+    Count("unreplied", N_("未答复"), lambda f, t: _b(_counted(f) and f.replied_on is None)),
+    Count("on_time_due", N_("已到期或已答复"), lambda f, t: _b(
         _counted(f) and (f.replied_on is not None or f.due_on < t))),
-    Count("replied_on_time", "按期答复", lambda f, t: _b(
+    Count("replied_on_time", N_("按期答复"), lambda f, t: _b(
         _replied(f) and f.replied_on <= f.due_on)),
-    Count("overdue", "超期未答复", lambda f, t: _b(_counted(f) and f.days_overdue(t) > 0)),
-    Count("face_to_face", "见面沟通", lambda f, t: _b(
+    Count("overdue", N_("超期未答复"), lambda f, t: _b(_counted(f) and f.days_overdue(t) > 0)),
+    Count("face_to_face", N_("见面沟通"), lambda f, t: _b(
         _counted(f) and any(c.method in FACE_TO_FACE_METHODS for c in _contacts_before_reply(f)))),
-    Count("contacted", "有沟通记录", lambda f, t: _b(_counted(f) and bool(_contacts_before_reply(f)))),
-    Count("feedback_forms", "收回测评表", lambda f, t: len(_forms(f)), "份"),
-    Count("satisfied_work", "办理工作满意+基本满意", lambda f, t: sum(
+    Count("contacted", N_("有沟通记录"), lambda f, t: _b(_counted(f) and bool(_contacts_before_reply(f)))),
+    Count("feedback_forms", N_("收回测评表"), lambda f, t: len(_forms(f)), "份"),
+    Count("satisfied_work", N_("办理工作满意+基本满意"), lambda f, t: sum(
         1 for x in _forms(f) if x.work in (SATISFIED, BASICALLY_SATISFIED)), "份"),
-    Count("satisfied_result", "办理结果满意+基本满意", lambda f, t: sum(
+    Count("satisfied_result", N_("办理结果满意+基本满意"), lambda f, t: sum(
         1 for x in _forms(f) if x.result in (SATISFIED, BASICALLY_SATISFIED)), "份"),
-    Count("satisfied_only_work", "办理工作满意", lambda f, t: sum(
+    Count("satisfied_only_work", N_("办理工作满意"), lambda f, t: sum(
         1 for x in _forms(f) if x.work == SATISFIED), "份"),
-    Count("satisfied_only_result", "办理结果满意", lambda f, t: sum(
+    Count("satisfied_only_result", N_("办理结果满意"), lambda f, t: sum(
         1 for x in _forms(f) if x.result == SATISFIED), "份"),
-    Count("feedback_items", "已收回测评的答复", lambda f, t: _b(bool(_forms(f)))),
-    Count("class_A", "A类", lambda f, t: _b(_replied(f) and f.result_class == "A")),
-    Count("class_B", "B类", lambda f, t: _b(_replied(f) and f.result_class == "B")),
-    Count("class_C", "C类", lambda f, t: _b(_replied(f) and f.result_class == "C")),
-    Count("class_D", "D类", lambda f, t: _b(_replied(f) and f.result_class == "D")),
-    Count("class_AB", "A类+B类", lambda f, t: _b(_replied(f) and f.result_class in ("A", "B"))),
-    Count("published", "已公开", lambda f, t: _b(_replied(f) and f.published)),
-    Count("commitments_due", "到期承诺事项", lambda f, t: sum(
+    Count("feedback_items", N_("已收回测评的答复"), lambda f, t: _b(bool(_forms(f)))),
+    Count("class_A", N_("A类"), lambda f, t: _b(_replied(f) and f.result_class == "A")),
+    Count("class_B", N_("B类"), lambda f, t: _b(_replied(f) and f.result_class == "B")),
+    Count("class_C", N_("C类"), lambda f, t: _b(_replied(f) and f.result_class == "C")),
+    Count("class_D", N_("D类"), lambda f, t: _b(_replied(f) and f.result_class == "D")),
+    Count("class_AB", N_("A类+B类"), lambda f, t: _b(_replied(f) and f.result_class in ("A", "B"))),
+    Count("published", N_("已公开"), lambda f, t: _b(_replied(f) and f.published)),
+    Count("commitments_due", N_("到期承诺事项"), lambda f, t: sum(
         1 for c in _commitments(f) if c.is_due(t)), "项"),
-    Count("commitments_kept", "按期兑现承诺", lambda f, t: sum(
+    Count("commitments_kept", N_("按期兑现承诺"), lambda f, t: sum(
         1 for c in _commitments(f) if c.kept_on_time()), "项"),
-    Count("co_assigned", "会办件数", lambda f, t: _b(_co(f))),
-    Count("co_submitted", "已提交会办意见", lambda f, t: _b(_co(f) and f.opinion_on is not None)),
-    Count("co_opinion_due", "会办意见已到期或已提交", lambda f, t: _b(
+    Count("co_assigned", N_("会办件数"), lambda f, t: _b(_co(f))),
+    Count("co_submitted", N_("已提交会办意见"), lambda f, t: _b(_co(f) and f.opinion_on is not None)),
+    Count("co_opinion_due", N_("会办意见已到期或已提交"), lambda f, t: _b(
         _co(f) and (f.opinion_on is not None or f.due_on < t))),
-    Count("co_opinion_on_time", "会办意见按期提交", lambda f, t: _b(
+    Count("co_opinion_on_time", N_("会办意见按期提交"), lambda f, t: _b(
         _co(f) and f.opinion_on is not None and f.opinion_on <= f.due_on)),
-    Count("co_overdue", "会办意见超期", lambda f, t: _b(_co(f) and f.days_overdue(t) > 0)),
+    Count("co_overdue", N_("会办意见超期"), lambda f, t: _b(_co(f) and f.days_overdue(t) > 0)),
 )
 COUNT_BY_KEY = {c.key: c for c in COUNTS}
 
@@ -243,21 +245,21 @@ class Rate:
 
 
 RATES: tuple[Rate, ...] = (
-    Rate("reply_rate", "办复率", "replied", "assigned"),
-    Rate("on_time_rate", "按期办复率", "replied_on_time", "on_time_due"),
-    Rate("face_to_face_rate", "见面率", "face_to_face", "assigned"),
-    Rate("contact_rate", "沟通率", "contacted", "assigned"),
-    Rate("satisfaction_rate_work", "满意率（办理工作）", "satisfied_work", "feedback_forms"),
-    Rate("satisfaction_rate_result", "满意率（办理结果）", "satisfied_result", "feedback_forms"),
-    Rate("satisfied_only_rate_work", "满意（不含基本满意）率（工作）", "satisfied_only_work", "feedback_forms"),
-    Rate("satisfied_only_rate_result", "满意（不含基本满意）率（结果）", "satisfied_only_result",
+    Rate("reply_rate", N_("办复率"), "replied", "assigned"),
+    Rate("on_time_rate", N_("按期办复率"), "replied_on_time", "on_time_due"),
+    Rate("face_to_face_rate", N_("见面率"), "face_to_face", "assigned"),
+    Rate("contact_rate", N_("沟通率"), "contacted", "assigned"),
+    Rate("satisfaction_rate_work", N_("满意率（办理工作）"), "satisfied_work", "feedback_forms"),
+    Rate("satisfaction_rate_result", N_("满意率（办理结果）"), "satisfied_result", "feedback_forms"),
+    Rate("satisfied_only_rate_work", N_("满意（不含基本满意）率（工作）"), "satisfied_only_work", "feedback_forms"),
+    Rate("satisfied_only_rate_result", N_("满意（不含基本满意）率（结果）"), "satisfied_only_result",
          "feedback_forms"),
-    Rate("feedback_rate", "反馈率", "feedback_items", "replied"),
-    Rate("solved_rate", "解决率（A类）", "class_A", "assigned"),
-    Rate("solved_or_planned_rate", "解决率（A+B类）", "class_AB", "assigned"),
-    Rate("publish_rate", "公开率", "published", "replied"),
-    Rate("commitment_kept_rate", "承诺兑现率", "commitments_kept", "commitments_due"),
-    Rate("co_opinion_on_time_rate", "会办意见按期率", "co_opinion_on_time", "co_opinion_due"),
+    Rate("feedback_rate", N_("反馈率"), "feedback_items", "replied"),
+    Rate("solved_rate", N_("解决率（A类）"), "class_A", "assigned"),
+    Rate("solved_or_planned_rate", N_("解决率（A+B类）"), "class_AB", "assigned"),
+    Rate("publish_rate", N_("公开率"), "published", "replied"),
+    Rate("commitment_kept_rate", N_("承诺兑现率"), "commitments_kept", "commitments_due"),
+    Rate("co_opinion_on_time_rate", N_("会办意见按期率"), "co_opinion_on_time", "co_opinion_due"),
 )
 RATE_BY_KEY = {r.key: r for r in RATES}
 
@@ -277,16 +279,21 @@ def ratio(numerator: int, denominator: int) -> float | None:
 
 
 def counts(facts: Iterable[AssignmentFacts], today: dt.date) -> dict[str, int]:
-    totals = {c.key: 0 for c in COUNTS}
+    fns = [c.fn for c in COUNTS]
+    sums = [0] * len(fns)
     for f in facts:
-        for c in COUNTS:
-            totals[c.key] += c.fn(f, today)
-    return totals
+        for i, fn in enumerate(fns):
+            sums[i] += fn(f, today)
+    return {c.key: n for c, n in zip(COUNTS, sums, strict=True)}
 
 
 def metrics(facts: Iterable[AssignmentFacts], today: dt.date) -> dict[str, Any]:
     """All figures for a set of facts: counts, rates, class counts and shares."""
-    totals = counts(facts, today)
+    return metrics_of(counts(facts, today))
+
+
+def metrics_of(totals: dict[str, int]) -> dict[str, Any]:
+    """The rates, class counts and shares of a set of counts (counts add up across groups)."""
     out: dict[str, Any] = dict(totals)
     for r in RATES:
         out[r.key] = ratio(totals[r.numerator], totals[r.denominator])
@@ -312,8 +319,12 @@ def by_unit(facts: Sequence[AssignmentFacts], today: dt.date) -> list[dict[str, 
 
 
 def summary(facts: Sequence[AssignmentFacts], today: dt.date) -> dict[str, Any]:
-    """``{"overall": {...}, "by_unit": [...]}`` — the shape of GET /api/v1/stats."""
-    return {"overall": metrics(facts, today), "by_unit": by_unit(facts, today)}
+    """``{"overall": {...}, "by_unit": [...]}`` — the shape of GET /api/v1/stats. Every count
+    is a sum over facts, so the overall counts are the units' counts added up (each fact is
+    counted once, not once per unit and again overall)."""
+    units = by_unit(facts, today)
+    totals = {c.key: sum(u[c.key] for u in units) for c in COUNTS}
+    return {"overall": metrics_of(totals), "by_unit": units}
 
 
 # --- drill-down: exactly the facts behind a figure --------------------------------------------

@@ -7,6 +7,8 @@ import math
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext, pgettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
@@ -15,8 +17,9 @@ from wtforms.validators import InputRequired, Optional
 
 from tracker.accounts import policy
 from tracker.core import clock
-from tracker.core.enums import ItemKind, ResultClass, Role, Tier, choices, label
+from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
+from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.ledger import charts, dispatch, stats
 from tracker.ledger.stats_queries import (
@@ -31,10 +34,11 @@ from tracker.ledger.stats_queries import (
 bp = Blueprint("stats", __name__)
 
 GROUPS = {
-    "unit": ("承办单位", "unit_id", lambda f: (f.unit_id, f.unit_name)),
-    "tier": ("办理层级", "tier", lambda f: (f.tier, label(Tier(f.tier)) if f.tier in set(Tier) else f.tier)),
-    "kind": ("类别", "kind", lambda f: (f.kind, label(ItemKind(f.kind)) if f.kind in set(ItemKind) else f.kind)),
-    "session": ("会次", "session_id", lambda f: (f.session_id, f.session_name)),
+    "unit": (_l("承办单位"), "unit_id", lambda f: (f.unit_id, f.unit_name)),
+    "tier": (_l("办理层级"), "tier", lambda f: (f.tier, display_label(Tier(f.tier)) if f.tier in set(Tier) else f.tier)),
+    "kind": (_l("类别"), "kind",
+             lambda f: (f.kind, display_label(ItemKind(f.kind)) if f.kind in set(ItemKind) else f.kind)),
+    "session": (_l("会次"), "session_id", lambda f: (f.session_id, f.session_name)),
 }
 
 # The columns of the statistics table (answering units), then of co-handling.
@@ -46,14 +50,14 @@ ANSWER_COLUMNS = [
 ]
 CO_COLUMNS = ["co_assigned", "co_submitted", "co_opinion_on_time_rate", "co_overdue"]
 SHORT_LABELS = {
-    "assigned": "应办", "replied": "已答复", "overdue": "超期", "reply_rate": "办复率",
-    "on_time_rate": "按期办复率", "face_to_face_rate": "见面率", "contact_rate": "沟通率",
-    "satisfaction_rate_work": "满意率（工作）", "satisfaction_rate_result": "满意率（结果）",
-    "satisfied_only_rate_result": "仅“满意”率（结果）", "feedback_rate": "反馈率",
-    "solved_rate": "解决率（A类）", "solved_or_planned_rate": "解决率（A+B）", "publish_rate": "公开率",
-    "commitment_kept_rate": "承诺兑现率", "class_A": "A类", "class_B": "B类", "class_C": "C类",
-    "class_D": "D类", "co_assigned": "会办件数", "co_submitted": "已提交意见",
-    "co_opinion_on_time_rate": "会办意见按期率", "co_overdue": "会办超期",
+    "assigned": N_("应办"), "replied": N_("已答复"), "overdue": N_("超期"), "reply_rate": N_("办复率"),
+    "on_time_rate": N_("按期办复率"), "face_to_face_rate": N_("见面率"), "contact_rate": N_("沟通率"),
+    "satisfaction_rate_work": N_("满意率（工作）"), "satisfaction_rate_result": N_("满意率（结果）"),
+    "satisfied_only_rate_result": N_("仅“满意”率（结果）"), "feedback_rate": N_("反馈率"),
+    "solved_rate": N_("解决率（A类）"), "solved_or_planned_rate": N_("解决率（A+B）"), "publish_rate": N_("公开率"),
+    "commitment_kept_rate": N_("承诺兑现率"), "class_A": N_("A类"), "class_B": N_("B类"), "class_C": N_("C类"),
+    "class_D": N_("D类"), "co_assigned": N_("会办件数"), "co_submitted": N_("已提交意见"),
+    "co_opinion_on_time_rate": N_("会办意见按期率"), "co_overdue": N_("会办超期"),
 }
 CARDS = ["assigned", "reply_rate", "on_time_rate", "overdue", "satisfaction_rate_result",
          "face_to_face_rate", "solved_or_planned_rate", "commitment_kept_rate"]
@@ -104,8 +108,15 @@ def _filter_context(flt: StatsFilter) -> dict[str, Any]:
 
 
 def _figure_label(key: str) -> str:
+    """The figure's name in the page's language (the labels are marked with N_ where defined)."""
     _key, count, rate = stats.figure(key)
-    return SHORT_LABELS.get(key) or (count.label if count else rate.label)
+    return gettext(SHORT_LABELS.get(key) or (count.label if count else rate.label))
+
+
+def _unit_word(unit: str) -> str:
+    """What a count counts (件 / 份 / 项), in the page's language."""
+    words = {"件": pgettext("counted", "件"), "份": pgettext("counted", "份"), "项": pgettext("counted", "项")}
+    return words.get(unit, unit)
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -124,7 +135,7 @@ def dashboard():
     granularity = request.args.get("trend") if request.args.get("trend") in ("week", "month") else "week"
     facts = load_facts(flt)
     overall = stats.metrics(facts, today)
-    class_labels = {k: label(ResultClass(k))[:2] for k in stats.CLASSES}
+    class_labels = {k: gettext("%(c)s类", c=k) for k in stats.CLASSES}
     chart_svgs = {
         "overdue": charts.overdue_bar(stats.overdue_by_unit(facts, today)),
         "classes": charts.class_pie(overall["class_counts"], labels=class_labels),
@@ -167,8 +178,8 @@ def index():
     for (gid, gname), members in stats.group(facts, group_key).items():
         rows.append({"id": gid, "name": gname, "m": stats.metrics(members, today),
                      "args": flt.with_(**{group_field: gid}).args()})
-    definitions = [(r.label, stats.COUNT_BY_KEY[r.numerator].label, stats.COUNT_BY_KEY[r.denominator].label)
-                   for r in stats.RATES]
+    definitions = [(gettext(r.label), gettext(stats.COUNT_BY_KEY[r.numerator].label),
+                    gettext(stats.COUNT_BY_KEY[r.denominator].label)) for r in stats.RATES]
     return render_template(
         "stats/index.html", overall=overall, rows=rows, group_by=group_by, group_title=group_title,
         groups={k: v[0] for k, v in GROUPS.items()}, answer_columns=ANSWER_COLUMNS,
@@ -196,11 +207,12 @@ def items():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     pages = max(1, math.ceil(len(rows) / DRILL_PER_PAGE))
     shown = rows[(page - 1) * DRILL_PER_PAGE: page * DRILL_PER_PAGE]
-    figure_label = rate.label if rate else count.label
-    part_label = ("分母" if part == "den" else "分子") if rate else ""
+    figure_label = gettext(rate.label if rate else count.label)
+    part_label = (gettext("分母") if part == "den" else gettext("分子")) if rate else ""
     return render_template(
         "stats/items.html", rows=shown, total=len(rows), total_weight=total_weight,
-        unit_word=stats.COUNT_BY_KEY[count_key].unit, count_label=stats.COUNT_BY_KEY[count_key].label,
+        unit_word=stats.COUNT_BY_KEY[count_key].unit, unit_text=_unit_word(stats.COUNT_BY_KEY[count_key].unit),
+        count_label=gettext(stats.COUNT_BY_KEY[count_key].label),
         figure_label=figure_label, part_label=part_label, metric=key, part=part, rate=rate,
         page=page, pages=pages, page_args={k: v for k, v in request.args.items() if k != "page"},
         today=today, role_label=dispatch.role_label, flt=flt, filter_text=_filter_text(flt),
@@ -213,35 +225,35 @@ def _filter_text(flt: StatsFilter) -> str:
 
     parts = []
     if flt.year:
-        parts.append(f"{flt.year} 年")
+        parts.append(gettext("%(year)s 年", year=flt.year))
     if flt.session_id:
         s = Session.get_or_none(Session.id == flt.session_id)
-        parts.append(s.name if s else f"会次 {flt.session_id}")
+        parts.append(s.name if s else gettext("会次 %(id)s", id=flt.session_id))
     if flt.kind:
-        parts.append(label(ItemKind(flt.kind)))
+        parts.append(display_label(ItemKind(flt.kind)))
     if flt.tier:
-        parts.append(label(Tier(flt.tier)))
+        parts.append(display_label(Tier(flt.tier)))
     if flt.unit_id:
         u = Unit.get_or_none(Unit.id == flt.unit_id)
-        parts.append(u.name if u else f"单位 {flt.unit_id}")
+        parts.append(u.name if u else gettext("单位 %(id)s", id=flt.unit_id))
     if flt.is_key is not None:
-        parts.append("重点件" if flt.is_key else "非重点件")
-    return "，".join(parts) or "全部"
+        parts.append(gettext("重点件") if flt.is_key else gettext("非重点件"))
+    return gettext("，").join(parts) or gettext("全部")
 
 
 # --- dispatch reports --------------------------------------------------------------------------
 
 
 class DispatchForm(FlaskForm):
-    as_of = DateField("统计截至日期", validators=[InputRequired("请填写统计截至日期")], format="%Y-%m-%d")
-    session_id = SelectField("范围", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+    as_of = DateField(_l("统计截至日期"), validators=[InputRequired(_l("请填写统计截至日期"))], format="%Y-%m-%d")
+    session_id = SelectField(_l("范围"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                              validators=[Optional()])
-    announce = BooleanField("同时通知督查室和市领导（站内消息并发送邮件）", default=True)
+    announce = BooleanField(_l("同时通知督查室和市领导（站内消息并发送邮件）"), default=True)
 
 
 def _dispatch_form(formdata: Any = None) -> DispatchForm:
     form = DispatchForm(formdata=formdata)
-    form.session_id.choices = {"": "全部在办会次", **{str(s.id): s.name for s in sessions_for_filter()}}
+    form.session_id.choices = {"": gettext("全部在办会次"), **{str(s.id): s.name for s in sessions_for_filter()}}
     if formdata is None:
         form.as_of.data = clock.today()
     return form
@@ -270,7 +282,7 @@ def dispatch_generate():
         else:
             from flask import flash
 
-            flash(f"已生成{report.title}", "success")
+            flash(gettext("已生成%(title)s", title=report.title), "success")
             return redirect(url_for("stats.dispatch_view", report_id=report.id))
     return render_template("dispatch/index.html", reports=list(dispatch.history().limit(200)),
                            form=form), 422

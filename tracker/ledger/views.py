@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from tracker.accounts import policy
 from tracker.core import clock
-from tracker.core.enums import ItemKind, ItemStatus, Tier, choices, label
+from tracker.core.enums import ItemKind, ItemStatus, Tier, choices, display_label
 from tracker.core.excel import XLSX_MIMETYPE
 from tracker.ledger import export
 from tracker.ledger import rows as ledger_rows
@@ -56,7 +56,7 @@ def _options() -> dict:
 
     return {
         "sessions": [(s.id, s.name) for s in sessions_ordered()],
-        "kinds": [(k.value, label(k)) for k in LEDGER_KINDS],
+        "kinds": [(k.value, display_label(k)) for k in LEDGER_KINDS],
         "statuses": choices(ItemStatus),
         "tiers": choices(Tier),
         "units": [(u.id, u.name) for u in Unit.select().order_by(Unit.sort_order, Unit.id)],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.core.enums import SlipColor, label
+from tracker.core.enums import SlipColor, choices
 from tracker.reminders.rules import OFFSET_UNITS, RECIPIENTS, SLIP_COLORS
 
 
@@ -22,17 +23,18 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, text) for value, text in pairs]
 
 
-URGE_COLORS = [(c.value, label(c)) for c in (SlipColor.URGE, SlipColor.BLUE, SlipColor.ORANGE, SlipColor.RED)]
+_SLIP_LABELS = dict(choices(SlipColor))  # lazy labels: the page's language
+URGE_COLORS = [(c.value, _SLIP_LABELS[c.value]) for c in (SlipColor.URGE, SlipColor.BLUE, SlipColor.ORANGE, SlipColor.RED)]
 
 
 class UrgeForm(FlaskForm):
     """催办 / 督办 by the office on one assignment."""
 
-    color = SelectField("催办方式", choices=options(URGE_COLORS), default=SlipColor.URGE.value)
+    color = SelectField(_l("催办方式"), choices=options(URGE_COLORS), default=SlipColor.URGE.value)
     reason = TextAreaField(
-        "催办说明", validators=[Optional(), Length(max=500, message="催办说明不能超过 500 个字符")]
+        _l("催办说明"), validators=[Optional(), Length(max=500, message=_l("催办说明不能超过 500 个字符"))]
     )
-    submit = SubmitField("催办")
+    submit = SubmitField(_l("催办"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -41,21 +43,21 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ReminderRuleForm(FlaskForm):
-    label = StringField("提醒名称", validators=[InputRequired("请填写提醒名称"), Length(max=100)])
+    label = StringField(_l("提醒名称"), validators=[InputRequired(_l("请填写提醒名称")), Length(max=100)])
     offset = IntegerField(
-        "提前（负数）或延后（正数）",
+        _l("提前（负数）或延后（正数）"),
         validators=[
-            InputRequired("请填写提前或延后的天数"),
-            NumberRange(-366, 366, "天数应在 -366 到 366 之间"),
+            InputRequired(_l("请填写提前或延后的天数")),
+            NumberRange(-366, 366, _l("天数应在 -366 到 366 之间")),
         ],
     )
     offset_unit = SelectField(
-        "单位", choices=options((k, v.replace("个", "")) for k, v in OFFSET_UNITS.items())
+        _l("单位"), choices=options((k, _l(v.replace("个", ""))) for k, v in OFFSET_UNITS.items())
     )
-    recipients = MultiCheckboxField("接收人", choices=options(RECIPIENTS.items()))
-    slip = SelectField("督办单", choices=options(SLIP_COLORS.items()))
-    active = BooleanField("启用")
-    submit = SubmitField("保存")
+    recipients = MultiCheckboxField(_l("接收人"), choices=options((k, _l(v)) for k, v in RECIPIENTS.items()))
+    slip = SelectField(_l("督办单"), choices=options((k, _l(v)) for k, v in SLIP_COLORS.items()))
+    active = BooleanField(_l("启用"))
+    submit = SubmitField(_l("保存"))
 
 
 class FilterForm(FlaskForm):
@@ -64,9 +66,9 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    session_id = SelectField("会次", coerce=str, validators=[Optional()])
-    kind = SelectField("类别", validators=[Optional()])
-    unit_id = SelectField("承办单位", coerce=str, validators=[Optional()])
-    tier = SelectField("办理层级", validators=[Optional()])
-    act = SelectField("事项", validators=[Optional()])
-    within = IntegerField("天数", validators=[Optional(), NumberRange(0, 366)], default=7)
+    session_id = SelectField(_l("会次"), coerce=str, validators=[Optional()])
+    kind = SelectField(_l("类别"), validators=[Optional()])
+    unit_id = SelectField(_l("承办单位"), coerce=str, validators=[Optional()])
+    tier = SelectField(_l("办理层级"), validators=[Optional()])
+    act = SelectField(_l("事项"), validators=[Optional()])
+    within = IntegerField(_l("天数"), validators=[Optional(), NumberRange(0, 366)], default=7)

@@ -20,6 +20,7 @@ from tracker.core.enums import (
     HandlingRole,
     SlipColor,
 )
+from tracker.core.i18n import N_  # ACTS / SORT_LABELS: pages translate them
 from tracker.items.models import Item, Session
 from tracker.reminders.models import Notification, Reminder, ReminderRule, Slip
 from tracker.replies.models import Commitment
@@ -47,10 +48,10 @@ def for_user(user: Any, *, unread_only: bool = False):
 # --- overdue and due soon -------------------------------------------------------------------
 
 ACTS: dict[str, str] = {
-    "reply": "答复",
-    "co_opinion": "会办意见",
-    "receipt": "签收",
-    "commitment": "承诺事项",
+    "reply": N_("答复"),
+    "co_opinion": N_("会办意见"),
+    "receipt": N_("签收"),
+    "commitment": N_("承诺事项"),
 }
 
 # What a unit still owes in these states.
@@ -75,7 +76,7 @@ SORTS: dict[str, str] = {
     "tier": "tier",
     "act": "act",
 }
-SORT_LABELS = {"due": "期限", "unit": "承办单位", "number": "案号", "tier": "办理层级", "act": "事项"}
+SORT_LABELS = {"due": N_("期限"), "unit": N_("承办单位"), "number": N_("案号"), "tier": N_("办理层级"), "act": N_("事项")}
 
 
 @dataclass
@@ -152,14 +153,17 @@ def _filtered(query: pw.ModelSelect, f: OverdueFilters) -> pw.ModelSelect:
     return query
 
 
-def _window(due: pw.Field, f: OverdueFilters, today: dt.date) -> pw.Expression:
+def _window(due: pw.Field, f: OverdueFilters, today: dt.date, both: bool = False) -> pw.Expression:
+    if both:  # both tabs at once: overdue, and due within ``f.within`` days
+        return due <= today + dt.timedelta(days=max(0, f.within))
     if f.due_soon:
         return (due >= today) & (due <= today + dt.timedelta(days=max(0, f.within)))
     return due < today
 
 
-def overdue_query(f: OverdueFilters, today: dt.date) -> pw.SelectQuery | None:
-    """Every overdue (or due-soon) act as rows (act, assignment_id, commitment_id, due_on, …)."""
+def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> pw.SelectQuery | None:
+    """Every overdue (or due-soon) act as rows (act, assignment_id, commitment_id, due_on, …);
+    ``both``: the acts of both tabs (overdue, and due within ``f.within`` days)."""
 
     def base() -> pw.ModelSelect:
         return (
@@ -176,7 +180,7 @@ def overdue_query(f: OverdueFilters, today: dt.date) -> pw.SelectQuery | None:
         q = _filtered(base(), f).where(
             Assignment.role.in_(ANSWERING)
             & Assignment.status.in_(OWING_REPLY)
-            & _window(Assignment.current_due, f, today)
+            & _window(Assignment.current_due, f, today, both)
         )
         branches.append(_branch("reply", q, Assignment.current_due, null))
     if "co_opinion" in acts:
@@ -184,13 +188,13 @@ def overdue_query(f: OverdueFilters, today: dt.date) -> pw.SelectQuery | None:
             (Assignment.role == HandlingRole.CO.value)
             & Assignment.status.in_(OWING_OPINION)
             & Assignment.co_opinion_due.is_null(False)
-            & _window(Assignment.co_opinion_due, f, today)
+            & _window(Assignment.co_opinion_due, f, today, both)
         )
         branches.append(_branch("co_opinion", q, Assignment.co_opinion_due, null))
     if "receipt" in acts:
         q = _filtered(base(), f).where(
             (Assignment.status == AssignmentStatus.PENDING_RECEIPT.value)
-            & _window(Assignment.receipt_due, f, today)
+            & _window(Assignment.receipt_due, f, today, both)
         )
         branches.append(_branch("receipt", q, Assignment.receipt_due, null))
     if "commitment" in acts:
@@ -204,7 +208,7 @@ def overdue_query(f: OverdueFilters, today: dt.date) -> pw.SelectQuery | None:
         q = _filtered(q, f).where(
             (Commitment.status == CommitmentStatus.OPEN.value)
             & (Assignment.status != AssignmentStatus.RETURNED.value)
-            & _window(Commitment.due_on, f, today)
+            & _window(Commitment.due_on, f, today, both)
         )
         branches.append(_branch("commitment", q, Commitment.due_on, Commitment.id))
     if not branches:
@@ -238,6 +242,36 @@ def overdue_page(
     total = union.count()
     rows = list(_order(union, f).limit(per_page).offset((max(1, page) - 1) * per_page).dicts())
     return hydrate(rows, today), total
+
+
+def overdue_page_with_counts(
+    f: OverdueFilters, today: dt.date, *, page: int = 1, per_page: int = 50
+) -> tuple[list[OverdueRow], int, int]:
+    """One page of the tab ``f`` asks for, its total and the other tab's total, with ONE run of
+    the union: it covers both tabs (every act due on or before today + ``f.within``), window
+    sums count each tab, and this tab's rows sort first so LIMIT/OFFSET page through them.
+    (Three runs — page, count, other tab's count — cost three times as much on large data.)"""
+    union = overdue_query(f, today, both=True)
+    if union is None:
+        return [], 0, 0
+    due = pw.SQL('"due_on"')
+    mine = (due >= today) if f.due_soon else (due < today)
+    in_tab = pw.Case(None, [(mine, 1)], 0)
+    column = SORTS.get(f.sort, "due_on")
+    primary = pw.SQL(f'"{column}"')
+    primary = primary.desc() if f.desc else primary.asc()
+    query = (union.select_from(pw.SQL("*"), pw.fn.SUM(in_tab).over().alias("n_tab"),
+                               pw.fn.COUNT(pw.SQL("*")).over().alias("n_all"), in_tab.alias("in_tab"))
+             .order_by(pw.Case(None, [(mine, 0)], 1), primary, due.asc(), pw.SQL('"assignment_id"').asc(),
+                       pw.SQL('"act"').asc())
+             .limit(per_page).offset((max(1, page) - 1) * per_page))
+    rows = list(query.dicts())
+    if rows:
+        total, everything = int(rows[0]["n_tab"] or 0), int(rows[0]["n_all"] or 0)
+    else:  # past the last page of both tabs: count them apart (rare)
+        total = count_overdue(f, today)
+        everything = total + count_overdue(OverdueFilters(**{**f.__dict__, "due_soon": not f.due_soon}), today)
+    return hydrate([r for r in rows if r["in_tab"]], today), total, everything - total
 
 
 def all_overdue(f: OverdueFilters, today: dt.date) -> list[OverdueRow]:

@@ -24,6 +24,7 @@ from typing import NamedTuple
 from tracker.assignments.deadlines import add_months, add_working_days
 from tracker.core.calendar import WorkCalendar
 from tracker.core.enums import HandlingRole
+from tracker.core.i18n import N_  # display labels below; pages translate them
 
 # key, label, event, offset, offset_unit, recipients, slip, condition
 DEFAULT_RULES: list[tuple[str, str, str, int, str, list[str], str, str]] = [
@@ -83,31 +84,31 @@ DEFAULT_RULES: list[tuple[str, str, str, int, str, list[str], str, str]] = [
 
 # The dates a rule may watch, with the Chinese name of each.
 EVENTS: dict[str, str] = {
-    "assigned_on": "交办日",
-    "receipt_due": "签收期限",
-    "return_due": "申退期限",
-    "first_contact_due": "办前沟通期限",
-    "co_opinion_due": "会办意见期限",
-    "reply_due": "答复期限",
-    "feedback_due": "征询意见期限",
-    "commitment_due": "承诺事项期限",
+    "assigned_on": N_("交办日"),
+    "receipt_due": N_("签收期限"),
+    "return_due": N_("申退期限"),
+    "first_contact_due": N_("办前沟通期限"),
+    "co_opinion_due": N_("会办意见期限"),
+    "reply_due": N_("答复期限"),
+    "feedback_due": N_("征询意见期限"),
+    "commitment_due": N_("承诺事项期限"),
 }
 
 # Who a rule can tell.
 RECIPIENTS: dict[str, str] = {
-    "handler": "经办人",
-    "unit_handlers": "承办单位全部经办人",
-    "unit_leader": "承办单位领导",
-    "office": "交办单位（督查室）",
-    "city_leader": "领办市领导",
+    "handler": N_("经办人"),
+    "unit_handlers": N_("承办单位全部经办人"),
+    "unit_leader": N_("承办单位领导"),
+    "office": N_("交办单位（督查室）"),
+    "city_leader": N_("领办市领导"),
 }
 
-OFFSET_UNITS: dict[str, str] = {"working_day": "个工作日", "calendar_day": "天"}
+OFFSET_UNITS: dict[str, str] = {"working_day": N_("个工作日"), "calendar_day": N_("天")}
 
-SLIP_COLORS: dict[str, str] = {"": "不发督办单", "blue": "蓝单", "orange": "橙单", "red": "红单"}
+SLIP_COLORS: dict[str, str] = {"": N_("不发督办单"), "blue": N_("蓝单"), "orange": N_("橙单"), "red": N_("红单")}
 
 # Extra conditions beyond "the act is not done yet".
-CONDITIONS: dict[str, str] = {"": "（无）", "no_contact": "尚未记录与代表委员的沟通"}
+CONDITIONS: dict[str, str] = {"": N_("（无）"), "no_contact": N_("尚未记录与代表委员的沟通")}
 
 ANSWERING = frozenset(r.value for r in (HandlingRole.LEAD, HandlingRole.SEPARATE, HandlingRole.SOLE))
 

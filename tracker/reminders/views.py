@@ -7,6 +7,8 @@ import math
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -49,12 +51,12 @@ def _int(value: Any) -> int | None:
 
 
 ORDER_CHOICES = [
-    ("due.asc", "期限由早到晚"),
-    ("due.desc", "期限由晚到早"),
-    ("unit.asc", "承办单位"),
-    ("number.asc", "案号"),
-    ("tier.asc", "办理层级"),
-    ("act.asc", "事项"),
+    ("due.asc", _l("期限由早到晚")),
+    ("due.desc", _l("期限由晚到早")),
+    ("unit.asc", _l("承办单位")),
+    ("number.asc", _l("案号")),
+    ("tier.asc", _l("办理层级")),
+    ("act.asc", _l("事项")),
 ]
 
 
@@ -79,11 +81,11 @@ def filters_from_args(args) -> queries.OverdueFilters:
 
 def _filter_form(args) -> FilterForm:
     form = FilterForm(args)
-    form.session_id.choices = options([("", "全部会次")] + [(str(s.id), s.name) for s in sessions_ordered()])
-    form.kind.choices = options([("", "全部类别")] + choices(ItemKind)[:2])
-    form.unit_id.choices = options([("", "全部单位")] + [(str(u.id), u.name) for u in Unit.active_ordered()])
-    form.tier.choices = options([("", "全部层级")] + choices(Tier))
-    form.act.choices = options([("", "全部事项")] + list(queries.ACTS.items()))
+    form.session_id.choices = options([("", _l("全部会次"))] + [(str(s.id), s.name) for s in sessions_ordered()])
+    form.kind.choices = options([("", _l("全部类别"))] + choices(ItemKind)[:2])
+    form.unit_id.choices = options([("", _l("全部单位"))] + [(str(u.id), u.name) for u in Unit.active_ordered()])
+    form.tier.choices = options([("", _l("全部层级"))] + choices(Tier))
+    form.act.choices = options([("", _l("全部事项"))] + [(k, _l(v)) for k, v in queries.ACTS.items()])
     return form
 
 
@@ -94,11 +96,10 @@ def overdue():
     f = filters_from_args(request.args)
     page = max(1, _int(request.args.get("page")) or 1)
     today = clock.today()
-    rows, total = queries.overdue_page(f, today, page=page, per_page=PER_PAGE)
-    other = queries.OverdueFilters(**{**f.__dict__, "due_soon": not f.due_soon})
+    rows, total, other_total = queries.overdue_page_with_counts(f, today, page=page, per_page=PER_PAGE)
     counts = {
-        "overdue": total if not f.due_soon else queries.count_overdue(other, today),
-        "due_soon": total if f.due_soon else queries.count_overdue(other, today),
+        "overdue": other_total if f.due_soon else total,
+        "due_soon": total if f.due_soon else other_total,
     }
     args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", None)}
     tab_args = {
@@ -180,7 +181,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(actor=current_user)
-    flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success")
+    flash(gettext("已将 %(n)s 条消息标为已读", n=count) if count else gettext("没有未读消息"), "success")
     return redirect(url_for("reminders.notifications"))
 
 
@@ -236,20 +237,20 @@ def urge(assignment_id: int):
     back = _back(item_url(a.item_id) or url_for("reminders.overdue"))
     if not form.validate_on_submit():
         message = (
-            "请选择催办单或督办单颜色"
+            gettext("请选择催办单或督办单颜色")
             if form.color.errors
-            else "；".join(e for errors in form.errors.values() for e in errors)
+            else gettext("；").join(str(e) for errors in form.errors.values() for e in errors)
         )
-        flash(message or "提交的内容有误", "danger")
+        flash(message or gettext("提交的内容有误"), "danger")
         return redirect(back)
     try:
         slip = services.urge(a, actor=current_user, color=form.color.data, reason=form.reason.data or "")
     except DomainError as exc:
         flash_error(exc)
         return redirect(back)
-    from tracker.core.enums import label
+    from tracker.core.enums import display_label
 
-    flash(f"已向{a.unit.name}发出{label(SlipColor(slip.color))}", "success")
+    flash(gettext("已向%(unit)s发出%(slip)s", unit=a.unit.name, slip=display_label(SlipColor(slip.color))), "success")
     return redirect(back)
 
 
@@ -293,7 +294,7 @@ def edit_rule(rule_id: int):
         except DomainError as exc:
             flash_error(exc, form)
         else:
-            flash(f"已保存提醒规则“{form.label.data.strip()}”", "success")
+            flash(gettext("已保存提醒规则“%(name)s”", name=form.label.data.strip()), "success")
             return redirect(url_for("reminders.rules_index"))
     return render_template("reminders/rule_form.html", form=form, row=row, events=rules.EVENTS), (
         422 if form.errors else 200
