@@ -1,6 +1,12 @@
 """Browser journeys: a live server (its own process and database) and Debian's Chromium.
 
-Screenshots go to test-output/screenshots/<journey>/ at desktop 1366x900 and phone 390x844.
+The server's database is seeded by seed_e2e.py (units, one user per role, the items the role
+journeys start from); its log goes to test-output/e2e-server-<worker>.log, and a traceback in it
+fails the run. What a person does is in e2e_steps.py; the journeys are test_journey_*.py.
+
+Screenshots go to test-output/screenshots/<journey>/ at desktop 1366x900 and phone 390x844;
+``j.shot(label, docs=name)`` also keeps a viewport-sized copy in test-output/screenshots/docs/
+(the README's pictures in docs/screenshots/ come from there).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ def _database_url(tmp_path_factory) -> str:
 
         base = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/tracker_test")
         prefix, _, name = base.rpartition("/")
+        # One database per worker under a fixed name, dropped and re-created at the start of a run
+        # (not dropped at the end: DROP DATABASE waits for a checkpoint, up to a minute on a busy server).
         name = f"{name}_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
         conn = psycopg2.connect(f"{prefix}/postgres")
         conn.autocommit = True
@@ -48,6 +56,7 @@ def _database_url(tmp_path_factory) -> str:
         conn.close()
         return f"{prefix}/{name}"
     return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'tracker.db'}"
+
 
 
 @pytest.fixture(scope="session")
@@ -61,26 +70,34 @@ def live_server(tmp_path_factory):
     subprocess.run([sys.executable, str(Path(__file__).with_name("seed_e2e.py"))], cwd=ROOT, env=env,
                    check=True)
     port = _free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up after a few hundred
+    # requests and then blocks the server in the middle of a journey.
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    log_path = OUT.parent / f"e2e-server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "tracker", "run", "--host", "127.0.0.1", "--port", str(port),
          "--no-reload"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while True:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
+            with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 - our own http URL
                 break
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.poll() is not None else ""
-                pytest.fail(f"live server did not start: {out[-3000:]}")
+                proc.kill()
+                log.close()
+                pytest.fail(f"live server did not start: {log_path.read_text(errors='replace')[-3000:]}")
             time.sleep(0.2)
     yield base
     proc.terminate()
     proc.wait(timeout=20)
-    proc.stdout.close()
+    log.close()
+    errors = [line for line in log_path.read_text(errors="replace").splitlines() if "Traceback" in line]
+    assert not errors, f"the live server logged {len(errors)} traceback(s), see {log_path}"
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +121,9 @@ class Journey:
         self.base = base
         self.name = name
         self.device = device
+        # reduced motion: Bootstrap then skips its transitions, so no check sees a colour mid-fade
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=device == "phone",
-                                           has_touch=device == "phone")
+                                           has_touch=device == "phone", reduced_motion="reduce")
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.external: list[str] = []
@@ -128,23 +146,31 @@ class Journey:
         self.page.goto(self.base + "/login")
         self.page.get_by_label("用户名").fill(username)
         self.page.get_by_label("密码").fill(password)
-        self.page.get_by_role("button", name="登录").click()
-        self.page.wait_for_load_state("networkidle")
+        with self.page.expect_navigation():  # the POST, then the redirect to the role's home page
+            self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_load_state()
         assert "/login" not in self.page.url, f"login failed for {username}"
 
     def logout(self) -> None:
         self.page.get_by_role("button", name="退出").first.click()
 
-    def shot(self, label: str) -> Path:
-        """Screenshot + checks of the current page: no horizontal scroll, a11y, no JS errors."""
+    def shot(self, label: str, docs: str | None = None) -> Path:
+        """Screenshot + checks of the current page: no horizontal scroll, a11y, no JS errors.
+
+        ``docs``: also keep a viewport-sized screenshot as test-output/screenshots/docs/<docs>-<device>.png
+        (small enough for the README; see docs/screenshots/)."""
         self.counter += 1
         folder = OUT / self.name
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.counter:02d}-{label}-{self.device}.png"
-        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_load_state()  # the pages render on the server; steps wait for what they need
         self.page.screenshot(path=str(path), full_page=True)
+        if docs:
+            (OUT / "docs").mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(OUT / "docs" / f"{docs}-{self.device}.png"))
         self.assert_no_horizontal_scroll()
         self.assert_accessible()
+        self.assert_labels_unambiguous()
         assert not self.errors, self.errors
         assert not self.external, f"external requests: {self.external}"
         return path
@@ -167,6 +193,14 @@ class Journey:
             }"""
         )
         assert not result, f"accessibility problems on {self.page.url}: {result}"
+
+    def assert_labels_unambiguous(self) -> None:
+        """A <label for=X> must name one element: with two ids X it labels the first one only
+        (axe-core no longer checks duplicate ids)."""
+        clashes = self.page.evaluate(
+            """() => [...document.querySelectorAll('label[for]')]
+                .map(l => l.htmlFor).filter(id => document.querySelectorAll('[id="' + CSS.escape(id) + '"]').length > 1)""")
+        assert not clashes, f"labels pointing at duplicate ids on {self.page.url}: {sorted(set(clashes))}"
 
     def close(self) -> None:
         self.context.close()
