@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
 import peewee as pw
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -20,7 +19,7 @@ from tracker.assignments.forms import ReceiveForm, ReturnRequestForm, handler_la
 from tracker.core import clock
 from tracker.core.enums import AssignmentStatus, RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
-from tracker.core.web import error_json, flash_error
+from tracker.core.web import error_json, flash_error, next_target
 from tracker.items import workflow
 from tracker.items.forms import PER_PAGE
 from tracker.items.models import Item
@@ -56,12 +55,7 @@ INBOX_SORTS = {
 }
 
 
-def _back(default: str) -> str:
-    """A same-site ``next`` target (the inbox or the item page), else the default."""
-    target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not urlsplit(target).netloc and not target.startswith("//"):
-        return target
-    return default
+_back = next_target
 
 
 # --- the unit's inbox -----------------------------------------------------------------------

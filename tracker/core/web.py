@@ -92,3 +92,11 @@ def flash_error(exc: DomainError, form: Any = None) -> None:
                 if message not in errors:
                     errors.append(message)
                 field.errors = errors
+
+
+def next_target(default: str, candidate: str | None = None) -> str:
+    """Where to go after a form: a same-site ``next`` (form or query) or the candidate, else default."""
+    from tracker.core.security import is_local_url
+
+    target = candidate or request.form.get("next") or request.args.get("next")
+    return target if target and is_local_url(target) else default

@@ -7,8 +7,6 @@ the action's page with what they typed and the Chinese message.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -20,7 +18,7 @@ from tracker.core import clock
 from tracker.core.enums import RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
-from tracker.core.web import flash_error
+from tracker.core.web import flash_error, next_target
 from tracker.handling import forms
 from tracker.handling import services as handling
 from tracker.items import instructions
@@ -41,12 +39,7 @@ def item_url(item_id: int, anchor: str = "") -> str:
     return url_for("items.show", item_id=item_id) + (f"#{anchor}" if anchor else "")
 
 
-def _back(default: str, candidate: str | None = None) -> str:
-    """A same-site target (the desk or the item page) from the form, else the default."""
-    target = candidate or request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return default
+_back = next_target
 
 
 def _run(form, call, success: str, target: str):

@@ -15,7 +15,7 @@ from tracker.accounts import policy
 from tracker.core import clock
 from tracker.core.enums import ItemKind, SlipColor, Tier, choices
 from tracker.core.errors import DomainError, ensure
-from tracker.core.web import flash_error
+from tracker.core.web import flash_error, next_target
 from tracker.items.services import sessions_ordered
 from tracker.items.workflow import Action
 from tracker.reminders import export, queries, rules, services
@@ -185,9 +185,7 @@ def mark_all_read():
     return redirect(url_for("reminders.notifications"))
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+_back = next_target
 
 
 # --- supervision slips ----------------------------------------------------------------------

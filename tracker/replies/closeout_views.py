@@ -7,8 +7,6 @@ the item's close-out page (/items/<id>/closeout) with what they typed and the Ch
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -21,7 +19,7 @@ from tracker.core import clock
 from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
-from tracker.core.web import flash_error
+from tracker.core.web import flash_error, next_target
 from tracker.items import merging, similarity
 from tracker.items import services as item_services
 from tracker.items.models import Session
@@ -45,11 +43,7 @@ def item_url(item_id: int, anchor: str = "") -> str:
     return url_for("items.show", item_id=item_id) + (f"#{anchor}" if anchor else "")
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return default
+_back = next_target
 
 
 def _closeout_page(item, given: dict | None = None, status: int = 200):

@@ -3,8 +3,6 @@ sign-off / co-sign / review forms, and the permission-checked attachment downloa
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -16,7 +14,7 @@ from tracker.core import clock
 from tracker.core.enums import HandlingRole, ReplyStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
-from tracker.core.web import flash_error
+from tracker.core.web import flash_error, next_target
 from tracker.handling import services as handling
 from tracker.items.workflow import Action
 from tracker.replies import attachments as reply_files
@@ -44,11 +42,7 @@ def reply_anchor(reply) -> str:
     return url_for("items.show", item_id=reply.assignment.item_id) + f"#reply-{reply.id}"
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return default
+_back = next_target
 
 
 def _uploads(form) -> list[tuple[str, bytes]]:
