@@ -13,6 +13,7 @@ no harm.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import importlib.util
@@ -26,6 +27,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from apscheduler.schedulers import SchedulerNotRunningError
 
 from tracker.core import clock
 
@@ -361,12 +364,20 @@ class SchedulerRunner:
             return
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self.scheduler.shutdown(wait=False))
+                signal.signal(sig, self._on_signal)
         self._heartbeat.start()
         try:
-            self.scheduler.start()
+            if not self._stop.is_set():
+                self.scheduler.start()
         finally:
             self.stop()
+
+    def _on_signal(self, *_args) -> None:
+        """SIGINT/SIGTERM: stop once; a second signal (Ctrl-C plus the runner's TERM) is harmless."""
+        self._stop.set()
+        if self.scheduler is not None and self.scheduler.running:
+            with contextlib.suppress(SchedulerNotRunningError):
+                self.scheduler.shutdown(wait=False)
 
     def stop(self, *, release: bool = True) -> None:
         self._stop.set()
