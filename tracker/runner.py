@@ -29,6 +29,8 @@ def web_command(host: str, port: int, workers: int, dev: bool) -> list[str]:
             f"{host}:{port}",
             "--workers",
             str(workers),
+            "--graceful-timeout",
+            "10",
             "--access-logfile",
             "-",
             "wsgi:app",

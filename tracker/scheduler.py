@@ -354,23 +354,26 @@ class SchedulerRunner:
     def start(self, *, blocking: bool = True) -> None:
         """Start the jobs and the lease heartbeat. Blocking: returns after SIGINT/SIGTERM."""
         self._stop.clear()
-        held = self.tick()  # the first attempt, before any job is scheduled
-        self.scheduler = self.build_scheduler(blocking=blocking, run_now=held)
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="scheduler-lease", daemon=True)
-        logger.info("scheduler %s starting (lease %ss)", self.lease.holder, self.lease.seconds)
-        if not blocking:
-            self.scheduler.start()
-            self._heartbeat.start()
-            return
-        if threading.current_thread() is threading.main_thread():
+        if blocking and threading.current_thread() is threading.main_thread():
+            # Before the first lease attempt: a stop signal at any moment still releases the lease.
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-        self._heartbeat.start()
         try:
+            held = self.tick()  # the first attempt, before any job is scheduled
+            self.scheduler = self.build_scheduler(blocking=blocking, run_now=held)
+            self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="scheduler-lease", daemon=True)
+            logger.info("scheduler %s starting (lease %ss)", self.lease.holder, self.lease.seconds)
+            if not blocking:
+                self.scheduler.start()
+                self._heartbeat.start()
+                return
+            self._heartbeat.start()
             if not self._stop.is_set():
                 self.scheduler.start()
-        finally:
+        except BaseException:
             self.stop()
+            raise
+        self.stop()
 
     def _on_signal(self, *_args) -> None:
         """SIGINT/SIGTERM: stop once; a second signal (Ctrl-C plus the runner's TERM) is harmless."""

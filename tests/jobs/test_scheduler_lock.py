@@ -321,7 +321,7 @@ def test_make_run_starts_the_web_app_and_one_scheduler(ctx, database_url, tmp_pa
         assert wait_for(lambda: _holder_pid() is not None, timeout=30), output()
         assert _holder_pid() != proc.pid
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0, output()
+        assert proc.wait(90) == 0, output()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
