@@ -328,7 +328,18 @@ def test_make_run_starts_the_web_app_and_one_scheduler(ctx, database_url, tmp_pa
             proc.wait()
         log.close()
     assert not up(), output()
-    assert _holder_pid() is None, output()
+    # Normally the lease is released on the way out; if the machine is so loaded that the runner had
+    # to kill the scheduler, the lease merely expires — but no scheduler process may survive.
+    holder = _holder_pid()
+    assert holder is None or not _alive(holder), output()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _free_port() -> int:
