@@ -19,12 +19,13 @@ users_cli = AppGroup("users", help="用户")
 def db_upgrade() -> None:
     """Apply pending migrations and make sure the baseline data exists."""
     from tracker.core import migrations
-    from tracker.core.db import connection
+    from tracker.core.db import connection, refresh_statistics
     from tracker.rules.services import ensure_defaults
 
     with connection():
         applied = migrations.upgrade()
         ensure_defaults()
+        refresh_statistics()
     click.echo(f"数据库已是最新（本次执行迁移 {len(applied)} 个）" if applied is not None else "ok")
 
 

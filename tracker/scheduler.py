@@ -110,6 +110,13 @@ def weekly_dispatch(now: dt.datetime | None = None) -> str:
     return f"已生成 {year} 年第 {week} 周的调度通报"
 
 
+def refresh_statistics() -> str:
+    """The planner statistics SQLite never refreshes by itself (see core.db.refresh_statistics)."""
+    from tracker.core.db import refresh_statistics as refresh
+
+    return refresh()
+
+
 @dataclass(frozen=True)
 class Job:
     id: str  # stable: used for logs and by APScheduler
@@ -150,6 +157,13 @@ JOBS: list[Job] = [
         "cron",
         {"minute": 0},
         "每周定期调度通报（时间见系统设置 dispatch_weekday / dispatch_hour）",
+    ),
+    Job(
+        "refresh_statistics",
+        refresh_statistics,
+        "cron",
+        {"hour": 2, "minute": 30},
+        "每日 02:30 更新数据库查询统计信息",
     ),
 ]
 

@@ -17,7 +17,7 @@ import pytest
 from tracker import scheduler
 from tracker.assignments import services as assignments
 from tracker.core import clock
-from tracker.core.db import db
+from tracker.core.db import db, is_sqlite
 from tracker.core.enums import Role
 from tracker.reminders.models import Notification, Reminder, SchedulerLease, Slip
 from tracker.scheduler import JOBS, Lease, SchedulerRunner
@@ -80,12 +80,25 @@ def test_lease_is_exclusive_renewable_and_taken_over_after_expiry(ctx):
 
 def test_the_job_table(ctx):
     ids = [j.id for j in JOBS]
-    assert ids == ["sweep_deadlines", "sweep_deadlines_nightly", "deliver_outbox", "weekly_dispatch"]
+    assert ids == ["sweep_deadlines", "sweep_deadlines_nightly", "deliver_outbox", "weekly_dispatch",
+                   "refresh_statistics"]
+    assert scheduler.job("refresh_statistics").trigger_args == {"hour": 2, "minute": 30}
     assert scheduler.job("sweep_deadlines").trigger_args == {"minutes": 10}
     assert scheduler.job("sweep_deadlines_nightly").trigger_args == {"hour": 1, "minute": 0}
     assert scheduler.job("deliver_outbox").trigger_args == {"minutes": 1}
     for j in JOBS:  # module-level, importable functions
         assert getattr(sys.modules[j.func.__module__], j.func.__name__) is j.func
+
+
+def test_refresh_statistics_gives_the_planner_statistics(ctx, f):
+    f.item()
+    assert "已更新查询统计信息" in scheduler.refresh_statistics()
+    if is_sqlite():
+        tables = {name for (name,) in db.execute_sql("SELECT DISTINCT tbl FROM sqlite_stat1").fetchall()}
+    else:
+        tables = {name for (name,) in db.execute_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL").fetchall()}
+    assert {"items", "audit_entries"} <= tables  # (an empty table gets no statistics row)
 
 
 def test_apscheduler_gets_coalesce_and_max_instances(app):

@@ -16,13 +16,17 @@ from flask.cli import with_appcontext
 @click.option("--import-rows", type=click.IntRange(min=10), default=5000, show_default=True,
               help="导入场景的 Excel 行数")
 @click.option("--quick", is_flag=True, help="每个场景只预热 1 次、测量 3 次（冒烟测试用）")
+@click.option("--only", default="", metavar="NAME[,NAME]",
+              help="只测量这些场景（逗号分隔：overdue_list,item_page,dashboard_stats,reminder_sweep,"
+                   "ledger_export,import,export_memory）")
 @with_appcontext
-def bench_command(n_items: int, output: str, force: bool, no_seed: bool, import_rows: int, quick: bool) -> None:
+def bench_command(n_items: int, output: str, force: bool, no_seed: bool, import_rows: int, quick: bool,
+                  only: str) -> None:
     """Seed TRACKER_DATABASE_URL with N items, measure the scenarios, write FILE.json."""
     from tracker.bench.runner import run
 
     run(n_items=n_items, output=output, force=force, seed=not no_seed, import_rows=import_rows,
-        quick=quick, echo=click.echo)
+        quick=quick, only=[name.strip() for name in only.split(",") if name.strip()], echo=click.echo)
 
 
 def register(app: Flask) -> None:

@@ -37,7 +37,7 @@ from tracker.assignments.models import Assignment, ExtensionRequest, ReturnReque
 from tracker.audit.models import AuditEntry
 from tracker.bench.bulk import BulkWriter, dumps, reset_sequences
 from tracker.core import clock, security
-from tracker.core.db import db, is_postgres, is_sqlite
+from tracker.core.db import db, is_sqlite, refresh_statistics
 from tracker.core.enums import (
     AssignmentStatus as AS,
 )
@@ -71,6 +71,10 @@ NPC_TERMS = ("十六", "十七", "十八")
 CPPCC_TERMS = ("十三", "十四", "十五")
 ORDINALS = ("一", "二", "三", "四", "五")
 DOC_PREFIX = "办"
+NEIGHBOURHOOD_A = ("青山", "绿水", "和平", "幸福", "光明", "金桥", "银湖", "东风", "红星", "朝阳", "新华", "建设",
+                   "团结", "胜利", "长安", "丰收", "文昌", "阳光", "翠竹", "枫林", "桃园", "柳岸", "云龙", "凤鸣")
+NEIGHBOURHOOD_B = ("社区", "片区", "街道", "新村", "花园小区", "老城片区", "工业园", "镇", "村", "安置小区")
+ROAD_B = ("路", "大道", "大街", "北路", "南路", "东路", "西路", "巷")
 
 # The item's story, by the age of its session (0 = this year). Weights, not shares.
 STORIES: dict[str, list[tuple[str, float]]] = {
@@ -431,8 +435,13 @@ class Seeder:
         npc = body == Body.NPC.value
         kind = ItemKind.SUGGESTION.value if npc else ItemKind.PROPOSAL.value
         category, template, lead_code, co_codes = rng.choice(t["topics"])
-        place = rng.choice(t["places"])
-        title = template.format(place=place, road=rng.choice(t["roads"]), water=rng.choice(t["waters"]))
+        # names of neighbourhoods and roads vary, as real titles do (a few templates alone would
+        # make every title a near-duplicate of thousands of others)
+        place = rng.choice(t["places"]) + rng.choice(NEIGHBOURHOOD_A) + rng.choice(NEIGHBOURHOOD_B)
+        road = rng.choice(NEIGHBOURHOOD_A) + rng.choice(ROAD_B)
+        if "{" not in template and template.startswith("关于") and rng.random() < 0.7:
+            template = "关于{place}" + template[2:]  # 关于 + 东城区青山社区 + 加强…
+        title = template.format(place=place, road=road, water=rng.choice(t["waters"]))
         title += "建议" if npc else "提案"
         problems = rng.sample(t["problems"][category], 2)
         steps = rng.sample(t["suggestions"][category], 3)
@@ -1088,8 +1097,8 @@ def prepare_database() -> None:
 def seed(n_items: int, *, rng_seed: int = 2026, today: dt.date | None = None,
          progress: Callable[[str], None] | None = None) -> SeedResult:
     """Seed ``n_items`` items into the connected database (migrated first). On SQLite the
-    writes run with ``PRAGMA synchronous=OFF`` (restored afterwards); on PostgreSQL the
-    tables are analysed at the end, as autovacuum would do shortly after such a load."""
+    writes run with ``PRAGMA synchronous=OFF`` (restored afterwards). At the end the planner
+    statistics are refreshed, as a running installation's daily job keeps them."""
     prepare_database()
     if is_sqlite():
         db.execute_sql("PRAGMA synchronous=OFF")
@@ -1098,8 +1107,9 @@ def seed(n_items: int, *, rng_seed: int = 2026, today: dt.date | None = None,
     finally:
         if is_sqlite():
             db.execute_sql("PRAGMA synchronous=NORMAL")
-    if is_postgres():
-        db.execute_sql("ANALYZE")
-    elif is_sqlite():
+    if is_sqlite():
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # the statistics the scheduler's daily job (and `tracker db upgrade`) keep current on a
+    # running installation; PostgreSQL's autovacuum would analyse after such a load anyway
+    refresh_statistics()
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,10 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "synchronous": "normal",
     "cache_size": -64000,
+    # Read the database through a shared memory map instead of read() calls into each
+    # connection's own cache (which a request's connection starts cold): at 200,000 items this
+    # halves the time of the overdue list's query. An upper bound, not an allocation.
+    "mmap_size": 2 * 1024 * 1024 * 1024,
 }
 
 
@@ -78,6 +83,21 @@ def is_postgres() -> bool:
 
 def is_sqlite() -> bool:
     return isinstance(db.obj, pw.SqliteDatabase)
+
+
+def refresh_statistics() -> str:
+    """Refresh the query planner's statistics of every table and index.
+
+    PostgreSQL's autovacuum does this by itself; SQLite never does, and without statistics
+    its planner picks indexes by guesswork (e.g. ``items.status`` instead of
+    ``items.merged_into_id``: 4 ms instead of 0.05 ms at 200,000 items). With
+    ``analysis_limit`` SQLite samples each index instead of reading it whole (about 50 ms on
+    a 1.4 GB database). Run daily by the scheduler and by ``tracker db upgrade``."""
+    started = time.perf_counter()
+    if is_sqlite():
+        db.execute_sql("PRAGMA analysis_limit=1000")
+    db.execute_sql("ANALYZE")
+    return f"已更新查询统计信息（用时 {(time.perf_counter() - started) * 1000:.0f} 毫秒）"
 
 
 @contextmanager
