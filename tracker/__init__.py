@@ -47,6 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     blueprints.init_app(app)
 
+    from tracker.rules.services import start_memo
+
+    app.before_request(start_memo)  # a page reads the settings and rule profiles once
+
     from tracker import commands
 
     commands.init_app(app)

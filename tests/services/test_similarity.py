@@ -125,3 +125,16 @@ def test_the_inverted_index_keeps_the_best_matches(monkeypatch):
     monkeypatch.setattr(similarity, "FULL_SCAN_BELOW", 10**9)
     full = [idx.candidates(q)[:5] for q in queries]
     assert [[round(s) for _, s in row] for row in filtered] == [[round(s) for _, s in row] for row in full]
+
+
+def test_most_shared_picks_what_most_common_picks():
+    import random
+    from collections import Counter
+
+    from tracker.items.similarity import _most_shared
+
+    rng = random.Random(5)
+    for _ in range(200):
+        shared = Counter(rng.choice(range(400)) for _ in range(rng.randint(1, 3000)))
+        n = rng.randint(1, 450)
+        assert sorted(_most_shared(shared, n)) == sorted(pos for pos, _count in shared.most_common(n))

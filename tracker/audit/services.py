@@ -22,19 +22,39 @@ def record(
     detail: str = "",
 ) -> AuditEntry:
     """Append one entry. Called by services inside their transaction."""
-    return AuditEntry.create(
-        at=clock.now(),
-        actor_id=getattr(actor, "id", None),
-        actor_name=(getattr(actor, "display", None) or SYSTEM),
-        action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        item_id=item_id,
-        unit_id=unit_id,
-        before=before,
-        after=after,
-        detail=detail,
-    )
+    return AuditEntry.create(**entry(
+        action, type(obj).__name__.lower() if obj is not None else "", getattr(obj, "id", None),
+        actor=actor, item_id=item_id, unit_id=unit_id, before=before, after=after, detail=detail,
+    ))
+
+
+def entry(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    actor: Any = None,
+    item_id: int | None = None,
+    unit_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+    at: Any = None,
+) -> dict[str, Any]:
+    """The fields of one entry, as :func:`record` writes them (bulk writers insert many)."""
+    return {
+        "at": at or clock.now(),
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": (getattr(actor, "display", None) or SYSTEM),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "item_id": item_id,
+        "unit_id": unit_id,
+        "before": before,
+        "after": after,
+        "detail": detail,
+    }
 
 
 # Timeline types a submitter sees on their own item: no unit-internal steps, drafts or reviews.
@@ -45,10 +65,15 @@ PUBLIC_TYPES = frozenset({
 
 
 def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False):
-    query = AuditEntry.select().where(AuditEntry.item_id == item_id)
+    """The item's timeline, oldest first: (at, actor_name, action, detail) rows. Named tuples,
+    not models: an item may have hundreds of entries, and the before/after JSON is not shown."""
+    query = (AuditEntry.select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.detail)
+             .where(AuditEntry.item_id == item_id))
+    if unit_id is not None:
+        query = query.where((AuditEntry.unit_id == unit_id) | AuditEntry.unit_id.is_null())
     if public_only:
         query = query.where(AuditEntry.action.in_(sorted(PUBLIC_TYPES)))
-    return query.order_by(AuditEntry.at, AuditEntry.id)
+    return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
 
 
 def timeline(item_id: int) -> list[dict]:

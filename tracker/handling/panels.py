@@ -41,12 +41,13 @@ class HandlingRow:
         return any((self.progress_form, self.contact_form, self.opinion_form, self.extension_form))
 
 
-def _row(a: Assignment, user: Any, item: Any, today, lead_sent: bool) -> HandlingRow:
+def _row(a: Assignment, user: Any, item: Any, today, lead_sent: bool, record: tuple[dict, dict, dict]) -> HandlingRow:
     writable = not item.is_read_only
     status = AssignmentStatus(a.status)
-    extensions = handling.extension_requests(a)
+    notes, contacts, extension_requests = record
+    extensions = extension_requests[a.id]
     pending = next((r for r in extensions if r.status == RequestStatus.PENDING.value), None)
-    row = HandlingRow(a=a, notes=handling.progress_notes(a), contacts=handling.contacts(a),
+    row = HandlingRow(a=a, notes=notes[a.id], contacts=contacts[a.id],
                       extensions=extensions, pending_extension=pending)
     prefix = forms.prefix_for(a.id)
     recording = writable and status in handling.RECORDING_STATES
@@ -85,7 +86,8 @@ def item_panel(item: Any, user: Any, assignments: list[Assignment]) -> dict | No
         return None  # submitters: the handling record is internal
     today = clock.today()
     lead_sent = handling.lead_reply_sent(item)
-    rows = [_row(a, user, item, today, lead_sent) for a in visible]
+    record = handling.record_of([a.id for a in visible])
+    rows = [_row(a, user, item, today, lead_sent, record) for a in visible]
     all_opinions = handling.co_opinion_rows(item)
     for row in rows:
         row.opinions = [o for o in all_opinions if o["assignment"].id == row.a.id]

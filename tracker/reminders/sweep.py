@@ -202,6 +202,8 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
     rows = [_Row(*values) for values in _raw(query)]
     if not rows:
         return []
+    if assignment_ids is not None:  # a few of them (the item page): their ids, not the subquery
+        open_ids = [r.id for r in rows]
     contacted = {
         aid
         for (aid,) in _raw(

@@ -579,7 +579,9 @@ def get_reply_for(user: Any, reply_id: int) -> Reply:
 
 
 def visible_replies(user: Any, a: Assignment) -> list[Reply]:
-    rows = Reply.select().where(Reply.assignment == a.id).order_by(Reply.round, Reply.id)
+    rows = list(Reply.select().where(Reply.assignment == a.id).order_by(Reply.round, Reply.id))
+    for r in rows:
+        r.assignment = a  # the caller's copy (with its item): no query per reply for ``r.assignment``
     return [r for r in rows if policy.can_view_reply(user, r)]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import g, has_request_context, request
+
 from tracker.assignments.deadlines import DEFAULT_CLOCKS, Clock, PeriodUnit, RuleSet
 from tracker.audit import services as audit
 from tracker.core import clock
@@ -48,12 +50,51 @@ def clocks_from_json(data: dict[str, dict] | None) -> dict[str, Clock]:
     return clocks
 
 
+_MISSING = object()
+
+
+def _memo() -> dict[str, Any] | None:
+    """What this page request has already read of settings and rule profiles, or None.
+
+    A page asks for them once per assignment row and panel (the item page: a dozen identical
+    queries). Only GET requests keep a memo (``start_memo``, called before each one): they
+    change no rule. It is tied to the request object, not to ``g`` alone (a test client may
+    reuse an app context), and the writers below forget it all the same."""
+    if not has_request_context():
+        return None
+    memo = g.get("_rules_memo")
+    if memo is None or memo.get("_request") is not request._get_current_object():  # type: ignore[attr-defined]
+        return None
+    return memo
+
+
+def start_memo() -> None:
+    if request.method in ("GET", "HEAD"):
+        g._rules_memo = {"_request": request._get_current_object()}  # type: ignore[attr-defined]
+
+
+def forget_memo() -> None:
+    memo = _memo()
+    if memo is not None:
+        for key in [k for k in memo if k != "_request"]:
+            del memo[key]
+
+
 def get_setting(key: str) -> Any:
+    memo = _memo()
+    if memo is not None:
+        found = memo.get("setting:" + key, _MISSING)
+        if found is not _MISSING:
+            return found
     row = Setting.get_or_none(Setting.key == key)
-    return row.value if row is not None else DEFAULT_SETTINGS.get(key)
+    value = row.value if row is not None else DEFAULT_SETTINGS.get(key)
+    if memo is not None:
+        memo["setting:" + key] = value
+    return value
 
 
 def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
+    forget_memo()
     with db.atomic():
         old = get_setting(key)
         Setting.insert(key=key, value=value).on_conflict(
@@ -61,18 +102,30 @@ def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
         ).execute()
         if actor is not None:
             audit.record("setting_changed", None, actor=actor, before={key: old}, after={key: value})
+    forget_memo()
 
 
 def default_profile() -> RuleProfile:
+    memo = _memo()
+    if memo is not None and "profile:default" in memo:
+        return memo["profile:default"]
     profile = RuleProfile.get_or_none(RuleProfile.is_default == True)  # noqa: E712
     if profile is None:
         profile = ensure_profile()
+    if memo is not None:
+        memo["profile:default"] = profile
     return profile
 
 
 def profile_for(session: Any = None) -> RuleProfile:
     if session is not None and session.profile_id:
-        return session.profile
+        memo = _memo()
+        if memo is None:
+            return session.profile
+        key = f"profile:{session.profile_id}"
+        if key not in memo:
+            memo[key] = session.profile
+        return memo[key]
     return default_profile()
 
 
@@ -111,6 +164,7 @@ def _bump_calendar_version() -> None:
     Setting.insert(key="calendar_version", value=version).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: version}
     ).execute()
+    forget_memo()
 
 
 def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any,
@@ -170,6 +224,7 @@ def remove_calendar_override(day: dt.date, *, actor: Any) -> int:
 def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
                    review_department_replies: bool, checklist_blocks_closeout: bool,
                    actor: Any) -> RuleProfile:
+    forget_memo()
     with db.atomic():
         before = {
             "clocks": profile.clocks, "roll_forward": profile.roll_forward,
@@ -190,6 +245,7 @@ def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forwa
         b, a = audit.changes(before, after)
         audit.record("profile_changed", profile, actor=actor, before=b, after=a,
                      detail=f"修改规则配置“{profile.name}”")
+    forget_memo()
     from tracker.assignments.services import recompute_open_deadlines
 
     # How many open assignments got new dates (shown to the administrator).
