@@ -6,8 +6,9 @@ at a time, so a 10,000-row export needs about as much memory as a 100-row one.
 
 Sheets: 台账 (the §11 columns; frozen header row and first five columns, autofilter,
 date cells, overdue rows red and due-soon rows amber), 会办情况 (co-handling) and 调度情况
-(the per-unit dispatch snapshot). Text goes through :func:`tracker.core.excel.write_cell`
-so that nothing a user typed can become a formula.
+(the per-unit dispatch snapshot). Cells go through :class:`tracker.core.excel.RowWriter`
+(the cells of :func:`tracker.core.excel.write_cell`, typed per column) so that nothing a user
+typed can become a formula.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from tracker.core import clock
-from tracker.core.excel import DATE_FORMAT, write_cell
+from tracker.core.excel import DATE_FORMAT, RowWriter
 from tracker.ledger import rows as ledger_rows
 from tracker.ledger.rows import LedgerFilters
 
@@ -46,7 +47,7 @@ WIDTHS: dict[str, float] = {
 }
 
 
-class _Formats:
+class Formats:
     """One cell format per (kind of value, row flag)."""
 
     def __init__(self, book: xlsxwriter.Workbook) -> None:
@@ -66,7 +67,10 @@ class _Formats:
         return self.cells[(kind if kind in ("date", "int", "percent") else "text", flag)]
 
 
-def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, name: str,
+_Formats = Formats  # the former name
+
+
+def _write_sheet(book: xlsxwriter.Workbook, formats: Formats, name: str,
                  columns: list[tuple[str, str, str]], rows: Any, *, frozen_cols: int = 0) -> int:
     sheet = book.add_worksheet(name)
     for col, (key, header, _kind) in enumerate(columns):
@@ -76,15 +80,16 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, name: str,
     sheet.freeze_panes(1, frozen_cols)
     count = 0
     keys = [key for key, _header, _kind in columns]
+    writer = RowWriter(sheet, [kind for _key, _header, kind in columns])
+    write = writer.write
     by_flag: dict[Any, list[Any]] = {}  # each column's format, per row flag (looked up once)
     for count, row in enumerate(rows, start=1):
-        flag = row.get("_flag")
+        get = row.get
+        flag = get("_flag")
         fmts = by_flag.get(flag)
         if fmts is None:
             fmts = by_flag[flag] = [formats.of(kind, flag) for _key, _header, kind in columns]
-        for col, key in enumerate(keys):
-            fmt = fmts[col]
-            write_cell(sheet, count, col, row.get(key), fmt, date_format=fmt, number_format=fmt)
+        write(count, list(map(get, keys)), fmts)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     return count
 
@@ -100,7 +105,7 @@ def write_ledger(target: str | Path | IO[bytes], filters: LedgerFilters, *,
     try:
         book.set_properties({"title": "建议提案办理台账", "subject": "台账",
                              "author": "建议提案办理系统", "created": clock.now().replace(tzinfo=None)})
-        formats = _Formats(book)
+        formats = Formats(book)
         count = _write_sheet(book, formats, SHEET_LEDGER, ledger_rows.COLUMNS,
                              ledger_rows.iter_rows(filters, today=today), frozen_cols=FROZEN_COLUMNS)
         _write_sheet(book, formats, SHEET_CO, ledger_rows.CO_COLUMNS,

@@ -17,10 +17,12 @@ falls within :data:`DUE_SOON_DAYS` days from today.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from types import SimpleNamespace
+from functools import partial
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import peewee as pw
@@ -28,7 +30,6 @@ import peewee as pw
 from tracker.accounts.models import User
 from tracker.assignments.models import Assignment, ReturnRequest
 from tracker.core import clock
-from tracker.core.db import fetch_objects
 from tracker.core.enums import (
     ANSWERING_ROLES,
     Adoption,
@@ -155,12 +156,28 @@ def count(filters: LedgerFilters, today: dt.date | None = None) -> int:
     return _base(filters, today or clock.today()).count()
 
 
+# The item columns a row reads, fetched as plain tuples (building model instances and
+# converting every column of thousands of items per export cost more than the queries).
+ITEM_COLUMNS = ("id", "kind", "number", "title", "category", "is_key", "from_motion", "tier",
+                "handling_mode", "status", "closed_at", "note", "session_name", "leader_id",
+                "leader_name", "leader_username")
+_ItemRow = namedtuple("_ItemRow", ITEM_COLUMNS)
+
+
+def _item_fields() -> tuple[pw.Node, ...]:
+    return (Item.id, Item.kind, Item.number, Item.title, Item.category, Item.is_key, Item.from_motion,
+            Item.tier, Item.handling_mode, Item.status, Item.closed_at, Item.note,
+            Session.name.alias("session_name"), Leader.id.alias("leader_id"),
+            Leader.name.alias("leader_name"), Leader.username.alias("leader_username"))
+
+
 def ledger_query(filters: LedgerFilters, today: dt.date | None = None) -> pw.ModelSelect:
-    """Items (with their session and leader) in ledger order."""
+    """Items (the columns of :data:`ITEM_COLUMNS`, with their session and leader) in ledger
+    order; read them with :func:`_tuples`."""
     today = today or clock.today()
     query = (
         _base(filters, today)
-        .select(Item, Session.id, Session.name, Leader.id, Leader.name, Leader.username)
+        .select(*_item_fields())
         .join(Session, on=(Item.session == Session.id))
         .switch(Item)
         .join(Leader, pw.JOIN.LEFT_OUTER, on=(Item.leader == Leader.id))
@@ -184,21 +201,31 @@ def ledger_query(filters: LedgerFilters, today: dt.date | None = None) -> pw.Mod
     return query.order_by(*order)
 
 
+def _batch_items(ids: list[int]) -> pw.ModelSelect:
+    """The items of one export batch by id (the filters already chose the ids)."""
+    return (Item.select(*_item_fields())
+            .join(Session, on=(Item.session == Session.id))
+            .switch(Item)
+            .join(Leader, pw.JOIN.LEFT_OUTER, on=(Item.leader == Leader.id))
+            .where(_in(Item.id, ids)))
+
+
 def iter_rows(filters: LedgerFilters, *, today: dt.date | None = None, start: int = 0,
               limit: int | None = None, batch_size: int = BATCH_SIZE) -> Iterator[dict[str, Any]]:
     """Ledger rows in order, ``start`` rows skipped, at most ``limit`` rows; memory stays flat
     (one batch of items and their records at a time)."""
     today = today or clock.today()
     query = ledger_query(filters, today)
+    reader = _BatchReader()
     if start == 0 and limit is None:
         # The whole ledger (the export): the ordered ids once, then each batch by its ids.
         # (LIMIT/OFFSET re-sorted every item for each batch: ~0.6 s of a 10,000-row export.)
-        ids = [i for (i,) in query.select(Item.id).tuples()]
+        ids = [i for (i,) in _tuples(query.select(Item.id))]
         for first in range(0, len(ids), batch_size):
             chunk = ids[first:first + batch_size]
-            found = {item.id: item for item in ledger_query(filters, today).where(_in(Item.id, chunk))}
+            found = {item.id: item for item in map(_ItemRow._make, reader("items", _batch_items, chunk))}
             batch = [found[i] for i in chunk if i in found]
-            rows = rows_for_items(batch, today=today, first_seq=first + 1)
+            rows = rows_for_items(batch, today=today, first_seq=first + 1, reader=reader)
             del batch, found  # one batch alive at a time: memory stays flat
             yield from rows
             del rows
@@ -207,11 +234,11 @@ def iter_rows(filters: LedgerFilters, *, today: dt.date | None = None, start: in
     remaining = limit
     while remaining is None or remaining > 0:
         size = batch_size if remaining is None else min(batch_size, remaining)
-        batch = list(query.limit(size).offset(offset))
+        batch = [_ItemRow._make(values) for values in _tuples(query.limit(size).offset(offset))]
         fetched = len(batch)
         if not fetched:
             return
-        rows = rows_for_items(batch, today=today, first_seq=seq + 1)
+        rows = rows_for_items(batch, today=today, first_seq=seq + 1, reader=reader)
         del batch  # one batch alive at a time: memory stays flat
         yield from rows
         del rows
@@ -226,24 +253,91 @@ def iter_rows(filters: LedgerFilters, *, today: dt.date | None = None, start: in
 # --- one batch ---------------------------------------------------------------------------------
 
 
-def _in(field: pw.Field, ids: list[int]) -> pw.Expression:
+_BATCH_IDS = "(/*batch ids*/)"  # where a batch's ids go in a query rendered by _BatchReader
+
+
+class _Ids:
+    """Stands for the id list of every batch while :class:`_BatchReader` renders a query."""
+
+
+_BATCH = _Ids()
+
+
+def _in(field: pw.Field, ids: list[int] | _Ids) -> pw.Expression:
     """``field IN (…)`` for a batch of ids, rendered as one SQL fragment (peewee builds a node
-    per value otherwise, which costs more than the query for 500-row batches)."""
+    per value otherwise, which costs more than the query for 500-row batches); with
+    :data:`_BATCH`, a marker that :class:`_BatchReader` fills in."""
     from tracker.core.db import db
 
+    if isinstance(ids, _Ids):
+        return field.in_(pw.SQL(_BATCH_IDS))
     ids = [int(i) for i in ids] or [0]
     return field.in_(pw.SQL("(" + ",".join([db.obj.param] * len(ids)) + ")", ids))
 
 
-def _group(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[getattr(row, key)].append(row)
-    return grouped
+def _tuples(query: pw.SelectQuery) -> list[tuple]:
+    """A query's rows as the driver returns them: plain tuples, dates as ``datetime.date`` on
+    both databases (SQLite through the converters of :mod:`tracker.core.db`), instants as naive
+    UTC datetimes (read them with :func:`_local_day`), booleans as 0/1 on SQLite."""
+    from tracker.core.db import db
+
+    sql, params = query.sql()
+    return db.execute_sql(sql, params).fetchall()
+
+
+class _BatchReader:
+    """Runs the batch queries of one call (``key``: which query, ``build(ids)``: the query, its
+    ids given with :func:`_in`) as plain tuples. Peewee renders each query once per call, with
+    a marker for the ids (rendering 500 ids as parameters took longer than running some of the
+    queries); each batch puts in its own. Nothing outlives the call."""
+
+    def __init__(self) -> None:
+        from tracker.core.db import db
+
+        self._param = db.obj.param
+        # key -> (SQL before the ids, SQL after them, parameters, how many parameters precede the ids)
+        self._rendered: dict[str, tuple[str, str, list[Any], int]] = {}
+
+    def __call__(self, key: str, build: Any, ids: list[int]) -> list[tuple]:
+        from tracker.core.db import db
+
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            sql, params = build(_BATCH).sql()
+            head, found, tail = sql.partition(_BATCH_IDS)
+            if not found or _BATCH_IDS in tail:
+                raise ValueError(f"a batch query needs its ids once: {key}")
+            rendered = self._rendered[key] = (head, tail, list(params), head.count(self._param))
+        head, tail, params, before = rendered
+        ids = [int(i) for i in ids] or [0]
+        sql = head + "(" + ",".join([self._param] * len(ids)) + ")" + tail
+        return db.execute_sql(sql, [*params[:before], *ids, *params[before:]]).fetchall()
+
+
+def _local_day(value: Any) -> dt.date | None:
+    """The local date of an instant column's raw value (naive UTC, or aware)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return clock.local_date(value)
+
+
+def _group_by_first(rows: list[tuple], record: type) -> dict[int, list[Any]]:
+    """Rows ordered by their first column, as ``record`` namedtuples grouped by it."""
+    make = partial(tuple.__new__, record)  # what record._make does, without a Python call per row
+    return {key: list(map(make, group)) for key, group in groupby(rows, itemgetter(0))}
 
 
 def _join(values: Iterable[Any], sep: str = "、") -> str:
-    return sep.join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+    texts = [v if v.__class__ is str else str(v) for v in values if v is not None and v != ""]
+    if not texts:
+        return ""
+    if len(texts) == 1:
+        return texts[0]
+    return sep.join(dict.fromkeys(texts))
 
 
 def _d(value: dt.date | None) -> str:
@@ -254,11 +348,18 @@ def _ratings(values: list[str], enum: type) -> str:
     """"满意" for one rating; "满意 2、基本满意 1" when several submitters rated."""
     if not values:
         return ""
-    counts = Counter(values)
     if len(values) == 1:
         return label(values[0], enum)
-    order = [m.value for m in enum]
-    return "、".join(f"{label(v, enum)} {counts[v]}" for v in sorted(counts, key=order.index))
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    order = _ORDER.get(enum)
+    if order is None:
+        order = _ORDER[enum] = {m.value: i for i, m in enumerate(enum)}
+    return "、".join(f"{label(v, enum)} {counts[v]}" for v in sorted(counts, key=order.__getitem__))
+
+
+_ORDER: dict[type, dict[str, int]] = {}  # each enum's values in their order (fixed, like the enums)
 
 
 def row_flag(owing_dues: Iterable[dt.date], open_commitment_dues: Iterable[dt.date],
@@ -277,7 +378,7 @@ def row_flag(owing_dues: Iterable[dt.date], open_commitment_dues: Iterable[dt.da
     return None
 
 
-def _replied_on(answering: list[Assignment], replies: dict[int, list[Reply]]) -> dt.date | None:
+def _replied_on(answering: list[Any], replies: dict[int, list[Any]]) -> dt.date | None:
     """The day the last answering unit replied, once every one has (else None)."""
     dates = []
     for a in answering:
@@ -286,87 +387,160 @@ def _replied_on(answering: list[Assignment], replies: dict[int, list[Reply]]) ->
     return max(dates) if dates and all(dates) else None
 
 
-def _closeout(item: Item) -> str:
-    status = ItemStatus(item.status)
-    if status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
-        when = clock.local_date(item.closed_at).isoformat() if item.closed_at else ""
+_CLOSED = (ItemStatus.CLOSED.value, ItemStatus.ARCHIVED.value)
+_GONE = (ItemStatus.WITHDRAWN.value, ItemStatus.MERGED.value)
+
+
+def _closeout(item: Any) -> str:
+    status = item.status
+    if status in _CLOSED:
+        when = _local_day(item.closed_at).isoformat() if item.closed_at else ""
         text = f"已销号 {when}".strip()
-        return text + "（已归档）" if status == ItemStatus.ARCHIVED else text
-    if status in (ItemStatus.WITHDRAWN, ItemStatus.MERGED):
-        return label(status)
+        return text + "（已归档）" if status == ItemStatus.ARCHIVED.value else text
+    if status in _GONE:
+        return label(status, ItemStatus)
     return "未销号"
 
 
-def rows_for_items(items: list[Item], *, today: dt.date, first_seq: int = 1) -> list[dict[str, Any]]:
-    """The ledger rows of a batch of items (loaded with ``ledger_query``), in their order."""
+# The records of a batch, as plain tuples with only the columns the rows read; the first
+# column is what they are grouped by (the queries order by it first).
+_Submitter = namedtuple("_Submitter", "item_id name role")
+_Assignment = namedtuple(
+    "_Assignment",
+    "item_id id unit_id role status round responsible_leader handler_id handler_phone assigned_on receipt_due "
+    "co_opinion_due reply_due extended_due rehandle_due current_due received_at opinion_submitted_on "
+    "replied_on unit_name handler_name handler_username")
+_Return = namedtuple("_Return", "assignment_id requested_at status decision_note")
+_Contact = namedtuple("_Contact", "assignment_id stage method contact_on")
+_Reply = namedtuple("_Reply", "assignment_id sent_on doc_number result_class publish published_on")
+_Commitment = namedtuple("_Commitment", "assignment_id text due_on status")
+_Note = namedtuple("_Note", "assignment_id id text created_at")
+_Feedback = namedtuple("_Feedback", "item_id round adoption work result")
+
+
+def _q_submitters(ids: list[int]) -> pw.ModelSelect:
+    return (Submitter.select(Submitter.item, Submitter.name, Submitter.role)
+            .where(_in(Submitter.item, ids)).order_by(Submitter.item, Submitter.position, Submitter.id))
+
+
+def _q_assignments(ids: list[int]) -> pw.ModelSelect:
+    A = Assignment
+    return (A.select(A.item, A.id, A.unit, A.role, A.status, A.round, A.responsible_leader, A.handler,
+                     A.handler_phone, A.assigned_on, A.receipt_due, A.co_opinion_due, A.reply_due,
+                     A.extended_due, A.rehandle_due, A.current_due, A.received_at, A.opinion_submitted_on,
+                     A.replied_on, Unit.name, Handler.name, Handler.username)
+            .join(Unit, on=(A.unit == Unit.id))
+            .switch(A)
+            .join(Handler, pw.JOIN.LEFT_OUTER, on=(A.handler == Handler.id))
+            .where(_in(A.item, ids))
+            .order_by(A.item, A.id))
+
+
+def _q_returns(aids: list[int]) -> pw.ModelSelect:
+    R = ReturnRequest
+    return (R.select(R.assignment, R.requested_at, R.status, R.decision_note)
+            .where(_in(R.assignment, aids)).order_by(R.assignment, R.requested_at, R.id))
+
+
+def _q_contacts(aids: list[int]) -> pw.ModelSelect:
+    return (Contact.select(Contact.assignment, Contact.stage, Contact.method, Contact.contact_on)
+            .where(_in(Contact.assignment, aids)).order_by(Contact.assignment, Contact.contact_on, Contact.id))
+
+
+def _q_replies(aids: list[int]) -> pw.ModelSelect:
+    return (Reply.select(Reply.assignment, Reply.sent_on, Reply.doc_number, Reply.result_class, Reply.publish,
+                         Reply.published_on)
+            .where(_in(Reply.assignment, aids) & (Reply.status == "sent"))
+            .order_by(Reply.assignment, Reply.round, Reply.sent_on, Reply.id))
+
+
+def _q_commitments(aids: list[int]) -> pw.ModelSelect:
+    return (Commitment.select(Commitment.assignment, Commitment.text, Commitment.due_on, Commitment.status)
+            .where(_in(Commitment.assignment, aids)).order_by(Commitment.assignment, Commitment.due_on, Commitment.id))
+
+
+def _q_notes(aids: list[int]) -> pw.ModelSelect:
+    latest = (ProgressNote.select(pw.fn.MAX(ProgressNote.id))
+              .where(_in(ProgressNote.assignment, aids)).group_by(ProgressNote.assignment))
+    return (ProgressNote.select(ProgressNote.assignment, ProgressNote.id, ProgressNote.text, ProgressNote.created_at)
+            .where(ProgressNote.id.in_(latest)).order_by(ProgressNote.assignment))
+
+
+def _q_feedback(ids: list[int]) -> pw.ModelSelect:
+    return (Feedback.select(Feedback.item, Feedback.round, Feedback.adoption, Feedback.work, Feedback.result)
+            .where(_in(Feedback.item, ids)).order_by(Feedback.item, Feedback.round, Feedback.id))
+
+
+_CO = HandlingRole.CO.value
+_ANSWERING_SET = frozenset(_ANSWERING)
+_LEAD_SUBMITTER = SubmitterRole.LEAD.value
+_CO_SUBMITTER = SubmitterRole.CO.value
+_KEPT = CommitmentStatus.KEPT.value
+_OPEN = CommitmentStatus.OPEN.value
+_NO_PUBLISH = Publish.NONE.value
+_OWING = frozenset(OWING)
+
+
+def rows_for_items(items: list[Any], *, today: dt.date, first_seq: int = 1,
+                   reader: _BatchReader | None = None) -> list[dict[str, Any]]:
+    """The ledger rows of a batch of items (tuples of :data:`ITEM_COLUMNS`, as
+    :func:`ledger_query` selects them), in their order."""
     if not items:
         return []
+    read = reader or _BatchReader()
     ids = [item.id for item in items]
-    # the records below are read as plain objects (fetch_objects): thousands per batch, and
-    # building model instances for them cost more than the queries
-    submitters = _group(fetch_objects(Submitter.select().where(_in(Submitter.item, ids))
-                        .order_by(Submitter.position, Submitter.id)), "item_id")
-    assignments = fetch_objects(
-        Assignment.select(Assignment, Unit.name.alias("unit_name"), Handler.name.alias("handler_name"),
-                          Handler.username.alias("handler_username"))
-        .join(Unit, on=(Assignment.unit == Unit.id))
-        .switch(Assignment)
-        .join(Handler, pw.JOIN.LEFT_OUTER, on=(Assignment.handler == Handler.id))
-        .where(_in(Assignment.item, ids))
-        .order_by(Assignment.id)
-    )
-    for a in assignments:  # what the rows read of the unit and the handler (as on the model)
-        a.unit = SimpleNamespace(name=a.unit_name)
-        a.handler = (SimpleNamespace(display=a.handler_name or a.handler_username)
-                     if a.handler_id is not None else None)
-    by_item = _group(assignments, "item_id")
-    aids = [a.id for a in assignments] or [0]
-    unit_of = {a.id: a.unit.name for a in assignments}
-    returns = _group(fetch_objects(ReturnRequest.select().where(_in(ReturnRequest.assignment, aids))
-                     .order_by(ReturnRequest.requested_at, ReturnRequest.id)), "assignment_id")
-    contacts = _group(fetch_objects(Contact.select().where(_in(Contact.assignment, aids))
-                      .order_by(Contact.contact_on, Contact.id)), "assignment_id")
-    replies = _group(fetch_objects(Reply.select().where(_in(Reply.assignment, aids) & (Reply.status == "sent"))
-                     .order_by(Reply.round, Reply.sent_on, Reply.id)), "assignment_id")
-    commitments = _group(fetch_objects(Commitment.select().where(_in(Commitment.assignment, aids))
-                         .order_by(Commitment.due_on, Commitment.id)), "assignment_id")
-    latest_notes = (ProgressNote.select(pw.fn.MAX(ProgressNote.id))
-                    .where(_in(ProgressNote.assignment, aids)).group_by(ProgressNote.assignment))
-    notes = _group(fetch_objects(ProgressNote.select().where(ProgressNote.id.in_(latest_notes))), "assignment_id")
-    feedback = _group(fetch_objects(Feedback.select().where(_in(Feedback.item, ids)).order_by(Feedback.round, Feedback.id)),
-                      "item_id")
+    # the records are read as plain tuples of the columns the rows need: thousands per batch,
+    # and model instances (every column converted) cost more than the queries
+    submitters = _group_by_first(read("submitters", _q_submitters, ids), _Submitter)
+    by_item = _group_by_first(read("assignments", _q_assignments, ids), _Assignment)
+    aids = [a.id for found in by_item.values() for a in found]
+    unit_of = {a.id: a.unit_name for found in by_item.values() for a in found}
+    returns = _group_by_first(read("returns", _q_returns, aids), _Return)
+    contacts = _group_by_first(read("contacts", _q_contacts, aids), _Contact)
+    replies = _group_by_first(read("replies", _q_replies, aids), _Reply)
+    commitments = _group_by_first(read("commitments", _q_commitments, aids), _Commitment)
+    notes = _group_by_first(read("notes", _q_notes, aids), _Note)
+    feedback = _group_by_first(read("feedback", _q_feedback, ids), _Feedback)
 
+    kind_label = {m.value: label(m) for m in ItemKind}
+    tier_label = {m.value: label(m) for m in Tier}
+    mode_label = {m.value: label(m) for m in HandlingMode}
     out = []
     for seq, item in enumerate(items, start=first_seq):
-        every = by_item.get(item.id, [])
+        every = by_item.get(item.id, ())
         active = [a for a in every if a.status != _RETURNED]
-        answering = [a for a in active if a.role in _ANSWERING]
-        co = [a for a in active if a.role == HandlingRole.CO.value]
-        subs = submitters.get(item.id, [])
-        lead_sub = next((s.name for s in subs if s.role == SubmitterRole.LEAD.value), "")
+        answering = [a for a in active if a.role in _ANSWERING_SET]
+        co = [a for a in active if a.role == _CO]
+        lead_sub, co_count = "", 0
+        found_lead = False
+        for s in submitters.get(item.id, ()):
+            if s.role == _CO_SUBMITTER:
+                co_count += 1
+            elif not found_lead and s.role == _LEAD_SUBMITTER:
+                lead_sub, found_lead = s.name, True
 
         received = [a.received_at for a in answering]
-        latest_replies = [replies[a.id][-1] for a in answering if replies.get(a.id)]
-        item_commitments = [c for a in active for c in commitments.get(a.id, [])]
-        rounds = [a.round for a in every]
-        max_round = max(rounds, default=1)
-        fb = feedback.get(item.id, [])
-        fb_round = max((f.round for f in fb), default=0)
-        fb = [f for f in fb if f.round == fb_round]
-        notes_here = sorted((n for a in active for n in notes.get(a.id, [])), key=lambda n: n.id)
-        multi = len({a.unit_id for a in active if contacts.get(a.id)}) > 1  # name units only then
+        latest_replies = [replies[a.id][-1] for a in answering if a.id in replies]
+        item_commitments = [c for a in active if a.id in commitments for c in commitments[a.id]]
+        max_round = max((a.round for a in every), default=1)
+        fb = feedback.get(item.id, ())
+        if fb:
+            fb_round = max(f.round for f in fb)
+            fb = [f for f in fb if f.round == fb_round]
+        notes_here = [n for a in active if a.id in notes for n in notes[a.id]]
+        contacted = [a for a in active if a.id in contacts]
 
-        nature = ["重点" if item.is_key else "一般"]
+        nature = "重点" if item.is_key else "一般"
         if item.from_motion:
-            nature.append("议案转建议")
+            nature += "、议案转建议"
         progress = []
         if item_commitments:
-            kept = sum(1 for c in item_commitments if c.status == CommitmentStatus.KEPT.value)
+            kept = sum(1 for c in item_commitments if c.status == _KEPT)
             progress.append(f"承诺 {len(item_commitments)} 项，已兑现 {kept} 项")
         if notes_here:
-            note = notes_here[-1]
+            note = max(notes_here, key=lambda n: n.id)
             text = note.text if len(note.text) <= 120 else note.text[:119] + "…"
-            progress.append(f"{clock.local_date(note.created_at).isoformat()} {text}")
+            progress.append(f"{_local_day(note.created_at).isoformat()} {text}")
         rehandle = ""
         if max_round > 1:
             due = max((a.rehandle_due for a in answering if a.rehandle_due), default=None)
@@ -374,69 +548,85 @@ def rows_for_items(items: list[Item], *, today: dt.date, first_seq: int = 1) -> 
         publication = []
         for r in latest_replies:
             text = label(r.publish, Publish)
-            if r.publish != Publish.NONE.value:
+            if r.publish != _NO_PUBLISH:
                 text += f"（{r.published_on.isoformat()}）" if r.published_on else "（待公开）"
             publication.append(text)
 
-        owing = [a.current_due for a in active if a.status in OWING]
-        open_dues = [c.due_on for c in item_commitments if c.status == CommitmentStatus.OPEN.value]
+        owing = [a.current_due for a in active if a.status in _OWING]
+        open_dues = [c.due_on for c in item_commitments if c.status == _OPEN]
+        flag = row_flag(owing, open_dues, today, [a.receipt_due for a in active if a.status == _PENDING_RECEIPT])
+        if contacted:
+            multi = len({a.unit_id for a in contacted}) > 1  # name units only then
+            contact_text = _join(
+                ((f"{a.unit_name} " if multi else "")
+                 + f"{label(c.stage, ContactStage)}{label(c.method, ContactMethod)} {c.contact_on.isoformat()}")
+                for a in contacted for c in contacts[a.id]
+            )
+        else:
+            contact_text = ""
+        returned = [r for a in every if a.id in returns for r in returns[a.id]]
+        if len(answering) == 1:  # the usual case: what _join gives for one value
+            a = answering[0]
+            lead_units, leaders, phones = a.unit_name or "", a.responsible_leader or "", a.handler_phone or ""
+            handlers = (a.handler_name or a.handler_username or "") if a.handler_id is not None else ""
+        else:
+            lead_units = _join([a.unit_name for a in answering])
+            leaders = _join([a.responsible_leader for a in answering])
+            handlers = _join([a.handler_name or a.handler_username for a in answering if a.handler_id is not None])
+            phones = _join([a.handler_phone for a in answering])
         row = {
             "seq": seq,
-            "kind": label(item.kind, ItemKind),
-            "session": item.session.name,
+            "kind": kind_label.get(item.kind) or label(item.kind, ItemKind),
+            "session": item.session_name,
             "number": item.number,
             "title": item.title,
             "lead_submitter": lead_sub,
-            "co_submitter_count": sum(1 for s in subs if s.role == SubmitterRole.CO.value),
+            "co_submitter_count": co_count,
             "category": item.category,
-            "nature": "、".join(nature),
-            "tier": label(item.tier or _DEPARTMENT, Tier),
-            "leader": item.leader.display if item.leader_id and item.leader else "",
-            "mode": label(item.handling_mode, HandlingMode) if item.handling_mode else "",
-            "lead_units": _join(a.unit.name for a in answering),
-            "co_units": _join(a.unit.name for a in co),
-            "responsible_leaders": _join(a.responsible_leader for a in answering),
-            "handlers": _join(a.handler.display for a in answering if a.handler_id and a.handler),
-            "phones": _join(a.handler_phone for a in answering),
+            "nature": nature,
+            "tier": tier_label.get(item.tier or _DEPARTMENT) or label(item.tier or _DEPARTMENT, Tier),
+            "leader": (item.leader_name or item.leader_username or "") if item.leader_id is not None else "",
+            "mode": (mode_label.get(item.handling_mode) or label(item.handling_mode, HandlingMode)
+                     if item.handling_mode else ""),
+            "lead_units": lead_units,
+            "co_units": _join([a.unit_name for a in co]) if co else "",
+            "responsible_leaders": leaders,
+            "handlers": handlers,
+            "phones": phones,
             "assigned_on": min((a.assigned_on for a in every), default=None),
-            "received_on": (max(clock.local_date(r) for r in received)
+            "received_on": (max(_local_day(r) for r in received)
                             if received and all(received) else None),
-            "returns": _join(
-                (f"{unit_of[r.assignment_id]} {clock.local_date(r.requested_at).isoformat()} 申退，"
+            "returns": _join([
+                (f"{unit_of[r.assignment_id]} {_local_day(r.requested_at).isoformat()} 申退，"
                  f"{label(r.status, RequestStatus)}"
                  + (f"（{r.decision_note}）" if r.decision_note else ""))
-                for a in every for r in returns.get(a.id, [])
-            ),
-            "co_opinions": _join(
-                (f"{a.unit.name}：要求 {_d(a.co_opinion_due)}，"
+                for r in returned
+            ]) if returned else "",
+            "co_opinions": _join([
+                (f"{a.unit_name}：要求 {_d(a.co_opinion_due)}，"
                  + (f"实际 {a.opinion_submitted_on.isoformat()}" if a.opinion_submitted_on else "未提交"))
                 for a in co
-            ),
+            ]) if co else "",
             "reply_due": min((a.reply_due for a in answering), default=None),
             "extended_due": max((a.extended_due for a in answering if a.extended_due), default=None),
-            "contacts": _join(
-                ((f"{a.unit.name} " if multi else "")
-                 + f"{label(c.stage, ContactStage)}{label(c.method, ContactMethod)} {c.contact_on.isoformat()}")
-                for a in active for c in contacts.get(a.id, [])
-            ),
+            "contacts": contact_text,
             "replied_on": _replied_on(answering, replies),
-            "doc_numbers": _join((r.doc_number for r in latest_replies), "；"),
-            "result_class": _join((r.result_class for r in latest_replies), "/"),
-            "adoption": _join(label(f.adoption, Adoption) for f in fb if f.adoption),
+            "doc_numbers": _join([r.doc_number for r in latest_replies], "；") if latest_replies else "",
+            "result_class": _join([r.result_class for r in latest_replies], "/") if latest_replies else "",
+            "adoption": _join([label(f.adoption, Adoption) for f in fb if f.adoption]) if fb else "",
             "commitments": _join(
-                (f"{c.text}（{c.due_on.isoformat()}前，{label(c.status, CommitmentStatus)}）"
-                 for c in item_commitments), "；"),
-            "satisfaction_work": _ratings([f.work for f in fb], Rating),
-            "satisfaction_result": _ratings([f.result for f in fb], Rating),
+                [f"{c.text}（{c.due_on.isoformat()}前，{label(c.status, CommitmentStatus)}）"
+                 for c in item_commitments], "；") if item_commitments else "",
+            "satisfaction_work": _ratings([f.work for f in fb], Rating) if fb else "",
+            "satisfaction_result": _ratings([f.result for f in fb], Rating) if fb else "",
             "rehandling": rehandle,
-            "publication": _join(publication, "；"),
+            "publication": _join(publication, "；") if publication else "",
             "progress": "；".join(progress),
             "closeout": _closeout(item),
             "note": item.note,
             "_item_id": item.id,
             "_status": item.status,
-            "_flag": row_flag(owing, open_dues, today,
-                              [a.receipt_due for a in active if a.status == _PENDING_RECEIPT]),
+            "_flag": flag,
             "_due": min(owing, default=None),
         }
         out.append(row)
@@ -468,61 +658,79 @@ def _on_time(due: dt.date | None, done: dt.date | None, today: dt.date) -> str:
     return "未提交"
 
 
+_CoRow = namedtuple("_CoRow", "id item_id co_opinion_due opinion_submitted_on number title unit_name")
+_Lead = namedtuple("_Lead", "item_id unit_name")
+_Opinion = namedtuple("_Opinion", "assignment_id submitted_on text")
+
+
+def _q_co(aids: list[int]) -> pw.ModelSelect:
+    return (Assignment.select(Assignment.id, Assignment.item, Assignment.co_opinion_due,
+                              Assignment.opinion_submitted_on, Item.number, Item.title, Unit.name)
+            .join(Item, on=(Assignment.item == Item.id))
+            .switch(Assignment)
+            .join(Unit, on=(Assignment.unit == Unit.id))
+            .where(_in(Assignment.id, aids)))
+
+
+def _q_co_leads(ids: list[int]) -> pw.ModelSelect:
+    return (Assignment.select(Assignment.item, Unit.name)
+            .join(Unit, on=(Assignment.unit == Unit.id))
+            .where(_in(Assignment.item, ids) & Assignment.role.in_(_ANSWERING) & (Assignment.status != _RETURNED))
+            .order_by(Assignment.item, Assignment.id))
+
+
+def _q_co_opinions(aids: list[int]) -> pw.ModelSelect:
+    latest = (CoOpinion.select(pw.fn.MAX(CoOpinion.id))
+              .where(_in(CoOpinion.assignment, aids)).group_by(CoOpinion.assignment))
+    return (CoOpinion.select(CoOpinion.assignment, CoOpinion.submitted_on, CoOpinion.text)
+            .where(CoOpinion.id.in_(latest)))
+
+
 def iter_co_rows(filters: LedgerFilters, *, today: dt.date | None = None,
                  batch_size: int = BATCH_SIZE) -> Iterator[dict[str, Any]]:
     """One row per active co-handling assignment of the selected items, in ledger order."""
     today = today or clock.today()
-    query = (Assignment.select(Assignment.id, Assignment.item, Assignment.co_opinion_due,
-                               Assignment.opinion_submitted_on, Item.number.alias("item_number"),
-                               Item.title.alias("item_title"), Unit.name.alias("unit_name"))
-             .join(Item, on=(Assignment.item == Item.id))
-             .switch(Assignment)
-             .join(Unit, on=(Assignment.unit == Unit.id))
-             .where(Assignment.item.in_(item_ids(filters, today))
-                    & (Assignment.role == HandlingRole.CO.value) & (Assignment.status != _RETURNED))
-             .order_by(Item.session, Item.kind, pw.fn.LENGTH(Item.number), Item.number, Assignment.id))
-    offset, seq = 0, 0
-    while True:
-        batch = None  # drop the previous batch before fetching the next one
-        # plain objects straight from the cursor (fetch_objects), shaped as the rows read them
-        batch = fetch_objects(query.limit(batch_size).offset(offset))
-        if not batch:
-            return
-        for a in batch:
-            a.item = SimpleNamespace(number=a.item_number, title=a.item_title)
-            a.unit = SimpleNamespace(name=a.unit_name)
-        item_ids_here = list({a.item_id for a in batch})
-        lead_rows = fetch_objects(Assignment.select(Assignment.id, Assignment.item, Unit.name.alias("unit_name"))
-                                  .join(Unit, on=(Assignment.unit == Unit.id))
-                                  .where(Assignment.item.in_(item_ids_here) & Assignment.role.in_(_ANSWERING)
-                                         & (Assignment.status != _RETURNED)).order_by(Assignment.id))
-        for x in lead_rows:
-            x.unit = SimpleNamespace(name=x.unit_name)
-        leads = _group(lead_rows, "item_id")
-        latest = (CoOpinion.select(pw.fn.MAX(CoOpinion.id))
-                  .where(CoOpinion.assignment.in_([a.id for a in batch])).group_by(CoOpinion.assignment))
-        opinions = {o.assignment_id: o for o in fetch_objects(CoOpinion.select().where(CoOpinion.id.in_(latest)))}
+    # the ordered ids once (LIMIT/OFFSET sorted them again for every batch), then each batch
+    # by its ids, as plain tuples
+    ordered = (Assignment.select(Assignment.id)
+               .join(Item, on=(Assignment.item == Item.id))
+               .where(Assignment.item.in_(item_ids(filters, today))
+                      & (Assignment.role == HandlingRole.CO.value) & (Assignment.status != _RETURNED))
+               .order_by(Item.session, Item.kind, pw.fn.LENGTH(Item.number), Item.number, Assignment.id))
+    ids = [i for (i,) in _tuples(ordered)]
+    read = _BatchReader()
+    seq = 0
+    for first in range(0, len(ids), batch_size):
+        chunk = ids[first:first + batch_size]
+        found = {row[0]: row for row in map(partial(tuple.__new__, _CoRow), read("co", _q_co, chunk))}
+        batch = [found[i] for i in chunk if i in found]
+        del found
+        leads = _group_by_first(read("co_leads", _q_co_leads, list({a.item_id for a in batch})), _Lead)
+        opinions = {o.assignment_id: o for o in map(partial(tuple.__new__, _Opinion),
+                                                    read("co_opinions", _q_co_opinions, chunk))}
+        rows = []
         for a in batch:
             seq += 1
             opinion = opinions.get(a.id)
             done = a.opinion_submitted_on or (opinion.submitted_on if opinion else None)
             text = (opinion.text if opinion else "").replace("\r", " ").replace("\n", " ")
-            yield {
+            lead_units = leads.get(a.item_id)
+            rows.append({
                 "seq": seq,
-                "number": a.item.number,
-                "title": a.item.title,
-                "lead_units": _join(x.unit.name for x in leads.get(a.item_id, [])),
-                "co_unit": a.unit.name,
+                "number": a.number,
+                "title": a.title,
+                "lead_units": _join([x.unit_name for x in lead_units]) if lead_units else "",
+                "co_unit": a.unit_name,
                 "opinion_due": a.co_opinion_due,
                 "opinion_on": done,
                 "on_time": _on_time(a.co_opinion_due, done, today),
                 "summary": text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…",
                 "_flag": ("overdue" if done is None and a.co_opinion_due and a.co_opinion_due < today
                           else None),
-            }
-        offset += len(batch)
-        if len(batch) < batch_size:
-            return
+            })
+        del batch, leads, opinions  # one batch alive at a time: memory stays flat
+        yield from rows
+        del rows
 
 
 # --- sheet 3: dispatch snapshot per unit -------------------------------------------------------

@@ -224,7 +224,7 @@ def write_workbook(target: str | Path | IO[bytes], filters: Filters, *, today: d
     import xlsxwriter
 
     from tracker.core.excel import DATE_FORMAT, write_cell
-    from tracker.ledger.export import _Formats
+    from tracker.ledger.export import Formats
 
     today = today or clock.today()
     book = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target),
@@ -233,7 +233,7 @@ def write_workbook(target: str | Path | IO[bytes], filters: Filters, *, today: d
     try:
         book.set_properties({"title": "三书一函办理台账", "subject": "台账", "author": "建议提案办理系统",
                              "created": clock.now().replace(tzinfo=None)})
-        formats = _Formats(book)
+        formats = Formats(book)
         sheet = book.add_worksheet(SHEET)
         for col, (key, header, _kind) in enumerate(COLUMNS):
             sheet.set_column(col, col, WIDTHS.get(key, max(10, len(header) * 2 + 2)))
