@@ -42,6 +42,10 @@ COMMON_SHARE = 0.05
 # many candidates, keep those that share the most of the query's bigrams (what the token-set
 # score rewards), then score only them.
 PREFILTER_MAX = 2000
+# ... and count only the query's rarest bigrams: a long title has a dozen distinctive ones, the
+# last of which add thousands of titles to count for no change in the result (measured: the
+# same top ten for 60 random titles of a 200,000-title index, a quarter less time).
+PREFILTER_GRAMS = 10
 FULL_SCAN_BELOW = 2000  # small indexes are simply scanned
 
 
@@ -197,7 +201,7 @@ class TitleIndex:
             return None
         sized = sorted((len(self._postings.get(g, ())), g) for g in grams)
         limit = max(50, int(total * COMMON_SHARE))
-        chosen = [g for n, g in sized if n <= limit] or [g for _n, g in sized[:3]]
+        chosen = ([g for n, g in sized if n <= limit] or [g for _n, g in sized[:3]])[:PREFILTER_GRAMS]
         shared: Counter[int] = Counter()  # position -> how many chosen bigrams it shares
         for gram in chosen:
             shared.update(self._postings.get(gram, ()))

@@ -292,7 +292,13 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
     assignment_ids = sorted({r["assignment_id"] for r in rows})
     assignments = {
         a.id: a
-        for a in Assignment.select(Assignment, Item, Unit, Session)
+        # the columns a row shows (not the items' texts: the page shows fifty titles)
+        for a in Assignment.select(
+            Assignment.id, Assignment.item, Assignment.unit, Assignment.role, Assignment.status,
+            Assignment.handler, Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due,
+            Assignment.rehandle_due, Item.id, Item.number, Item.title, Item.kind, Item.tier, Item.leader,
+            Item.session, Unit.id, Unit.name, Session.id, Session.name,
+        )
         .join(Item, on=(Assignment.item == Item.id))
         .join(Session, on=(Item.session == Session.id))
         .switch(Assignment)
