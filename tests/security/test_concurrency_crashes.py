@@ -288,6 +288,7 @@ def test_a_failure_in_the_middle_of_a_close_out_leaves_nothing(f, monkeypatch):
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys
+    import time
     from tracker import create_app
     from tracker.core.db import connection
     from tracker.items import imports
@@ -295,14 +296,17 @@ KILL_SCRIPT = textwrap.dedent("""
     from tracker.accounts.models import User
 
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "SMTP_HOST": ""})
-    real = imports._import_row
+    real = imports._write_batch
+    imports.BATCH_ROWS = 5  # the rows are written in batches, inside the import's transaction
 
-    def slow(*args, **kw):
-        result = real(*args, **kw)
-        print("row", flush=True)
+    def slow(batch, *args, **kw):
+        result = real(batch, *args, **kw)
+        for _ in batch:
+            print("row", flush=True)
+        time.sleep(0.2)
         return result
 
-    imports._import_row = slow
+    imports._write_batch = slow
     with app.test_request_context(), connection():
         office = User.get(User.username == sys.argv[2])
         report = imports.import_items(open(sys.argv[1], "rb").read(), Session.get_by_id(int(sys.argv[3])),

@@ -197,21 +197,24 @@ def test_dry_run_reports_everything_and_changes_nothing(world):
 
 
 def test_a_crash_in_the_middle_leaves_nothing(world, monkeypatch):
-    from tracker.assignments import services as assignments
+    """The rows are written in batches inside one transaction: a crash after the first
+    batch (items, submitters, assignments and audit entries written) leaves nothing."""
+    from tracker.items import imports
 
-    real = assignments.assign
+    real = imports._write_batch
     calls = {"n": 0}
 
     def failing(*args, **kw):
         calls["n"] += 1
-        if calls["n"] == 3:  # the second row's first unit
+        if calls["n"] == 2:  # the second row's batch, the first one written
             raise RuntimeError("disk full")
         return real(*args, **kw)
 
-    monkeypatch.setattr(assignments, "assign", failing)
+    monkeypatch.setattr(imports, "BATCH_ROWS", 1)
+    monkeypatch.setattr(imports, "_write_batch", failing)
     with pytest.raises(RuntimeError):
         import_items(workbook(ROWS), world["session"], actor=world["office"])
-    assert calls["n"] == 3
+    assert calls["n"] == 2
     assert counts() == (0, 0, 0, 0)
     assert not item_audit()
 

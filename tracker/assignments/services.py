@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from tracker.accounts import policy
@@ -61,7 +63,7 @@ def transition(assignment: Assignment, action: Action) -> AssignmentStatus:
 # --- deadlines ------------------------------------------------------------------------------
 
 
-def current_due_of(a: Assignment) -> dt.date:
+def current_due_of(a: Any) -> dt.date:
     """The date the unit's act is due now: the round's date, unless an approved extension is later."""
     if a.role == HandlingRole.CO.value and a.co_opinion_due:
         return a.co_opinion_due
@@ -74,18 +76,24 @@ def current_due_of(a: Assignment) -> dt.date:
 def rule_set_for(item: Item) -> deadlines.RuleSet:
     """The rules of one item: its session's profile, the reply clock of its kind and, for a
     三书一函, the deadline written in the document (which wins over the clock)."""
-    from dataclasses import replace
-
     from tracker.core.enums import is_supervision_kind
 
-    rs = rules.rule_set(item.session)
     written = None
     if is_supervision_kind(item.kind):
         from tracker.core.plugins import optional_module
 
         supervision = optional_module("tracker.supervision.services")
         written = supervision.written_due_of(item) if supervision is not None else None
-    return replace(rs, reply_clock=deadlines.reply_clock_key(item.kind), written_reply_due=written)
+    return session_rule_set(item.session, item.kind, written_reply_due=written)
+
+
+def session_rule_set(session: Any, kind: str, *, written_reply_due: dt.date | None = None) -> deadlines.RuleSet:
+    """The rules of the items of one ``kind`` in ``session`` (``rule_set_for`` of each of
+    them, but for a deadline written in a 三书一函 document, which comes in)."""
+    from dataclasses import replace
+
+    return replace(rules.rule_set(session), reply_clock=deadlines.reply_clock_key(kind),
+                   written_reply_due=written_reply_due)
 
 
 def compute_dates(item: Item, role: str, assigned_on: dt.date,
@@ -192,21 +200,132 @@ def _mode_of(roles: list[str]) -> str:
     return HandlingMode.SOLE.value
 
 
+_ROLES = frozenset(r.value for r in HandlingRole)
+_LEAD, _SOLE, _SEPARATE, _CO = (HandlingRole.LEAD.value, HandlingRole.SOLE.value, HandlingRole.SEPARATE.value,
+                                HandlingRole.CO.value)
+
+
 def _validate_roles(existing: list[str], new_role: str) -> str | None:
     roles = existing + [new_role]
-    if new_role not in {r.value for r in HandlingRole}:
+    if new_role not in _ROLES:
         return "承办方式不正确"
-    if roles.count(HandlingRole.LEAD.value) > 1:
+    if roles.count(_LEAD) > 1:
         return "主办单位只能有一个"
-    if roles.count(HandlingRole.SOLE.value) > 1 or (
-        HandlingRole.SOLE.value in roles and len(roles) > 1
-    ):
+    if roles.count(_SOLE) > 1 or (_SOLE in roles and len(roles) > 1):
         return "独办件只能交办一个单位"
-    if HandlingRole.SEPARATE.value in roles and (
-        HandlingRole.LEAD.value in roles or HandlingRole.CO.value in roles
-    ):
+    if _SEPARATE in roles and (_LEAD in roles or _CO in roles):
         return "分办不能与主办、会办混用"
     return None
+
+
+_LEADER_LED = Tier.LEADER_LED.value
+_UNIT_ROLES = (Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value)
+_PENDING_RECEIPT = AssignmentStatus.PENDING_RECEIPT.value
+
+
+def scorecard_kind(role: str) -> str:
+    """Which default scorecard (定考核办法) an assignment in ``role`` gets."""
+    return "co" if role == _CO else "lead"
+
+
+# dates(role, assigned_on, reply_due) -> {"receipt_due": Deadline, ...}
+DateRule = Callable[[str, dt.date, Any], dict]
+
+
+def date_rule(item_rules: deadlines.RuleSet, cal: Any) -> DateRule:
+    """``dates(role, assigned_on, reply_due)``: an assignment's deadlines under ``item_rules``."""
+    def dates(role: str, assigned_on: dt.date, reply_due: dt.date | None) -> dict[str, deadlines.Deadline]:
+        return deadlines.assignment_deadlines(assigned_on, role, item_rules, cal, reply_due=reply_due)
+
+    return dates
+
+
+def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
+                    existing: list[tuple[str, int]], unit: Unit | None, unit_id: int | None = None,
+                    role: str, task: str = "", responsible_leader: str = "", handler: Any = None,
+                    handler_id: int | None = None,
+                    handler_phone: str = "", scorecard: Any = None, scorecard_id: int | None = None,
+                    assigned_on: dt.date, reply_due: dt.date | None = None,
+                    reassigned_from: Assignment | None = None, item_rules: deadlines.RuleSet,
+                    cal: Any, dates: DateRule | None = None,
+                    now: dt.datetime | None = None) -> tuple[dict[str, str], dict[str, Any]]:
+    """The rules of assigning an item to a unit with the five fixes (DOMAIN.md §4): the
+    errors (field -> Chinese message) and, when there are none, the new assignment's
+    columns but ``item`` — the five fixes, the deadlines and ``current_due``.
+
+    The one home of these rules, for :func:`assign` and the Excel import. What they need
+    from the database comes in: the item's tier and leader, the (role, unit id) of its
+    assignments that are not void, the ``unit`` (the one asked for as ``unit_id``; None if
+    there is none), the ``handler`` account named by ``handler_id`` (None if there is none),
+    the ``scorecard`` (the one named by ``scorecard_id``, else the default one of
+    :func:`scorecard_kind`), the item's rules and the working calendar. ``dates`` (default:
+    :func:`date_rule`) computes the deadlines; a bulk caller passes a cached one, as the
+    dates depend only on (role, assigned_on, reply_due) for the items of one session and
+    kind."""
+    errors: dict[str, str] = {}
+    if unit_id is None and unit is not None:
+        unit_id = unit.id
+    if unit is None or not unit.active:
+        errors["unit_id"] = "承办单位不存在或已停用"
+    problem = _validate_roles([r for r, _ in existing], role)
+    if problem:
+        errors["role"] = problem
+    if unit is not None and any(unit_id == unit.id for _, unit_id in existing):
+        errors["unit_id"] = f"该件已交办给“{unit.name}”"
+    if handler_id:
+        if handler is None or handler.unit_id != unit_id or handler.role not in _UNIT_ROLES:
+            errors["handler_id"] = "经办人须为该承办单位的用户"
+    else:
+        handler = None
+    if not (task or "").strip():
+        errors["task"] = "请填写办理任务（定任务）"
+    if not (responsible_leader or "").strip():
+        errors["responsible_leader"] = "请填写责任领导（定责任）"
+    if handler is None and "handler_id" not in errors:
+        errors["handler_id"] = "请指定经办人（定人员）"
+    if scorecard_id and scorecard is None:
+        errors["scorecard_id"] = "考核办法不存在"
+    if reply_due is not None:
+        msg = deadlines.validate_reply_due(reply_due, assigned_on, item_rules, cal)
+        if msg:
+            errors["reply_due"] = msg
+    elif item_rules.written_reply_due is not None and item_rules.written_reply_due < assigned_on:
+        errors["reply_due"] = (f"文书载明的期限 {item_rules.written_reply_due.isoformat()} 早于交办日期 "
+                               f"{assigned_on.isoformat()}，请指定答复期限")
+    if item_tier == _LEADER_LED and not item_leader_id:
+        errors["leader_id"] = "市领导领办件须先指定领办领导"
+    if errors:
+        return errors, {}
+
+    dates = dates or date_rule(item_rules, cal)
+    computed = dates(role, assigned_on, reply_due)
+    now = now or clock.now()
+    fields: dict[str, Any] = {
+        "unit": unit.id, "role": role, "status": _PENDING_RECEIPT,
+        "task": task.strip(), "responsible_leader": responsible_leader.strip(), "handler": handler.id,
+        "handler_phone": (handler_phone or (handler.phone if handler else "")).strip(),
+        "scorecard": scorecard.id if scorecard is not None else None, "assigned_on": assigned_on,
+        "reply_due_set_by_office": (reply_due is not None
+                                    and reply_due != dates(role, assigned_on, None)["reply_due"].due),
+        "assigned_by": actor.id, "reassigned_from": reassigned_from.id if reassigned_from is not None else None,
+        "created_at": now, "updated_at": now,
+    }
+    for key in DATE_FIELDS:
+        fields[key] = computed[key].due if key in computed else None
+    fields["current_due"] = current_due_of(SimpleNamespace(
+        role=role, round=1, co_opinion_due=fields["co_opinion_due"], reply_due=fields["reply_due"],
+        rehandle_due=None, extended_due=None))
+    return errors, fields
+
+
+def assigned_audit(unit: Unit, handler: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """The ``after`` and ``detail`` of an "assigned" audit entry."""
+    role, reply_due = fields["role"], fields["reply_due"].isoformat()
+    return {
+        "after": {"unit": unit.name, "role": role, "handler": handler.display if handler else "",
+                  "reply_due": reply_due, "task": fields["task"]},
+        "detail": f"交办{unit.name}（{label(role, HandlingRole)}），答复期限 {reply_due}",
+    }
 
 
 def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str = "",
@@ -217,82 +336,41 @@ def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str 
     """Assign an item to a unit with the five fixes (DOMAIN.md §4)."""
     ensure(policy.can(actor, Action.ASSIGN, item))
     items.ensure_writable(item)
-    errors: dict[str, str] = {}
     unit = Unit.get_or_none(Unit.id == unit_id) if unit_id else None
-    if unit is None or not unit.active:
-        errors["unit_id"] = "承办单位不存在或已停用"
     existing = list(
         Assignment.select().where(
             (Assignment.item == item.id) & (Assignment.status != AssignmentStatus.RETURNED.value)
         )
     )
-    problem = _validate_roles([a.role for a in existing], role)
-    if problem:
-        errors["role"] = problem
-    if unit is not None and any(a.unit_id == unit.id for a in existing):
-        errors["unit_id"] = f"该件已交办给“{unit.name}”"
-    handler = None
-    if handler_id:
-        handler = User.get_or_none(User.id == handler_id)
-        if handler is None or handler.unit_id != unit_id or handler.role not in (
-            Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value
-        ):
-            errors["handler_id"] = "经办人须为该承办单位的用户"
-    if not (task or "").strip():
-        errors["task"] = "请填写办理任务（定任务）"
-    if not (responsible_leader or "").strip():
-        errors["responsible_leader"] = "请填写责任领导（定责任）"
-    if handler is None and "handler_id" not in errors:
-        errors["handler_id"] = "请指定经办人（定人员）"
-    scorecard = None
+    handler = User.get_or_none(User.id == handler_id) if handler_id else None
     if scorecard_id:
         from tracker.assessment.models import Scorecard
 
         scorecard = Scorecard.get_or_none(Scorecard.id == scorecard_id)
-        if scorecard is None:
-            errors["scorecard_id"] = "考核办法不存在"
     else:
         from tracker.assessment.services import default_scorecard
 
-        scorecard = default_scorecard("co" if role == HandlingRole.CO.value else "lead")
-    assigned_on = assigned_on or clock.today()
-    item_rules = rule_set_for(item)
-    if reply_due is not None:
-        msg = deadlines.validate_reply_due(reply_due, assigned_on, item_rules, rules.work_calendar())
-        if msg:
-            errors["reply_due"] = msg
-    elif item_rules.written_reply_due is not None and item_rules.written_reply_due < assigned_on:
-        errors["reply_due"] = (f"文书载明的期限 {item_rules.written_reply_due.isoformat()} 早于交办日期 "
-                               f"{assigned_on.isoformat()}，请指定答复期限")
-    if item.tier == Tier.LEADER_LED.value and not item.leader_id:
-        errors["leader_id"] = "市领导领办件须先指定领办领导"
+        scorecard = default_scorecard(scorecard_kind(role))
+    errors, fields = plan_assignment(
+        actor=actor, item_tier=item.tier, item_leader_id=item.leader_id,
+        existing=[(a.role, a.unit_id) for a in existing], unit=unit, unit_id=unit_id, role=role, task=task,
+        responsible_leader=responsible_leader, handler=handler, handler_id=handler_id,
+        handler_phone=handler_phone, scorecard=scorecard, scorecard_id=scorecard_id,
+        assigned_on=assigned_on or clock.today(), reply_due=reply_due, reassigned_from=reassigned_from,
+        item_rules=rule_set_for(item), cal=rules.work_calendar(),
+    )
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
 
-    computed = compute_dates(item, role, assigned_on, reply_due=reply_due)
-    now = clock.now()
     with db.atomic():
-        a = Assignment(
-            item=item, unit=unit, role=role, task=task.strip(),
-            responsible_leader=responsible_leader.strip(), handler=handler,
-            handler_phone=(handler_phone or (handler.phone if handler else "")).strip(),
-            scorecard=scorecard, assigned_on=assigned_on,
-            reply_due_set_by_office=reply_due is not None and reply_due != _rule_reply_due(item, role, assigned_on),
-            assigned_by=actor.id, reassigned_from=reassigned_from, created_at=now, updated_at=now,
-        )
-        for key in DATE_FIELDS:
-            setattr(a, key, computed[key].due if key in computed else None)
-        a.current_due = current_due_of(a)
+        a = Assignment(item=item, **fields)
+        a.unit, a.handler, a.scorecard, a.reassigned_from = unit, handler, scorecard, reassigned_from
         a.save()
         roles = [x.role for x in existing] + [role]
         Item.update(handling_mode=_mode_of(roles)).where(Item.id == item.id).execute()
         item.handling_mode = _mode_of(roles)
-        audit.record(
-            "assigned", a, actor=actor, item_id=item.id, unit_id=unit.id,
-            after={"unit": unit.name, "role": role, "handler": handler.display if handler else "",
-                   "reply_due": a.reply_due.isoformat(), "task": a.task},
-            detail=f"交办{unit.name}（{label(HandlingRole(role))}），答复期限 {a.reply_due.isoformat()}",
-        )
+        audit.record("assigned", a, actor=actor, item_id=item.id, unit_id=unit.id,
+                     **assigned_audit(unit, handler, fields))
         items.refresh_status(item)
         if notify_unit:
             notify([handler, *unit_users(unit.id, (Role.UNIT_LEADER,))],
@@ -300,10 +378,6 @@ def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str 
                    f"{label(HandlingRole(role))}，请于 {a.receipt_due.isoformat()} 前签收，"
                    f"答复期限 {a.reply_due.isoformat()}。", item=item)
     return a
-
-
-def _rule_reply_due(item: Item, role: str, assigned_on: dt.date) -> dt.date:
-    return compute_dates(item, role, assigned_on)["reply_due"].due
 
 
 def assign_many(item: Item, *, actor: Any, tier: str, leader_id: int | None,

@@ -358,7 +358,7 @@ def import_items(seeded: SeedResult, workdir: Path, n_rows: int = 5000) -> Scena
             Session.delete().where(Session.id == session_id).execute()
 
     return Scenario(
-        "import", f"导入 {n_rows} 行 Excel（tracker.items.imports.import_items：逐行校验、登记、交办；每次回滚）",
+        "import", f"导入 {n_rows} 行 Excel（tracker.items.imports.import_items：逐行校验后成批登记、交办；每次回滚）",
         "python-calamine (the reader the import uses) reading the same file", run, base, warmup=0, runs=3,
         target="ratio ≤ 3", check=lambda m, r: r <= 3, extra={"file_rows": n_rows, "also": timing},
         after=openpyxl_figure)

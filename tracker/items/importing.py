@@ -16,6 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -302,14 +303,32 @@ def _is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            return True
+        if stripped[0] not in _INVISIBLE:
+            return False  # a visible character that neither step removes
         return not _INVISIBLE_RE.sub("", value).strip()
     return False
+
+
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
+def _plain(text: str) -> bool:
+    """No whitespace and no invisible character in ``text`` (so cleaning keeps it as it
+    is): every whitespace but the ASCII space, and every invisible character of
+    ``_INVISIBLE_RE``, is unprintable."""
+    return text.isprintable() and " " not in text
 
 
 def _clean_line(value: Any) -> str:
     """One-line text: invisible characters removed, whitespace collapsed, no gaps
     between Chinese characters (a wrapped title, or a name padded as "王　丽")."""
-    text = _INVISIBLE_RE.sub("", _cell_text(value))
+    text = value if isinstance(value, str) else _cell_text(value)
+    if _plain(text):
+        return text
+    text = _INVISIBLE_RE.sub("", text)
     text = _WS_RE.sub(" ", text).strip()
     return _CJK_GAP_RE.sub("", text)
 
@@ -329,7 +348,15 @@ def _split_names(value: Any, *, units: bool = False) -> tuple[str, ...]:
     "王 丽" (a padded name) is one name, "市 公安局" one unit. Duplicates are dropped,
     order kept.
     """
-    text = _INVISIBLE_RE.sub("", _cell_text(value))
+    if value is None:
+        return ()
+    return _split_text(value if isinstance(value, str) else _cell_text(value), units)
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_text(text: str, units: bool) -> tuple[str, ...]:
+    """``_split_names`` of a text (lists of units repeat from row to row: cached)."""
+    text = _INVISIBLE_RE.sub("", text)
     if units:
         text = _UNIT_ROLE_RE.sub("", text)
     names: list[str] = []
@@ -359,6 +386,8 @@ _WRAPPED_NUMBER_RE = re.compile(r"第?([0-9A-Za-z.\-]+)号?")
 
 def normalise_number(value: Any) -> str:
     """案号 as stored: 12.0 -> "12", "第１２号" -> "12", no spaces, ASCII digits."""
+    if isinstance(value, str) and value.isascii() and value.isalnum():
+        return value  # a plain code such as "12" or "A12": nothing to normalise
     text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", _cell_text(value)))
     text = _WS_RE.sub("", text)
     # "第12号" -> "12"; only around a plain code, so normalising twice changes nothing.
@@ -371,7 +400,14 @@ def normalise_number(value: Any) -> str:
 
 def normalise_unit_name(name: Any) -> str:
     """The key used to match unit names: full-width folded, all whitespace removed."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", _cell_text(name)))
+    if isinstance(name, str):
+        return _unit_key(name)
+    return _unit_key(_cell_text(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
     return _WS_RE.sub("", text)
 
 
@@ -433,6 +469,8 @@ _KEY_FALSE = frozenset(
 def _parse_tier(value: Any) -> tuple[str | None, bool]:
     """(tier, understood). Handling-mode words (独办, 主办+会办 …) found in a 办理方式
     column give no tier."""
+    if value is None:
+        return None, True
     text = _WS_RE.sub("", unicodedata.normalize("NFKC", _cell_text(value))).lower()
     if not text:
         return None, True
@@ -451,6 +489,8 @@ def _parse_tier(value: Any) -> tuple[str | None, bool]:
 
 def _parse_is_key(value: Any) -> tuple[bool, bool]:
     """(is_key, understood)."""
+    if value is None:
+        return False, True
     text = _WS_RE.sub("", unicodedata.normalize("NFKC", _cell_text(value))).lower()
     if not text or text in _KEY_FALSE:
         return False, True
@@ -548,8 +588,11 @@ def _read_with_calamine(data: bytes, sheet: str | None) -> list[tuple[Any, ...]]
                 raise ImportFileError(EMPTY_SHEET)
             worksheet = workbook.get_sheet_by_index(0)
         raw = worksheet.to_python(skip_empty_area=False)
+        merged = worksheet.merged_cell_ranges
+        if not merged:  # nothing to fill down: one pass
+            return [tuple([None if cell == "" else cell for cell in row]) for row in raw]
         rows = [[None if cell == "" else cell for cell in row] for row in raw]
-        _fill_vertical_merges(rows, worksheet.merged_cell_ranges)
+        _fill_vertical_merges(rows, merged)
     finally:
         workbook.close()
     return [tuple(row) for row in rows]
@@ -617,15 +660,23 @@ _HEADER_LOOKUP: dict[str, tuple[str, int]] = {
 def _match_header(cell: Any) -> tuple[str, int] | None:
     """(field, priority) for a header cell, or None. "领衔人/提案人" matches when
     every part names the same field."""
-    if not isinstance(cell, str):
-        return None
+    if not isinstance(cell, str) or cell.isascii():
+        return None  # every header word is Chinese
+    return _match_header_text(cell)
+
+
+_HEADER_PARTS_RE = re.compile(r"[/、|]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _match_header_text(cell: str) -> tuple[str, int] | None:
     key = normalise_header(cell)
     if not key:
         return None
     found = _HEADER_LOOKUP.get(key)
     if found is not None:
         return found
-    parts = [part for part in re.split(r"[/、|]", key) if part]
+    parts = [part for part in _HEADER_PARTS_RE.split(key) if part]
     if len(parts) < 2:
         return None
     matches = [_HEADER_LOOKUP.get(part) for part in parts]
@@ -755,18 +806,20 @@ def parse_rows(
     orphans: list[int] = []  # no number/title but content in a mapped column
     for index in range(header_index + 1, len(table)):
         row = table[index]
-        filled = [(col, cell) for col, cell in enumerate(row) if not _is_blank(cell)]
-        if not filled:
-            continue
-        number_cell = _cell(row, number_col)
         title_cell = _cell(row, title_col)
+        has_title = title_cell is not None and not _is_blank(title_cell)
+        if not has_title:
+            filled = [cell for cell in row if cell is not None and not _is_blank(cell)]
+            if not filled:
+                continue
+        number_cell = _cell(row, number_col)
         if _header_field(number_cell) == "number" and _header_field(title_cell) == "title":
             continue  # the header repeated (lists pasted together)
-        distinct = {_cell_text(cell).strip() for _, cell in filled}
-        lone = len(distinct) == 1 and all(col != title_col for col, _ in filled)
-        if lone and _looks_like_note(next(iter(distinct))):
-            continue  # a lone note or section heading
-        if not _is_blank(title_cell):
+        if not has_title:  # a row with a title is never a lone note
+            distinct = {_cell_text(cell).strip() for cell in filled}
+            if len(distinct) == 1 and _looks_like_note(next(iter(distinct))):
+                continue  # a lone note or section heading
+        if has_title:
             data.append((index, row))
             last_data = index
         elif not _is_blank(number_cell):
@@ -791,6 +844,7 @@ def parse_rows(
             problems.append(_problem(index + 1, "title", "标题为空"))
 
     seen: dict[str, int] = {}
+    units_seen: dict[tuple[str, str], _Units] = {}
     for index, row in data:
         row_number = index + 1
         number = normalise_number(_cell(row, number_col))
@@ -824,7 +878,7 @@ def parse_rows(
                     f"标题过长（共 {len(title)} 字，最多 {TITLE_MAX_LENGTH} 字）",
                 )
             )
-        parsed = _parse_details(row, row_number, col_of, unit_ids, problems)
+        parsed = _parse_details(row, row_number, col_of, unit_ids, problems, units_seen)
         if number and title:
             result.rows.append(ImportRow(row_number, number, title, **parsed))
 
@@ -840,8 +894,12 @@ def _parse_details(
     col_of: Mapping[str, int],
     unit_ids: Mapping[str, int] | None,
     problems: list[RowProblem],
+    units_seen: dict[tuple[str, str], _Units] | None = None,
 ) -> dict[str, Any]:
-    """Every field but number and title, appending this row's problems."""
+    """Every field but number and title, appending this row's problems.
+
+    ``units_seen`` caches the units of the rows parsed so far by their two cells' texts
+    (a list names the same few units on row after row)."""
     category = _clean_line(_cell(row, col_of.get("category")))
     if len(category) > CATEGORY_MAX_LENGTH:
         problems.append(_problem(row_number, "category", f"类别过长（最多 {CATEGORY_MAX_LENGTH} 字）"))
@@ -862,25 +920,16 @@ def _parse_details(
                     )
                 )
 
-    lead_units = _split_names(_cell(row, col_of.get("lead_units")), units=True)
-    co_units = _split_names(_cell(row, col_of.get("co_units")), units=True)
-    lead_ids: list[int] = []
-    co_ids: list[int] = []
-    if unit_ids is not None:
-        for column, names, ids in (
-            ("lead_units", lead_units, lead_ids),
-            ("co_units", co_units, co_ids),
-        ):
-            for name in names:
-                unit_id = unit_ids.get(normalise_unit_name(name))
-                if unit_id is None:
-                    problems.append(_problem(row_number, column, f"{FIELD_LABELS[column]}“{name}”不存在"))
-                else:
-                    ids.append(unit_id)
-    lead_keys = {_unit_identity(name, unit_ids) for name in lead_units}
-    for name in co_units:
-        if _unit_identity(name, unit_ids) in lead_keys:
-            problems.append(_problem(row_number, "co_units", f"“{name}”同时列为主办单位和会办单位"))
+    lead_cell = _cell(row, col_of.get("lead_units"))
+    co_cell = _cell(row, col_of.get("co_units"))
+    texts = (_cell_text(lead_cell), _cell_text(co_cell))
+    units = units_seen.get(texts) if units_seen is not None else None
+    if units is None:
+        units = _resolve_units(*texts, unit_ids)
+        if units_seen is not None:
+            units_seen[texts] = units
+    for column, text in units.problems:
+        problems.append(_problem(row_number, column, text))
 
     tier, tier_ok = _parse_tier(_cell(row, col_of.get("tier")))
     if not tier_ok:
@@ -902,14 +951,50 @@ def _parse_details(
         "category": category,
         "lead_submitter": lead_submitter,
         "co_submitters": co_submitters,
-        "lead_units": lead_units,
-        "co_units": co_units,
+        "lead_units": units.lead_units,
+        "co_units": units.co_units,
         "tier": tier,
         "is_key": is_key,
         "leader": _clean_line(_cell(row, col_of.get("leader"))),
-        "lead_unit_ids": tuple(dict.fromkeys(lead_ids)),
-        "co_unit_ids": tuple(dict.fromkeys(co_ids)),
+        "lead_unit_ids": units.lead_unit_ids,
+        "co_unit_ids": units.co_unit_ids,
     }
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The 主办/会办 cells of a row read: names, ids and the problems (column, text)."""
+
+    lead_units: tuple[str, ...]
+    co_units: tuple[str, ...]
+    lead_unit_ids: tuple[int, ...]
+    co_unit_ids: tuple[int, ...]
+    problems: tuple[tuple[str, str], ...]
+
+
+def _resolve_units(lead_text: str, co_text: str, unit_ids: Mapping[str, int] | None) -> _Units:
+    lead_units = _split_names(lead_text, units=True)
+    co_units = _split_names(co_text, units=True)
+    lead_ids: list[int] = []
+    co_ids: list[int] = []
+    problems: list[tuple[str, str]] = []
+    if unit_ids is not None:
+        for column, names, ids in (
+            ("lead_units", lead_units, lead_ids),
+            ("co_units", co_units, co_ids),
+        ):
+            for name in names:
+                unit_id = unit_ids.get(normalise_unit_name(name))
+                if unit_id is None:
+                    problems.append((column, f"{FIELD_LABELS[column]}“{name}”不存在"))
+                else:
+                    ids.append(unit_id)
+    lead_keys = {_unit_identity(name, unit_ids) for name in lead_units}
+    for name in co_units:
+        if _unit_identity(name, unit_ids) in lead_keys:
+            problems.append(("co_units", f"“{name}”同时列为主办单位和会办单位"))
+    return _Units(lead_units, co_units, tuple(dict.fromkeys(lead_ids)), tuple(dict.fromkeys(co_ids)),
+                  tuple(problems))
 
 
 def _unit_identity(name: str, unit_ids: Mapping[str, int] | None) -> str | int:

@@ -2,27 +2,39 @@
 
 The pure parser (``tracker.items.importing``) reads the file and reports the problems it
 can see on its own (missing numbers, unknown units, duplicates in the file …). This
-service then runs every row through the same use cases as the pages —
-``items.services.register_item`` and ``assignments.services.assign`` — inside ONE
-transaction, so the domain rules (duplicate numbers, submitters, leader-led items need a
-leader, handling roles …) are checked exactly once, in one place. Each row runs in its own
-savepoint: a row that breaks a rule becomes a row problem ("第 N 行：…") and the others
-are still checked. At the end, if anything was wrong (or on a dry run) the whole
-transaction is rolled back: an import writes every row or none.
+service then checks every row against the same domain rules as the pages — the rules of
+``items.services.register_item`` (``registration_errors``) and of
+``assignments.services.assign`` (``plan_assignment``), which live there and only there —
+and reports a row that breaks one as a row problem ("第 N 行：…"); the other rows are
+still checked.
+
+At national scale a list has thousands of rows, so the rows are not registered and
+assigned one by one (dozens of queries each). What the rules need is loaded once (the
+session's rules and working calendar, the units' accounts, the default scorecards, the
+persons named as submitters, the numbers the session already has), deadlines are computed
+once per (role, assignment date), every row is checked and planned in memory, and only
+when no row has a problem (and it is not a dry run) is everything written, in batches of
+multi-row inserts inside ONE transaction: an import writes every row or none.
 
 Assignments come from the 主办/会办 columns with the five fixes defaulted: one lead unit is
 ``sole`` (or ``lead`` when co units are listed), several lead units are ``separate``, co
 units are ``co``; the task is :data:`DEFAULT_TASK`, the responsible leader is the unit's
 first unit-leader account, the handler its first unit-handler account. A unit without
 such accounts cannot be given the five fixes: the item is then imported *unassigned* and
-the report warns about it (the office assigns it on the desk) — never silently.
+the report warns about it (the office assigns it on the desk) — never silently. Each unit
+given items is told once per import: its handler(s) and unit leaders get ONE summary
+notification (交办通知), not one per item.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+import gc
+import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import peewee as pw
@@ -32,7 +44,7 @@ from tracker.accounts.models import User
 from tracker.audit import services as audit
 from tracker.core import clock
 from tracker.core.db import db
-from tracker.core.enums import Body, HandlingRole, ItemKind, Role, SubmitterRole, Tier, label
+from tracker.core.enums import Body, HandlingRole, ItemKind, ItemStatus, Role, SubmitterRole, Tier, label
 from tracker.core.errors import Conflict, DomainError, ValidationFailed, ensure
 from tracker.items.importing import (
     ImportFileError,
@@ -145,10 +157,6 @@ class ImportReport:
         return cls(**data)
 
 
-class _Rollback(Exception):
-    """Raised inside the transaction to undo a dry run or an import with problems."""
-
-
 def default_kind(session: Session) -> str:
     return KIND_OF_BODY.get(session.body, ItemKind.SUGGESTION.value)
 
@@ -176,17 +184,20 @@ def _messages(exc: DomainError) -> list[str]:
 
 class _Accounts:
     """The people an import needs, loaded once: city leaders by name, and each unit's
-    first active handler and leader."""
+    first active handler and leader (and all its active unit leaders, who are told)."""
 
     def __init__(self, unit_ids: Iterable[int]) -> None:
         self.leaders: dict[str, int] = {}
+        self.leader_users: dict[int, User] = {}
         for user in (User.select().where((User.role == Role.LEADER.value) & (User.active == True))  # noqa: E712
                      .order_by(User.id)):
             self.leaders.setdefault(user.name.strip(), user.id)
+            self.leader_users[user.id] = user
         ids = sorted(set(unit_ids))
         self.units = {u.id: u for u in Unit.select().where(Unit.id.in_(ids or [0]))}
         self.handler: dict[int, User] = {}
         self.leader: dict[int, User] = {}
+        self.unit_leaders: dict[int, list[User]] = {}
         query = (User.select()
                  .where(User.unit.in_(ids or [0])
                         & User.role.in_([Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value])
@@ -195,16 +206,120 @@ class _Accounts:
         for user in query:
             target = self.handler if user.role == Role.UNIT_HANDLER.value else self.leader
             target.setdefault(user.unit_id, user)
+            if user.role == Role.UNIT_LEADER.value:
+                self.unit_leaders.setdefault(user.unit_id, []).append(user)
+        self._lacks: dict[int, str] = {}
+
+    def lacks(self, unit_id: int) -> str:
+        """What the unit lacks to be given the five fixes ("" when nothing)."""
+        found = self._lacks.get(unit_id)
+        if found is None:
+            lacks = [what for what, accounts in (("经办人账号", self.handler), ("领导账号", self.leader))
+                     if unit_id not in accounts]
+            found = self._lacks[unit_id] = (
+                f"承办单位“{self.units[unit_id].name}”尚无{'和'.join(lacks)}" if lacks else "")
+        return found
+
+
+class _Context:
+    """Everything the rules need for one import, loaded once."""
+
+    def __init__(self, session: Session, kind: str, actor: Any, rows: list[ImportRow],
+                 taken: Iterable[str], assigned_on: dt.date) -> None:
+        from tracker.assessment.services import default_scorecard
+        from tracker.assignments import services as assignments
+        from tracker.items import services as items
+        from tracker.rules import services as rules
+
+        self.session, self.kind, self.actor, self.assigned_on = session, kind, actor, assigned_on
+        self.now = clock.now()
+        self.accounts = _Accounts(uid for row in rows for uid in (*row.lead_unit_ids, *row.co_unit_ids))
+        self.taken = set(taken)  # the numbers the session has (and the rows planned so far)
+        # Suggestions and proposals have no deadline written in a document: the rules of
+        # every item of the import are the session's for the kind.
+        self.rules = assignments.session_rule_set(session, kind)
+        self.cal = rules.work_calendar()
+        self.scorecards = {k: default_scorecard(k) for k in ("lead", "co")}
+        self.persons = items.person_ids(name for row in rows
+                                        for name in (row.lead_submitter, *row.co_submitters) if name)
+        dates = assignments.date_rule(self.rules, self.cal)
+        self.dates = functools.lru_cache(maxsize=None)(dates)  # once per (role, date, reply_due)
+        self._plans: dict[tuple, tuple[dict[str, str], Mapping[str, Any]]] = {}
+        self._audits: dict[int, dict[str, Any]] = {}
+        self._states: dict[tuple, tuple[str | None, str]] = {}
+
+    def plan_assignment(self, tier: str, leader_id: int | None, existing: list[tuple[str, int]],
+                        unit_id: int, role: str) -> tuple[dict[str, str], Mapping[str, Any]]:
+        """``assignments.plan_assignment`` with the import's five fixes for the unit. Its
+        result depends only on these arguments (the rest is the same for every row), so
+        it is worked out once for each distinct combination; rows share the (read-only)
+        columns."""
+        key = (tier, leader_id, tuple(existing), unit_id, role)
+        found = self._plans.get(key)
+        if found is None:
+            from tracker.assignments import services as assignments
+
+            accounts = self.accounts
+            handler = accounts.handler[unit_id]
+            errors, fields = assignments.plan_assignment(
+                actor=self.actor, item_tier=tier, item_leader_id=leader_id, existing=existing,
+                unit=accounts.units[unit_id], unit_id=unit_id, role=role, task=DEFAULT_TASK,
+                responsible_leader=accounts.leader[unit_id].name, handler=handler, handler_id=handler.id,
+                handler_phone=handler.phone, scorecard=self.scorecards[assignments.scorecard_kind(role)],
+                assigned_on=self.assigned_on, item_rules=self.rules, cal=self.cal, dates=self.dates,
+                now=self.now,
+            )
+            found = self._plans[key] = (errors, MappingProxyType(fields))
+        return found
+
+    def item_state(self, assignments: tuple[tuple[str, str], ...], has_submitters: bool) -> tuple[str | None, str]:
+        """(handling mode, status) a new item with these assignments' (role, status) has
+        after assign() — the mode of its roles (None: no assignment, the mode is not set)
+        and ``items.status_of`` (a new item has no feedback and no commitments yet)."""
+        key = (assignments, has_submitters)
+        found = self._states.get(key)
+        if found is None:
+            from tracker.assignments import services as assignments_
+            from tracker.items import services as items
+
+            mode = assignments_._mode_of([role for role, _ in assignments]) if assignments else None
+            status = items.status_of(ItemStatus.REGISTERED.value, self.kind, assignments,
+                                     all_feedback_in=not has_submitters, open_commitments=False)
+            found = self._states[key] = (mode, status.value)
+        return found
+
+    def assigned_audit(self, unit: Unit, handler: User, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """``assignments.assigned_audit``, once per planned (shared) columns."""
+        found = self._audits.get(id(fields))
+        if found is None:
+            from tracker.assignments import services as assignments
+
+            found = self._audits[id(fields)] = assignments.assigned_audit(unit, handler, dict(fields))
+        return found
+
+
+@dataclass
+class _Planned:
+    """A row checked and ready to be written."""
+
+    out: RowOutcome
+    item: dict[str, Any]  # Item columns
+    submitters: list[dict[str, Any]]  # Submitter columns but the item
+    assignments: list[tuple[Unit, User, Mapping[str, Any]]]  # (unit, handler, Assignment columns but the item)
 
 
 def _plan(row: ImportRow) -> list[tuple[int, str]]:
     """(unit id, handling role) for each unit named on the row."""
-    lead, co = list(row.lead_unit_ids), list(row.co_unit_ids)
+    lead, co = row.lead_unit_ids, row.co_unit_ids
     if len(lead) == 1:
-        plan = [(lead[0], HandlingRole.LEAD.value if co else HandlingRole.SOLE.value)]
+        plan = [(lead[0], _ROLE_LEAD if co else _ROLE_SOLE)]
     else:
-        plan = [(unit_id, HandlingRole.SEPARATE.value) for unit_id in lead]
-    return plan + [(unit_id, HandlingRole.CO.value) for unit_id in co]
+        plan = [(unit_id, _ROLE_SEPARATE) for unit_id in lead]
+    return plan + [(unit_id, _ROLE_CO) for unit_id in co]
+
+
+_ROLE_LEAD, _ROLE_SOLE, _ROLE_SEPARATE, _ROLE_CO = (
+    HandlingRole.LEAD.value, HandlingRole.SOLE.value, HandlingRole.SEPARATE.value, HandlingRole.CO.value)
 
 
 def _outcome(row: ImportRow) -> RowOutcome:
@@ -216,50 +331,235 @@ def _outcome(row: ImportRow) -> RowOutcome:
     )
 
 
-def _import_row(row: ImportRow, out: RowOutcome, *, session: Session, kind: str, actor: Any,
-                accounts: _Accounts, assigned_on: dt.date) -> None:
-    """Register one row's item and assign it; DomainErrors propagate to the caller."""
-    from tracker.assignments import services as assignments
+_LEAD, _CO, _DEPARTMENT = SubmitterRole.LEAD.value, SubmitterRole.CO.value, Tier.DEPARTMENT.value
+
+
+def _import_row(row: ImportRow, out: RowOutcome, ctx: _Context) -> _Planned:
+    """Check one row against the rules of registering and assigning an item and plan its
+    writes; a broken rule raises the DomainError the single-item use case would raise."""
     from tracker.items import services as items
 
     n = row.row_number
     leader_id = None
     if row.leader:
-        leader_id = accounts.leaders.get(row.leader)
+        leader_id = ctx.accounts.leaders.get(row.leader)
         if leader_id is None:
             raise ValidationFailed(f"领办领导“{row.leader}”不是系统中的市领导账号",
                                    fields={"leader": f"领办领导“{row.leader}”不是系统中的市领导账号"})
     submitters = []
     if row.lead_submitter:
-        submitters.append({"name": row.lead_submitter, "role": SubmitterRole.LEAD.value})
-    submitters += [{"name": name, "role": SubmitterRole.CO.value} for name in row.co_submitters]
-    item = items.register_item(
-        actor=actor, kind=kind, session_id=session.id, number=row.number, title=row.title,
-        content=row.content, category=row.category, submitters=submitters, is_key=row.is_key,
-        tier=row.tier or Tier.DEPARTMENT.value, leader_id=leader_id,
+        submitters.append({"name": row.lead_submitter, "role": _LEAD})
+    submitters += [{"name": name, "role": _CO} for name in row.co_submitters]
+    tier = row.tier or _DEPARTMENT
+    errors = items.registration_errors(
+        kind=ctx.kind, session_id=ctx.session.id, number=row.number, title=row.title,
+        submitters=submitters, tier=tier, leader_id=leader_id, session_found=True,
+        number_taken=ctx.taken.__contains__, leader=ctx.accounts.leader_users.get(leader_id or 0),
     )
-    out.item_id = item.id
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    fields = items.build_item_fields(
+        actor=ctx.actor, kind=ctx.kind, session_id=ctx.session.id, number=row.number, title=row.title,
+        content=row.content, category=row.category, is_key=row.is_key, tier=tier, leader_id=leader_id,
+        now=ctx.now,
+    )
+    planned = _Planned(out, fields, items.submitter_rows(items.clean_submitters(submitters), ctx.persons), [])
     if row.co_unit_ids and not row.lead_unit_ids:
         raise ValidationFailed("列有会办单位但没有主办单位，请补充主办单位")
     plan = _plan(row)
-    missing = []
-    for unit_id, _role in plan:
-        lacks = [what for what, found in (("经办人账号", accounts.handler), ("领导账号", accounts.leader))
-                 if unit_id not in found]
-        if lacks:
-            missing.append(f"承办单位“{accounts.units[unit_id].name}”尚无{'和'.join(lacks)}")
+    accounts = ctx.accounts
+    missing = [lacks for unit_id, _role in plan if (lacks := accounts.lacks(unit_id))]
     if missing:
         out.warnings.append(f"第 {n} 行：" + "；".join(missing)
                             + "，无法交办；该件导入后为“已登记”（未交办），请在交办审核中手工交办")
-        return
+        plan = []
+    existing: list[tuple[str, int]] = []
     for unit_id, role in plan:
-        handler = accounts.handler[unit_id]
-        assignments.assign(
-            item, actor=actor, unit_id=unit_id, role=role, task=DEFAULT_TASK,
-            responsible_leader=accounts.leader[unit_id].name, handler_id=handler.id,
-            handler_phone=handler.phone, assigned_on=assigned_on,
-        )
-        out.assignments.append(f"{accounts.units[unit_id].name}（{label(HandlingRole(role))}）")
+        unit, handler = accounts.units[unit_id], accounts.handler[unit_id]
+        errors, assignment = ctx.plan_assignment(fields["tier"], fields["leader"], existing, unit_id, role)
+        if errors:
+            raise ValidationFailed(next(iter(errors.values())), fields=errors)
+        existing.append((role, unit_id))
+        planned.assignments.append((unit, handler, assignment))
+        out.assignments.append(f"{unit.name}（{label(role, HandlingRole)}）")
+    # What assign() leaves on the item: the handling mode of its roles, the derived status.
+    mode, status = ctx.item_state(tuple((a["role"], a["status"]) for _, _, a in planned.assignments),
+                                  bool(planned.submitters))
+    if mode is not None:
+        fields["handling_mode"] = mode
+    fields["status"] = status
+    ctx.taken.add(fields["number"])
+    return planned
+
+
+# --- writing -------------------------------------------------------------------------------
+
+BATCH_ROWS = 1000  # rows of the file written per round of multi-row inserts
+_MAX_PARAMS = 30000  # parameters per statement (SQLite's default limit is 32766)
+# Fields whose db_value leaves the values the import gives them (str, int, bool, date,
+# ids for foreign keys, None) as they are; the others (instants, JSON) go through it.
+_PLAIN_FIELDS = (pw.CharField, pw.TextField, pw.IntegerField, pw.BooleanField, pw.DateField,
+                 pw.ForeignKeyField)
+
+
+def _sqlite_param(value: Any) -> Any:
+    """A date or a datetime as the sqlite3 module's default adapters pass it to SQLite."""
+    if type(value) is dt.datetime:
+        return value.isoformat(" ")
+    return value.isoformat() if type(value) is dt.date else value
+
+
+def _insert_rows(model: type[pw.Model], rows: list[dict[str, Any]],
+                 returning: tuple[pw.Field, ...] = ()) -> list[tuple[Any, ...]]:
+    """INSERT ``rows`` (dicts keyed by field name, foreign keys as ids; missing fields get
+    their defaults) with multi-row VALUES statements, and return the ``returning`` columns
+    of the inserted rows (SQLite 3.35+ and PostgreSQL both have RETURNING).
+
+    What peewee's ``insert_many`` would write, without building a query tree per value
+    (which costs more than the database's own work for tens of thousands of rows): the
+    values of instants and JSON go through their fields' ``db_value`` and, on SQLite,
+    dates and datetimes become the text the sqlite3 module's default adapters make of
+    them — once per distinct value (the rows share timestamps, dates and the JSON of alike
+    assignments). The parameters are gathered column by column."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [f for f in meta.sorted_fields if not isinstance(f, pw.AutoField)]
+    database = db.obj
+    sqlite = isinstance(database, pw.SqliteDatabase)
+    columns: list[tuple[pw.Field, Any, Any, bool | None]] = []  # field, default, converter, by value?
+    for f in fields:
+        default = meta.defaults.get(f)
+        if default is None and not f.null:
+            default = _REQUIRED
+        convert, by_value = None, None
+        if type(f) not in _PLAIN_FIELDS:
+            convert, by_value = f.db_value, False  # by object: instants shared, JSON of alike rows
+            if sqlite:
+                convert = (lambda db_value: lambda value: _sqlite_param(db_value(value)))(convert)
+        elif sqlite and type(f) is pw.DateField:
+            convert, by_value = _sqlite_param, True
+        columns.append((f, default, convert, by_value))
+    quote = database.quote
+    names = ", ".join(f.column_name.join(quote) for f in fields)
+    group = "(" + ", ".join([database.param] * len(fields)) + ")"
+    tail = " RETURNING " + ", ".join(f.column_name.join(quote) for f in returning) if returning else ""
+    per_statement = max(1, _MAX_PARAMS // len(fields))
+    out: list[tuple[Any, ...]] = []
+    converted: dict[str, dict[Any, Any]] = {}  # field -> {value or id(value): db value}
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        values = []
+        for f, default, convert, by_value in columns:
+            name = f.name
+            if default is _REQUIRED:
+                try:
+                    column = [row[name] for row in chunk]
+                except KeyError:
+                    raise ValueError(f"missing value for {model.__name__}.{name}") from None
+            elif callable(default):
+                column = [row[name] if name in row else default() for row in chunk]
+            else:
+                try:
+                    column = [row[name] for row in chunk]  # rows usually have every field
+                except KeyError:
+                    column = [row.get(name, default) for row in chunk]
+            if convert is not None:
+                seen = converted.setdefault(name, {None: None})  # None stays None (NULL)
+                if by_value:
+                    for value in set(column).difference(seen):
+                        seen[value] = convert(value)
+                    column = [seen[value] for value in column]
+                else:
+                    # keyed by id: the objects live on in ``rows`` meanwhile, their ids are theirs
+                    keys = [None if value is None else id(value) for value in column]
+                    for key, value in zip(keys, column, strict=True):
+                        if key not in seen:
+                            seen[key] = convert(value)
+                    column = [seen[key] for key in keys]
+            values.append(column)
+        params = list(itertools.chain.from_iterable(zip(*values, strict=True)))
+        # Identifiers from the model, values as parameters.
+        sql = (f"INSERT INTO {meta.table_name.join(quote)} ({names}) VALUES "  # noqa: S608
+               + ", ".join([group] * len(chunk)) + tail)
+        cursor = db.execute_sql(sql, params)
+        if returning:
+            out.extend(tuple(r) for r in cursor.fetchall())
+    return out
+
+
+_REQUIRED = object()  # a field without a default that may not be NULL
+
+
+def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
+    """Write a batch of planned rows: items, submitters, assignments, audit entries."""
+    from tracker.assignments.models import Assignment
+    from tracker.audit.models import AuditEntry
+    from tracker.items import services as items
+    from tracker.items.models import Submitter
+
+    ids = dict((number, item_id) for item_id, number in
+               _insert_rows(Item, [p.item for p in batch], returning=(Item.id, Item.number)))
+    for p in batch:
+        p.out.item_id = ids[p.item["number"]]
+    for p in batch:
+        for sub in p.submitters:
+            sub["item"] = p.out.item_id
+    _insert_rows(Submitter, [sub for p in batch for sub in p.submitters])
+    rows = []
+    for p in batch:
+        for _, _, a in p.assignments:
+            row = a.copy()  # the planned columns are shared by rows alike
+            row["item"] = p.out.item_id
+            rows.append(row)
+    returned = _insert_rows(Assignment, rows, returning=(Assignment.id, Assignment.item, Assignment.unit))
+    assignment_ids = {(item_id, unit_id): a_id for a_id, item_id, unit_id in returned}
+    entries = []
+    for p in batch:
+        item_id = p.out.item_id
+        entries.append(audit.entry("registered", "item", item_id, actor=ctx.actor, item_id=item_id,
+                                   at=ctx.now, **items.registered_audit(p.item)))
+        for unit, handler, a in p.assignments:
+            entries.append(audit.entry("assigned", "assignment", assignment_ids[(item_id, unit.id)],
+                                       actor=ctx.actor, item_id=item_id, unit_id=unit.id, at=ctx.now,
+                                       **ctx.assigned_audit(unit, handler, a)))
+    _insert_rows(AuditEntry, entries)
+
+
+def _notify_units(planned: list[_Planned], ctx: _Context) -> None:
+    """ONE 交办通知 per unit given items: to the handler(s) of its assignments and its unit
+    leaders, with how many items, the earliest receipt date and the reply date."""
+    from tracker.items.services import noun
+    from tracker.reminders.services import notify
+
+    by_unit: dict[int, list[tuple[_Planned, User, Mapping[str, Any]]]] = {}
+    for p in planned:
+        for unit, handler, a in p.assignments:
+            by_unit.setdefault(unit.id, []).append((p, handler, a))
+    what = noun(ctx.kind)
+    for unit_id, given in by_unit.items():
+        counts: dict[str, int] = {}
+        for _, _, a in given:
+            counts[a["role"]] = counts.get(a["role"], 0) + 1
+        roles = "，".join(f"{label(role, HandlingRole)} {count} 件" for role, count in counts.items())
+        numbers = "、".join(p.item["number"] + "号" for p, _, _ in given[:10])
+        receipt = min(a["receipt_due"] for _, _, a in given)
+        reply = min(a["reply_due"] for _, _, a in given)
+        body = (f"{ctx.session.name}：{roles}（{numbers}{'等' if len(given) > 10 else ''}）。"
+                f"请于 {receipt.isoformat()} 前签收，答复期限 {reply.isoformat()}")
+        co_due = [a["co_opinion_due"] for _, _, a in given if a["co_opinion_due"]]
+        if co_due:
+            body += f"，会办意见请于 {min(co_due).isoformat()} 前提出"
+        body += "。请到“本单位待办”逐件查看、签收。"
+        handlers = list({h.id: h for _, h, _ in given}.values())
+        notify([*handlers, *ctx.accounts.unit_leaders.get(unit_id, [])],
+               f"交办通知：本次导入交办你单位 {len(given)} 件{what}", body)
+
+
+def _write(planned: list[_Planned], ctx: _Context) -> None:
+    for start in range(0, len(planned), BATCH_ROWS):
+        _write_batch(planned[start:start + BATCH_ROWS], ctx)
+    _notify_units(planned, ctx)
 
 
 def _with_other_rows(rows: list[RowOutcome], table: list[tuple[Any, ...]], header_row: int,
@@ -300,8 +600,6 @@ def import_items(path_or_bytes: Any, session: Session | int, kind: str | None = 
     False when any row has a problem, and then nothing was written. Rows whose number
     the session already has are skipped (re-importing a file adds nothing).
     """
-    from tracker.units.services import unit_name_map
-
     ensure(policy.can(actor, Action.REGISTER))
     if not isinstance(session, Session):
         found = Session.get_or_none(Session.id == session) if session else None
@@ -310,10 +608,29 @@ def import_items(path_or_bytes: Any, session: Session | int, kind: str | None = 
         session = found
     kind = kind or default_kind(session)
     _check_kind(session, kind)
+    # A list of thousands of rows allocates a few hundred thousand container objects (cells,
+    # rows, planned columns), none of them in a reference cycle; with the cyclic collector
+    # on, it walked them (and the whole process) again and again.
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _import(path_or_bytes, session, kind, actor=actor, dry_run=dry_run, assigned_on=assigned_on)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _import(path_or_bytes: Any, session: Session, kind: str, *, actor: Any, dry_run: bool,
+            assigned_on: dt.date | None) -> ImportReport:
+    """Read and parse the file, check and plan every row in memory, then (no problem, not
+    a dry run) write everything in one transaction."""
+    from tracker.units.services import unit_name_map
+
+    taken = existing_numbers(session.id, kind)
     try:
         table = read_rows(path_or_bytes)
-        parsed = parse_rows(table, known_units=unit_name_map(),
-                            existing_numbers=existing_numbers(session.id, kind))
+        parsed = parse_rows(table, known_units=unit_name_map(), existing_numbers=taken)
     except ImportFileError as exc:
         raise ValidationFailed(exc.message, fields={"file": exc.message}) from None
 
@@ -322,37 +639,36 @@ def import_items(path_or_bytes: Any, session: Session | int, kind: str | None = 
                           skipped=list(parsed.skipped))
     by_row = parsed.problems_by_row()
     problems: list[tuple[int, str]] = [(p.row_number, p.message) for p in parsed.problems]
-    accounts = _Accounts(uid for row in parsed.rows for uid in (*row.lead_unit_ids, *row.co_unit_ids))
     assigned_on = assigned_on or clock.today()
-    try:
-        with db.atomic():
-            for row in parsed.rows:
-                out = _outcome(row)
-                out.problems = [p.message for p in by_row.get(row.row_number, [])]
-                try:
-                    with db.atomic():
-                        _import_row(row, out, session=session, kind=kind, actor=actor,
-                                    accounts=accounts, assigned_on=assigned_on)
-                except DomainError as exc:
-                    for message in _messages(exc):
-                        text = f"第 {row.row_number} 行：{message}"
-                        out.problems.append(text)
-                        problems.append((row.row_number, text))
-                report.rows.append(out)
-            if problems or dry_run:
-                raise _Rollback
-            created = sum(1 for out in report.rows if out.item_id)
-            if created:
+    ctx = _Context(session, kind, actor, parsed.rows, taken, assigned_on)
+    if any(row.lead_unit_ids or row.co_unit_ids for row in parsed.rows):
+        ensure(policy.can(actor, Action.ASSIGN, Item(session=session.id, kind=kind)))
+    planned: list[_Planned] = []
+    for row in parsed.rows:
+        out = _outcome(row)
+        out.problems = [p.message for p in by_row.get(row.row_number, [])]
+        try:
+            planned.append(_import_row(row, out, ctx))
+        except DomainError as exc:
+            for message in _messages(exc):
+                text = f"第 {row.row_number} 行：{message}"
+                out.problems.append(text)
+                problems.append((row.row_number, text))
+        report.rows.append(out)
+    if planned and not problems and not dry_run:
+        try:
+            with db.atomic():
+                _write(planned, ctx)
                 audit.record("items_imported", session, actor=actor,
-                             after={"kind": kind, "count": created},
-                             detail=f"从 Excel 导入{label(ItemKind(kind))} {created} 件")
-    except _Rollback:
-        for out in report.rows:
-            out.item_id = None
-    except pw.IntegrityError:
-        raise Conflict("导入期间有人登记了相同案号的件，请重新预览后再导入") from None
-    else:
-        report.imported = sum(1 for out in report.rows if out.item_id)
+                             after={"kind": kind, "count": len(planned)},
+                             detail=f"从 Excel 导入{label(ItemKind(kind))} {len(planned)} 件")
+        except pw.IntegrityError:
+            raise Conflict("导入期间有人登记了相同案号的件，请重新预览后再导入") from None
+        except BaseException:
+            for p in planned:
+                p.out.item_id = None
+            raise
+        report.imported = len(planned)
     problems.sort(key=lambda p: p[0])  # stable: the order within a row is kept
     report.problems = problems
     report.rows = _with_other_rows(report.rows, table, parsed.header_row, parsed.skipped, problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import peewee as pw
@@ -75,21 +76,28 @@ def sessions_ordered():
 # --- items ----------------------------------------------------------------------------------
 
 
-def _clean_submitters(raw: list[dict] | None) -> list[dict]:
+def clean_submitters(raw: list[dict] | None) -> list[dict]:
+    """The submitters as stored: blank names dropped, the first one lead by default, positions."""
     cleaned = []
     for pos, sub in enumerate(raw or []):
         name = (sub.get("name") or "").strip()
         if not name:
             continue
-        role = sub.get("role") or (SubmitterRole.LEAD.value if pos == 0 else SubmitterRole.CO.value)
+        role = sub.get("role") or (_LEAD if pos == 0 else SubmitterRole.CO.value)
         cleaned.append({"name": name, "role": role, "person_id": sub.get("person_id"), "position": pos})
     return cleaned
+
+
+_KINDS = frozenset(k.value for k in ItemKind)
+_TIERS = frozenset(t.value for t in Tier)
+_SUBMITTER_ROLES = frozenset(r.value for r in SubmitterRole)
+_LEAD = SubmitterRole.LEAD.value
 
 
 def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if creating:
-        if data.get("kind") not in {k.value for k in ItemKind}:
+        if data.get("kind") not in _KINDS:
             errors["kind"] = "类别不正确"
         if not str(data.get("number") or "").strip():
             errors["number"] = "请填写案号"
@@ -103,19 +111,64 @@ def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
             errors["title"] = "请填写标题"
         elif len(title) > 300:
             errors["title"] = "标题不能超过 300 个字符"
-    if "tier" in data and data["tier"] not in {t.value for t in Tier}:
+    if "tier" in data and data["tier"] not in _TIERS:
         errors["tier"] = "办理层级不正确"
     # 三书一函 have no submitters (the issuing body is a field of the document): none needed.
     if ("submitters" in data or creating) and not (
-            is_supervision_kind(data.get("kind")) and not data.get("submitters")):
-        subs = _clean_submitters(data.get("submitters"))
+            not data.get("submitters") and is_supervision_kind(data.get("kind"))):
+        subs = clean_submitters(data.get("submitters"))
         if not subs:
             errors["submitters"] = "请至少填写一名领衔人"
-        elif sum(1 for s in subs if s["role"] == SubmitterRole.LEAD.value) != 1:
+        elif sum(1 for s in subs if s["role"] == _LEAD) != 1:
             errors["submitters"] = "领衔人须有且只有一名"
-        elif any(s["role"] not in {r.value for r in SubmitterRole} for s in subs):
+        elif any(s["role"] not in _SUBMITTER_ROLES for s in subs):
             errors["submitters"] = "提交人身份不正确"
     return errors
+
+
+def registration_errors(*, kind: str, session_id: int | None, number: Any, title: Any,
+                        submitters: list[dict] | None, tier: str, leader_id: int | None,
+                        session_found: bool, number_taken: Callable[[str], bool],
+                        leader: Any = None) -> dict[str, str]:
+    """The rules of registering an item (field -> Chinese message; empty when it may be
+    registered): the one home of these rules, for :func:`register_item` and the Excel import.
+
+    What the rules need from the database comes in: whether the session exists,
+    ``number_taken(number)`` — whether the session already has the (stripped) number for
+    ``kind`` — and the ``leader`` account named by ``leader_id`` (None if there is none)."""
+    data = {"kind": kind, "session_id": session_id, "number": number, "title": title,
+            "submitters": submitters, "tier": tier}
+    errors = _validate_item_fields(data, creating=True)
+    if session_id and not session_found:
+        errors["session_id"] = "会次不存在"
+    number = str(number or "").strip()
+    if not errors and number_taken(number):
+        errors["number"] = f"该会次已有案号为“{number}”的{noun(kind)}，不能重复登记"
+    if leader_id:
+        errors.update(leader_problem(leader))
+    return errors
+
+
+def build_item_fields(*, actor: Any, kind: str, session_id: int, number: Any, title: str,
+                      content: str = "", category: str = "", is_key: bool = False,
+                      tier: str = Tier.DEPARTMENT.value, received_on: dt.date | None = None,
+                      leader_id: int | None = None, from_motion: bool = False, note: str = "",
+                      now: dt.datetime) -> dict[str, Any]:
+    """The new item's columns (a valid registration: see :func:`registration_errors`)."""
+    return {
+        "kind": kind, "session": session_id, "number": str(number or "").strip(), "title": title.strip(),
+        "content": (content or "").strip(), "category": (category or "").strip(), "tier": tier,
+        "is_key": bool(is_key), "from_motion": bool(from_motion), "received_on": received_on,
+        "leader": leader_id or None, "registered_at": now, "registered_by": actor.id, "updated_at": now,
+        "note": note or "",
+    }
+
+
+def registered_audit(fields: dict[str, Any]) -> dict[str, Any]:
+    """The ``after`` and ``detail`` of an item's "registered" audit entry."""
+    kind, number, title = fields["kind"], fields["number"], fields["title"]
+    return {"after": {"number": number, "title": title, "kind": kind},
+            "detail": f"登记{label(kind, ItemKind)}第{number}号：{title}"}
 
 
 def register_item(*, actor: Any, kind: str, session_id: int, number: str, title: str,
@@ -124,58 +177,89 @@ def register_item(*, actor: Any, kind: str, session_id: int, number: str, title:
                   received_on: dt.date | None = None, leader_id: int | None = None,
                   from_motion: bool = False, note: str = "") -> Item:
     ensure(policy.can(actor, Action.REGISTER))
-    data = {"kind": kind, "session_id": session_id, "number": number, "title": title,
-            "submitters": submitters, "tier": tier}
-    errors = _validate_item_fields(data, creating=True)
     session = Session.get_or_none(Session.id == session_id) if session_id else None
-    if session_id and session is None:
-        errors["session_id"] = "会次不存在"
-    number = str(number or "").strip()
-    if not errors and Item.select().where(
-        (Item.session == session_id) & (Item.kind == kind) & (Item.number == number)
-    ).exists():
-        errors["number"] = f"该会次已有案号为“{number}”的{noun(kind)}，不能重复登记"
-    if leader_id:
-        errors.update(_leader_problem(leader_id))
+
+    def number_taken(stripped: str) -> bool:
+        return Item.select().where(
+            (Item.session == session_id) & (Item.kind == kind) & (Item.number == stripped)
+        ).exists()
+
+    errors = registration_errors(
+        kind=kind, session_id=session_id, number=number, title=title, submitters=submitters, tier=tier,
+        leader_id=leader_id, session_found=session is not None, number_taken=number_taken,
+        leader=_user(leader_id) if leader_id else None,
+    )
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     now = clock.now()
+    fields = build_item_fields(
+        actor=actor, kind=kind, session_id=session_id, number=number, title=title, content=content,
+        category=category, is_key=is_key, tier=tier, received_on=received_on, leader_id=leader_id,
+        from_motion=from_motion, note=note, now=now,
+    )
     with db.atomic():
-        item = Item.create(
-            kind=kind, session=session_id, number=number, title=title.strip(),
-            content=(content or "").strip(), category=(category or "").strip(), tier=tier,
-            is_key=bool(is_key), from_motion=bool(from_motion), received_on=received_on,
-            leader=leader_id or None, registered_at=now, registered_by=actor.id, updated_at=now,
-            note=note or "",
-        )
-        _write_submitters(item, _clean_submitters(submitters))
-        audit.record("registered", item, actor=actor, item_id=item.id,
-                     after={"number": number, "title": item.title, "kind": kind},
-                     detail=f"登记{label(ItemKind(kind))}第{number}号：{item.title}")
+        item = Item.create(**fields)
+        _write_submitters(item, clean_submitters(submitters))
+        audit.record("registered", item, actor=actor, item_id=item.id, **registered_audit(fields))
     return item
 
 
-def _leader_problem(leader_id: int) -> dict[str, str]:
+def _user(user_id: int) -> Any:
     from tracker.accounts.models import User
+
+    return User.get_or_none(User.id == user_id)
+
+
+def leader_problem(leader: Any) -> dict[str, str]:
+    """The rule for a leader-led item's leader: a city leader's account."""
     from tracker.core.enums import Role
 
-    leader = User.get_or_none(User.id == leader_id)
     if leader is None or leader.role != Role.LEADER.value:
         return {"leader_id": "领办领导须为市领导账号"}
     return {}
 
 
-def _write_submitters(item: Item, subs: list[dict]) -> None:
+def _leader_problem(leader_id: int) -> dict[str, str]:
+    return leader_problem(_user(leader_id))
+
+
+def person_ids(names: Iterable[str]) -> dict[str, int]:
+    """name -> the person a submitter of that name is linked to (the first such person)."""
     from tracker.accounts.models import Person
 
-    Submitter.delete().where(Submitter.item == item.id).execute()
+    wanted = sorted(set(names))
+    found: dict[str, int] = {}
+    table, param = Person._meta.table_name, db.obj.param
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        # Built here rather than by peewee (whose IN of hundreds of values costs more than
+        # the query); identifiers from the model, values as parameters.
+        sql = (f'SELECT "id", "name" FROM "{table}" WHERE "name" IN ({", ".join([param] * len(chunk))}) '  # noqa: S608
+               'ORDER BY "id"')
+        for person_id, name in db.execute_sql(sql, chunk).fetchall():
+            found.setdefault(name, person_id)
+    return found
+
+
+def submitter_rows(subs: list[dict], persons: dict[str, int]) -> list[dict[str, Any]]:
+    """The submitters' columns (without the item) for cleaned ``subs``; a submitter not
+    linked to a person yet is linked to the person of the same name, if any (see
+    :func:`person_ids`)."""
+    rows = []
     for sub in subs:
         person_id = sub.get("person_id")
         if person_id is None:
-            person = Person.select().where(Person.name == sub["name"]).first()
-            person_id = person.id if person else None
-        Submitter.create(item=item, name=sub["name"], role=sub["role"], person=person_id,
-                         position=sub["position"])
+            person_id = persons.get(sub["name"])
+        rows.append({"name": sub["name"], "role": sub["role"], "person": person_id,
+                     "position": sub["position"]})
+    return rows
+
+
+def _write_submitters(item: Item, subs: list[dict]) -> None:
+    Submitter.delete().where(Submitter.item == item.id).execute()
+    persons = person_ids(s["name"] for s in subs if s.get("person_id") is None)
+    for row in submitter_rows(subs, persons):
+        Submitter.create(item=item, **row)
 
 
 def submitters_of(item: Item) -> list[Submitter]:
@@ -209,7 +293,7 @@ def edit_item(item: Item, *, actor: Any, version: int | None = None, **changes: 
         for key, value in updates.items():
             setattr(current, key, value)
         if "submitters" in changes:
-            _write_submitters(current, _clean_submitters(changes["submitters"]))
+            _write_submitters(current, clean_submitters(changes["submitters"]))
         after = {k: _plain(getattr(current, k)) for k in EDITABLE}
         after["submitters"] = [s.name for s in submitters_of(current)]
         b, a = audit.changes(before, after)
@@ -273,20 +357,33 @@ def refresh_status(item: Item) -> ItemStatus:
 
     assignments = list(Assignment.select().where(Assignment.item == item.id))
     active = [a for a in assignments if a.status != AssignmentStatus.RETURNED.value]
-    answering = [a.status for a in active if a.role in {r.value for r in ANSWERING_ROLES}]
     open_commitments = (
         Commitment.select()
         .where((Commitment.assignment.in_([a.id for a in active] or [0]))
                & (Commitment.status == CommitmentStatus.OPEN.value))
         .exists()
     )
-    status = workflow.derive_item_status(
-        ItemStatus(item.status), answering, has_assignments=bool(active),
-        all_feedback_in=all_feedback_in(item), open_commitments=open_commitments,
-        feedback_applies=not is_supervision_kind(item.kind),
-    )
+    status = status_of(item.status, item.kind, [(a.role, a.status) for a in assignments],
+                       all_feedback_in=all_feedback_in(item), open_commitments=open_commitments)
     _write_status(item, status)
     return status
+
+
+_RETURNED = AssignmentStatus.RETURNED.value
+_ANSWERING_ROLES = frozenset(r.value for r in ANSWERING_ROLES)
+
+
+def status_of(current: str, kind: str, assignments: Iterable[tuple[str, str]], *,
+              all_feedback_in: bool, open_commitments: bool) -> ItemStatus:
+    """The status an item derives from its assignments' (role, status) pairs, its feedback
+    and commitments (what :func:`refresh_status` stores; the Excel import uses it too)."""
+    active = [(role, status) for role, status in assignments if status != _RETURNED]
+    answering = [status for role, status in active if role in _ANSWERING_ROLES]
+    return workflow.derive_item_status(
+        ItemStatus(current), answering, has_assignments=bool(active),
+        all_feedback_in=all_feedback_in, open_commitments=open_commitments,
+        feedback_applies=not is_supervision_kind(kind),
+    )
 
 
 def all_feedback_in(item: Item) -> bool:
