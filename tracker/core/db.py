@@ -15,6 +15,7 @@ from typing import Any
 
 import peewee as pw
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 db = pw.DatabaseProxy()
 
@@ -24,11 +25,11 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "synchronous": "normal",
     "cache_size": -64000,
-    # Read the database through a shared memory map instead of read() calls into each
-    # connection's own cache (which a request's connection starts cold): at 200,000 items this
-    # halves the time of the overdue list's query. An upper bound, not an allocation.
-    "mmap_size": 2 * 1024 * 1024 * 1024,
 }
+# SQLite connections are kept in a small pool per process and reused by the next request:
+# a connection keeps its page cache (``cache_size``), where a fresh one per request read every
+# page again (at 200,000 items: the overdue list 44 -> 31 ms, the item page 58 -> 49 ms).
+SQLITE_POOL = {"max_connections": 16, "stale_timeout": 300, "timeout": 10}
 
 
 def _sqlite_date(raw: bytes) -> dt.date | str:
@@ -61,14 +62,21 @@ def make_database(url: str) -> pw.Database:
         # BEGIN IMMEDIATE: a write transaction takes SQLite's write lock when it starts, so two
         # workers writing at once queue (busy_timeout) instead of one failing with "database is
         # locked" when its read-then-write transaction tries to upgrade its lock.
-        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE",
-                           detect_types=sqlite3.PARSE_DECLTYPES)
+        database = PooledSqliteDatabase(_sqlite_path(url), pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                        lock_type="IMMEDIATE", detect_types=sqlite3.PARSE_DECLTYPES,
+                                        **SQLITE_POOL)
     elif url.startswith(("postgres://", "postgresql://")):
         url = url.replace("postgres://", "postgresql://", 1)
         database = connect(url)
     else:
         raise ValueError(f"unsupported database URL: {url}")
     return database
+
+
+def _sqlite_path(url: str) -> str:
+    """sqlite:////abs/path, sqlite:///rel/path or sqlite:///:memory: -> the path SQLite opens."""
+    path = url.split("://", 1)[1]
+    return path[1:] if path.startswith("/") else path
 
 
 def init_db(url: str) -> pw.Database:
