@@ -290,67 +290,67 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
     if not rows:
         return []
     assignment_ids = sorted({r["assignment_id"] for r in rows})
+    # the columns a row shows, as plain tuples (not the items' texts, not four models a row)
     assignments = {
-        a.id: a
-        # the columns a row shows (not the items' texts: the page shows fifty titles)
-        for a in Assignment.select(
-            Assignment.id, Assignment.item, Assignment.unit, Assignment.role, Assignment.status,
-            Assignment.handler, Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due,
-            Assignment.rehandle_due, Item.id, Item.number, Item.title, Item.kind, Item.tier, Item.leader,
-            Item.session, Unit.id, Unit.name, Session.id, Session.name,
+        row[0]: row
+        for row in Assignment.select(
+            Assignment.id, Assignment.unit, Assignment.role, Assignment.status, Assignment.handler,
+            Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due, Assignment.rehandle_due,
+            Item.id, Item.number, Item.title, Item.kind, Item.tier, Item.leader, Session.name, Unit.name,
         )
         .join(Item, on=(Assignment.item == Item.id))
         .join(Session, on=(Item.session == Session.id))
         .switch(Assignment)
         .join(Unit, on=(Assignment.unit == Unit.id))
         .where(Assignment.id.in_(assignment_ids))
+        .tuples()
     }
-    user_ids = {a.handler_id for a in assignments.values() if a.handler_id}
-    user_ids |= {a.item.leader_id for a in assignments.values() if a.item.leader_id}
+    user_ids = {a[4] for a in assignments.values() if a[4]} | {a[14] for a in assignments.values() if a[14]}
     users = {u.id: u for u in User.select().where(User.id.in_(list(user_ids)))} if user_ids else {}
     commitment_ids = [r["commitment_id"] for r in rows if r["commitment_id"]]
     commitments = (
-        {c.id: c for c in Commitment.select().where(Commitment.id.in_(commitment_ids))}
+        {c_id: text for c_id, text in Commitment.select(Commitment.id, Commitment.text)
+         .where(Commitment.id.in_(commitment_ids)).tuples()}
         if commitment_ids
         else {}
     )
     slips = slip_counts_by_assignment(assignment_ids)
     out = []
     for r in rows:
-        a = assignments[r["assignment_id"]]
-        item = a.item
+        (a_id, unit_id, role, status, handler_id, handler_phone, reply_due, extended_due, rehandle_due,
+         item_id, number, title, kind, tier, leader_id, session_name, unit_name) = assignments[r["assignment_id"]]
         due = r["due_on"]
         if isinstance(due, str):
             due = dt.date.fromisoformat(due)
-        leader = users.get(item.leader_id) if item.leader_id else None
-        handler = users.get(a.handler_id) if a.handler_id else None
-        c = commitments.get(r["commitment_id"]) if r["commitment_id"] else None
+        leader = users.get(leader_id) if leader_id else None
+        handler = users.get(handler_id) if handler_id else None
+        is_reply = r["act"] == "reply"
         out.append(
             OverdueRow(
                 act=r["act"],
-                assignment_id=a.id,
+                assignment_id=a_id,
                 commitment_id=r["commitment_id"],
                 due_on=due,
-                item_id=item.id,
-                number=item.number,
-                title=item.title,
-                kind=item.kind,
-                session_name=item.session.name,
-                unit_id=a.unit_id,
-                unit_name=a.unit.name,
-                role=a.role,
-                tier=item.tier,
+                item_id=item_id,
+                number=number,
+                title=title,
+                kind=kind,
+                session_name=session_name,
+                unit_id=unit_id,
+                unit_name=unit_name,
+                role=role,
+                tier=tier,
                 leader=leader.display if leader else "",
                 handler=handler.display if handler else "",
-                handler_phone=a.handler_phone or "",
-                status=a.status,
-                original_due=a.reply_due if r["act"] == "reply" and due != a.reply_due else None,
-                extended=r["act"] == "reply" and a.extended_due is not None and due == a.extended_due,
-                rehandling=r["act"] == "reply" and a.rehandle_due is not None and due == a.rehandle_due,
-                commitment_text=c.text if c else "",
+                handler_phone=handler_phone or "",
+                status=status,
+                original_due=reply_due if is_reply and due != reply_due else None,
+                extended=is_reply and extended_due is not None and due == extended_due,
+                rehandling=is_reply and rehandle_due is not None and due == rehandle_due,
+                commitment_text=commitments.get(r["commitment_id"], "") if r["commitment_id"] else "",
                 days_overdue=max(0, (today - due).days),
                 days_left=max(0, (due - today).days),
-                slips=slips.get(a.id, {}),
+                slips=slips.get(a_id, {}),
             )
         )
     return out
