@@ -59,8 +59,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format tracker tests
 
+# The national-scale benchmark (README, "基准测试"): a fresh SQLite file, seeded and measured.
+# PostgreSQL: TRACKER_DATABASE_URL=postgresql://.../empty_db tracker bench --output bench-pg.json
+BENCH_DB ?= /tmp/tracker-bench.db
+ITEMS    ?= 200000
 bench: install
-	$(BIN)/tracker bench --items 200000 --output bench.json
+	rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	TRACKER_DATABASE_URL=sqlite:///$(BENCH_DB) $(BIN)/tracker bench --items $(ITEMS) --output bench-sqlite.json
 
 clean:
 	rm -rf $(VENV) instance test-output

@@ -276,3 +276,22 @@ def test_dispatch_content_ranks_units_and_lists_overdue():
     assert [(o["unit_name"], o["what"], o["days_overdue"], o["slip"]) for o in content["overdue"]] == [
         ("丁局", "会办意见", 45, ""), ("甲局", "答复", 14, "red")]
     assert content["totals"]["slips"]["red"] == 1
+
+
+def test_facts_are_values_built_from_a_row_and_changed_by_replace():
+    a = replied(D(2026, 5, 1), forms=(FormFact("甲", "satisfied", "satisfied"),),
+                contacts=(ContactFact(D(2026, 4, 1), "meeting"),))
+    built = AssignmentFacts._make(tuple(a))
+    assert built == a and hash(built) == hash(a) and stats.counts([built], TODAY) == stats.counts([a], TODAY)
+    with pytest.raises(TypeError):
+        AssignmentFacts._make(tuple(a)[:-1])
+    with pytest.raises(AttributeError):
+        a.replied_on = None  # type: ignore[misc]
+    assert a._replace(replied_on=None).replied_on is None and a.replied_on == D(2026, 5, 1)
+    assert FormFact("乙", "satisfied", "dissatisfied", 2) == FormFact("乙", "satisfied", "dissatisfied", 2, None)
+
+
+def test_each_count_is_its_place_in_the_contributions():
+    facts = [replied(D(2026, 5, 1)), fact(), fact(role="co", opinion_on=D(2026, 5, 1)), fact(void=True)]
+    for count in stats.COUNTS:
+        assert sum(count.fn(f, TODAY) for f in facts) == stats.counts(facts, TODAY)[count.key], count.key

@@ -5,6 +5,7 @@ batched queries (one per table), whatever the number of items.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -12,7 +13,7 @@ import peewee as pw
 
 from tracker.assignments.models import Assignment
 from tracker.core import clock
-from tracker.core.db import fetch_dicts
+from tracker.core.db import db, is_sqlite
 from tracker.core.enums import (
     AssignmentStatus,
     FeedbackSource,
@@ -33,6 +34,9 @@ from tracker.ledger.stats import (
     ContactFact,
     FormFact,
     SlipFact,
+    from_columns,
+    pause_collector,
+    resume_collector,
 )
 from tracker.reminders.models import Slip
 from tracker.replies.models import Commitment, Feedback, Reply
@@ -130,6 +134,223 @@ def assignment_ids(flt: StatsFilter) -> pw.ModelSelect:
     return query.where(*conds) if conds else query
 
 
+class _Days(dict):
+    """Date values as the driver gives them -> ``dt.date``, each distinct value parsed once.
+
+    On SQLite the loader reads date columns as their ISO text (``CAST(... AS TEXT)`` has no
+    declared type, so the connection's per-value converter is not called) and a session's
+    ~100,000 date values are a few hundred distinct days; PostgreSQL gives dates already."""
+
+    def __missing__(self, raw: Any) -> dt.date | None:
+        value = dt.date.fromisoformat(raw[:10]) if isinstance(raw, str) else raw
+        self[raw] = value
+        return value
+
+
+class _LocalDays(dict):
+    """Instants truncated to the UTC hour (``_hour``) -> the local date (Asia/Shanghai) of
+    any instant in that hour, each distinct hour converted once (a session's ~30,000 instants
+    are a few thousand hours). Exact because the zone's offsets and their changes are whole
+    hours, so a local day starts on a UTC hour (checked for every hour of 1901-2100)."""
+
+    def __missing__(self, raw: Any) -> dt.date | None:
+        if raw is None:
+            value = None
+        else:
+            hour = dt.datetime.fromisoformat(raw + ":00") if isinstance(raw, str) else raw
+            value = clock.local_date(hour if hour.tzinfo else hour.replace(tzinfo=dt.UTC))
+        self[raw] = value
+        return value
+
+
+def _day(field: pw.Field) -> pw.Node:
+    """A date column as the driver reads it without conversion (see :class:`_Days`)."""
+    return pw.Cast(field, "TEXT") if is_sqlite() else field
+
+
+def _hour(field: pw.Field) -> pw.Node:
+    """A UTC instant column (naive UTC as stored) truncated to its hour (see :class:`_LocalDays`)."""
+    return pw.fn.substr(field, 1, 13) if is_sqlite() else pw.fn.date_trunc("hour", field)
+
+
+def _rows(query: pw.SelectQuery) -> list[tuple]:
+    """The raw rows of a query, straight from the cursor (no per-value conversion by peewee)."""
+    return db.execute_sql(*query.sql()).fetchall()
+
+
+def load_facts(flt: StatsFilter | None = None) -> list[AssignmentFacts]:
+    """The facts of every assignment matching the filter, units in their display order.
+
+    A session of 15,000 assignments means ~70,000 rows from eight tables, read as raw tuples
+    (no models, no per-value conversion: dates through :class:`_Days`), each table in one
+    batched query, with the cyclic garbage collector paused (see
+    :func:`~tracker.ledger.stats.pause_collector`)."""
+    paused = pause_collector()
+    try:
+        return _load_facts(flt or StatsFilter())
+    finally:
+        resume_collector(paused)
+
+
+def _load_facts(flt: StatsFilter) -> list[AssignmentFacts]:
+    conds = _where(flt)
+    co = HandlingRole.CO.value
+    answering = Assignment.role != co
+
+    def joined(query: pw.ModelSelect) -> pw.ModelSelect:
+        """A query of a per-assignment table limited to the assignments of the filter."""
+        query = query.join(Assignment, on=(query.model.assignment == Assignment.id)).join(Item)
+        return query.where(*conds) if conds else query
+
+    # rows of a per-assignment table are wanted in order within each assignment only: ordered
+    # by item and assignment first, SQLite keeps the order it reads them in (items of the
+    # session, their assignments) and sorts each assignment's few rows, not the whole table
+    per_assignment = (Item.id, Assignment.id)
+
+    # the assignments in display order (unit, session, number), with their due dates chosen;
+    # their items (with the session's name) and the units' names are read apart (each once)
+    opinion = CoOpinion.alias("first_opinion")
+    first_opinion = opinion.select(pw.fn.MIN(opinion.submitted_on)).where(opinion.assignment == Assignment.id)
+    base = (
+        Assignment.select(
+            Assignment.id, Assignment.item, Assignment.unit, Assignment.role, Assignment.status,
+            _day(Assignment.assigned_on), _hour(Assignment.received_at), _day(Assignment.current_due),
+            # the approved due date of the act: the co opinion's (else what is due now), or the
+            # reply's (extended if an extension was approved, else as assigned)
+            _day(pw.Case(None, [(answering, pw.fn.COALESCE(Assignment.extended_due, Assignment.reply_due))],
+                         pw.fn.COALESCE(Assignment.co_opinion_due, Assignment.current_due))),
+            _day(pw.Case(None, [(answering, Assignment.reply_due)], None)),  # the reply date as assigned
+            # the reply date recorded on a replied assignment (used when no sent reply has a date)
+            _day(pw.Case(None, [(answering & Assignment.status.in_(_REPLIED_STATES), Assignment.replied_on)],
+                         None)),
+            _day(pw.Case(None, [(~answering, Assignment.opinion_submitted_on)], None)),
+            pw.Case(None, [(~answering, first_opinion)], None),
+            Assignment.scorecard,
+        )
+        .join(Item).switch(Assignment).join(Unit)
+        .order_by(Unit.sort_order, Unit.id, Item.session, Item.number, Assignment.id)
+    )
+    rows = _rows(base.where(*conds) if conds else base)
+    if not rows:
+        return []
+    if flt.unit_id:  # a condition on the assignments: the items having a matching one
+        item_filter = [Item.id.in_(Assignment.select(Assignment.item).join(Item).where(*conds))]
+    else:  # conditions on the items only (items without assignments are read and not used)
+        item_filter = conds
+    item_query = Item.select(Item.id, Item.number, Item.title, Item.session, Item.kind, Item.tier, Item.is_key,
+                             Item.status.in_(VOID_ITEM_STATUSES), Session.name).join(Session)
+    items = {row[0]: row for row in _rows(item_query.where(*item_filter) if item_filter else item_query)}
+    unit_names = dict(_rows(Unit.select(Unit.id, Unit.name)))
+    days = _Days()
+    local_days = _LocalDays()
+
+    # sent replies in order (round, sent date, id) per assignment: the first gives the reply
+    # date (its date, else the day it was sent), the last the class and the publication
+    first_sent_on: dict[int, dt.date | None] = {}
+    result_classes: dict[int, str | None] = {}
+    published_on: dict[int, dt.date | None] = {}
+    not_published = Publish.NONE.value
+    for aid, sent_on, sent_hour, result_class, publish, published in _rows(
+            joined(Reply.select(Reply.assignment, _day(Reply.sent_on), _hour(Reply.sent_at), Reply.result_class,
+                                Reply.publish, _day(Reply.published_on)))
+            .where(Reply.status == ReplyStatus.SENT.value)
+            .order_by(*per_assignment, Reply.round, Reply.sent_on, Reply.id)):
+        if aid not in first_sent_on:
+            first_sent_on[aid] = days[sent_on] if sent_on is not None else local_days[sent_hour]
+        result_classes[aid] = result_class
+        published_on[aid] = days[published] if publish != not_published else None
+
+    # contacts in date order; equal contacts share one (immutable) fact
+    contacts: dict[int, list[ContactFact]] = {}
+    shared_contacts: dict[tuple, ContactFact] = {}
+    for aid, on, method, stage in _rows(
+            joined(Contact.select(Contact.assignment, _day(Contact.contact_on), Contact.method, Contact.stage))
+            .order_by(*per_assignment, Contact.contact_on, Contact.id)):
+        key = (on, method, stage)
+        fact = shared_contacts.get(key)
+        if fact is None:
+            fact = shared_contacts[key] = ContactFact(days[on], method, stage)
+        if aid in contacts:
+            contacts[aid].append(fact)
+        else:
+            contacts[aid] = [fact]
+
+    commitments: dict[int, list[CommitmentFact]] = {}
+    sent_reply = Reply.alias("sent_reply")
+    for aid, cid, text, due_on, status, fulfilled_on in _rows(
+            joined(Commitment.select(Commitment.assignment, Commitment.id, Commitment.text, _day(Commitment.due_on),
+                                     Commitment.status, _day(Commitment.fulfilled_on)))
+            .switch(Commitment).join(sent_reply, on=(Commitment.reply == sent_reply.id))
+            .where(sent_reply.status == ReplyStatus.SENT.value)
+            .order_by(*per_assignment, Commitment.due_on, Commitment.id)):
+        commitments.setdefault(aid, []).append(CommitmentFact(cid, text, days[due_on], status, days[fulfilled_on]))
+
+    slips: dict[int, list[SlipFact]] = {}
+    shared_slips: dict[tuple, SlipFact] = {}
+    for aid, color, issued_on in _rows(
+            joined(Slip.select(Slip.assignment, Slip.color, _day(Slip.issued_on)))
+            .order_by(*per_assignment, Slip.issued_on, Slip.id)):
+        key = (color, issued_on)
+        fact = shared_slips.get(key)
+        if fact is None:
+            fact = shared_slips[key] = SlipFact(color, days[issued_on])
+        slips.setdefault(aid, []).append(fact)
+
+    # feedback forms: each submitter's latest round, unless that round is 逾期未表态 (the window
+    # ran out); one tuple per item (submitters in order), shared by its answering units
+    from tracker.items.models import Submitter
+
+    later = Feedback.alias("later_round")
+    later_round = later.select(later.id).where((later.item == Feedback.item) & (later.submitter == Feedback.submitter)
+                                               & (later.round > Feedback.round))
+    feedback = (Feedback.select(Feedback.item, Submitter.name, Feedback.work, Feedback.result, Feedback.round,
+                                _hour(Feedback.created_at))
+                .join(Submitter, on=(Feedback.submitter == Submitter.id))
+                .switch(Feedback).join(Item, on=(Feedback.item == Item.id))
+                .where(~pw.fn.EXISTS(later_round), Feedback.source != FeedbackSource.WINDOW_EXPIRED.value,
+                       *item_filter)
+                .order_by(Item.id, Feedback.submitter))
+    feedback = _rows(feedback)
+    item_forms: dict[int, list[FormFact]] = {}
+    if feedback:
+        item_c, name_c, work_c, result_c, round_c, created_c = zip(*feedback, strict=True)
+        for item_id, form in zip(item_c, from_columns(FormFact, (
+                name_c, work_c, result_c, round_c, map(local_days.__getitem__, created_c))), strict=True):
+            if item_id in item_forms:
+                item_forms[item_id].append(form)
+            else:
+                item_forms[item_id] = [form]
+    forms = {item_id: tuple(rows_) for item_id, rows_ in item_forms.items()}
+
+    # the facts, built column by column (each column in one pass of C-level map / zip)
+    (aid_c, item_c, unit_c, role_c, status_c, assigned_c, received_c, current_c, due_c, original_c, recorded_reply_c,
+     submitted_c, first_opinion_c, scorecard_c) = zip(*rows, strict=True)
+    (_, number_c, title_c, session_c, kind_c, tier_c, is_key_c, void_item_c, session_name_c) = zip(
+        *map(items.__getitem__, item_c), strict=True)
+    day = days.__getitem__
+    returned = AssignmentStatus.RETURNED.value
+    void_c = [status == returned or void_item == 1 for status, void_item in zip(status_c, void_item_c, strict=True)]
+    first_sent = first_sent_on.get
+    replied_c = [(None if role == co else first_sent(aid)) or day(recorded)
+                 for aid, role, recorded in zip(aid_c, role_c, recorded_reply_c, strict=True)]
+    opinion_c = [None if submitted is None and first is None else _min(day(submitted), day(first))
+                 for submitted, first in zip(submitted_c, first_opinion_c, strict=True)]  # co: first submitted
+    forms_of = forms.get
+    forms_c = [() if role == co else forms_of(item_id, ()) for role, item_id in zip(role_c, item_c, strict=True)]
+    nothing = itertools.repeat(())
+    columns = (  # in the order of the fields of AssignmentFacts
+        aid_c, item_c, number_c, title_c, session_c, kind_c, tier_c, unit_c, map(unit_names.__getitem__, unit_c),
+        role_c, status_c, map(day, assigned_c), map(day, due_c), map(day, current_c), map(day, original_c),
+        void_c, map(frozenset(OWING).__contains__, status_c), map(bool, is_key_c),
+        map(local_days.__getitem__, received_c), replied_c, opinion_c, map(result_classes.get, aid_c), map(published_on.get, aid_c), session_name_c,
+        map({aid: tuple(rows_) for aid, rows_ in contacts.items()}.get, aid_c, nothing), forms_c,
+        map({aid: tuple(rows_) for aid, rows_ in commitments.items()}.get, aid_c, nothing),
+        map({aid: tuple(rows_) for aid, rows_ in slips.items()}.get, aid_c, nothing),
+        scorecard_c,
+    )
+    return from_columns(AssignmentFacts, columns)
+
+
 def _min(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     if a is None:
         return b
@@ -138,138 +359,8 @@ def _min(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return min(a, b)
 
 
-def load_facts(flt: StatsFilter | None = None) -> list[AssignmentFacts]:
-    """The facts of every assignment matching the filter, units in their display order. The
-    rows are read straight from the cursor (``fetch_dicts``): a session of 15,000 assignments
-    means ~100,000 rows, and peewee's per-value conversion cost four times the queries."""
-    flt = flt or StatsFilter()
-    ids = assignment_ids(flt)
-    base = fetch_dicts(
-        Assignment.select(
-            Assignment.id, Assignment.item, Assignment.unit, Assignment.role, Assignment.status,
-            Assignment.assigned_on, Assignment.received_at, Assignment.reply_due,
-            Assignment.extended_due, Assignment.co_opinion_due, Assignment.current_due,
-            Assignment.replied_on, Assignment.opinion_submitted_on, Assignment.scorecard,
-            Item.number, Item.title, Item.session, Item.kind, Item.tier, Item.is_key,
-            Item.status.alias("item_status"), Unit.name.alias("unit_name"),
-            Unit.sort_order.alias("unit_order"), Session.name.alias("session_name"),
-        )
-        .join(Item).join(Session).switch(Assignment).join(Unit)
-        .where(Assignment.id.in_(ids))
-        .order_by(Unit.sort_order, Unit.id, Item.session, Item.number, Assignment.id)
-    )
-    rows = base
-    if not rows:
-        return []
-
-    sent: dict[int, list[dict]] = {}
-    for r in fetch_dicts(Reply.select(Reply.assignment, Reply.round, Reply.sent_on, Reply.sent_at,
-                           Reply.result_class, Reply.publish, Reply.published_on, Reply.id)
-              .where(Reply.assignment.in_(ids) & (Reply.status == ReplyStatus.SENT.value))
-              .order_by(Reply.round, Reply.sent_on, Reply.id)):
-        sent.setdefault(r["assignment"], []).append(r)
-
-    contacts: dict[int, list[ContactFact]] = {}
-    for c in fetch_dicts(Contact.select(Contact.assignment, Contact.contact_on, Contact.method, Contact.stage)
-              .where(Contact.assignment.in_(ids)).order_by(Contact.contact_on, Contact.id)):
-        contacts.setdefault(c["assignment"], []).append(
-            ContactFact(on=c["contact_on"], method=c["method"], stage=c["stage"]))
-
-    opinions: dict[int, dt.date] = {}
-    for o in fetch_dicts(CoOpinion.select(CoOpinion.assignment, pw.fn.MIN(CoOpinion.submitted_on).alias("first"))
-              .where(CoOpinion.assignment.in_(ids)).group_by(CoOpinion.assignment)):
-        opinions[o["assignment"]] = o["first"]
-
-    commitments: dict[int, list[CommitmentFact]] = {}
-    for c in fetch_dicts(Commitment.select(Commitment.id, Commitment.assignment, Commitment.text, Commitment.due_on,
-                                Commitment.status, Commitment.fulfilled_on)
-              .join(Reply)
-              .where(Commitment.assignment.in_(ids) & (Reply.status == ReplyStatus.SENT.value))
-              .order_by(Commitment.due_on, Commitment.id)):
-        commitments.setdefault(c["assignment"], []).append(CommitmentFact(
-            id=c["id"], text=c["text"], due_on=c["due_on"], status=c["status"],
-            fulfilled_on=c["fulfilled_on"]))
-
-    slips: dict[int, list[SlipFact]] = {}
-    for s in fetch_dicts(Slip.select(Slip.assignment, Slip.color, Slip.issued_on)
-              .where(Slip.assignment.in_(ids)).order_by(Slip.issued_on, Slip.id)):
-        slips.setdefault(s["assignment"], []).append(SlipFact(color=s["color"], issued_on=s["issued_on"]))
-
-    item_ids = {r["item"] for r in rows}
-    latest: dict[tuple[int, int], dict] = {}
-    from tracker.items.models import Submitter
-
-    for fb in fetch_dicts(Feedback.select(Feedback.item, Feedback.submitter, Feedback.round, Feedback.work,
-                                          Feedback.result, Feedback.source, Feedback.created_at, Feedback.id,
-                                          Submitter.name.alias("submitter_name"))
-                          .join(Submitter, on=(Feedback.submitter == Submitter.id))
-                          .where(Feedback.item.in_(Assignment.select(Assignment.item)
-                                                   .where(Assignment.id.in_(ids))))):
-        key = (fb["item"], fb["submitter"])
-        if key not in latest or fb["round"] > latest[key]["round"]:
-            latest[key] = fb
-    # the names come with the rows (a second query with thousands of ids cost more than the join)
-    names = {sid: fb["submitter_name"] for (_item, sid), fb in latest.items()}
-    forms: dict[int, list[FormFact]] = {}
-    for (item_id, submitter_id), fb in sorted(latest.items()):
-        if item_id not in item_ids or fb["source"] == FeedbackSource.WINDOW_EXPIRED.value:
-            continue
-        forms.setdefault(item_id, []).append(FormFact(
-            submitter=names.get(submitter_id, ""), work=fb["work"], result=fb["result"],
-            round=fb["round"], on=clock.local_date(fb["created_at"]) if fb["created_at"] else None))
-
-    facts = []
-    for r in rows:
-        aid = r["id"]
-        is_co = r["role"] == HandlingRole.CO.value
-        replies = sent.get(aid, [])
-        first = replies[0] if replies else None
-        last = replies[-1] if replies else None
-        replied_on = None
-        if not is_co:
-            replied_on = _first_sent_on(first) if first else None
-            if replied_on is None and r["status"] in _REPLIED_STATES:
-                replied_on = r["replied_on"]
-        void = r["status"] == AssignmentStatus.RETURNED.value or r["item_status"] in VOID_ITEM_STATUSES
-        facts.append(AssignmentFacts(
-            assignment_id=aid, item_id=r["item"], item_number=r["number"], item_title=r["title"],
-            session_id=r["session"], session_name=r["session_name"], kind=r["kind"], tier=r["tier"],
-            is_key=bool(r["is_key"]), unit_id=r["unit"], unit_name=r["unit_name"], role=r["role"],
-            status=r["status"], assigned_on=r["assigned_on"],
-            due_on=(r["co_opinion_due"] or r["current_due"]) if is_co
-            else (r["extended_due"] or r["reply_due"]),
-            current_due=r["current_due"], original_due=None if is_co else r["reply_due"], void=void,
-            owing=r["status"] in OWING,
-            received_on=clock.local_date(r["received_at"]) if r["received_at"] else None,
-            replied_on=replied_on,
-            opinion_on=_min(r["opinion_submitted_on"], opinions.get(aid)) if is_co else None,
-            result_class=last["result_class"] if last else None,
-            published_on=last["published_on"] if last and last["publish"] != Publish.NONE.value else None,
-            contacts=tuple(contacts.get(aid, ())),
-            forms=tuple(forms.get(r["item"], ())) if not is_co else (),
-            commitments=tuple(commitments.get(aid, ())),
-            slips=tuple(slips.get(aid, ())),
-            scorecard_id=r["scorecard"],
-        ))
-    return facts
-
-
 _REPLIED_STATES = (AssignmentStatus.REPLIED.value, AssignmentStatus.DONE.value,
                    AssignmentStatus.REHANDLING.value)
-
-
-def _first_sent_on(reply: dict) -> dt.date | None:
-    if reply["sent_on"] is not None:
-        return reply["sent_on"]
-    if reply["sent_at"] is not None:
-        return clock.local_date(reply["sent_at"])
-    return None
-
-
-def _submitter_names(ids: set[int]) -> dict[int, str]:
-    from tracker.items.models import Submitter
-
-    return dict(Submitter.select(Submitter.id, Submitter.name).where(Submitter.id.in_(list(ids))).tuples())
 
 
 # --- supporting lookups for the pages ---------------------------------------------------------
