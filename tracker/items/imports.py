@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -43,6 +42,7 @@ from tracker.accounts import policy
 from tracker.accounts.models import User
 from tracker.audit import services as audit
 from tracker.core import clock
+from tracker.core.collector import pause_collector, resume_collector
 from tracker.core.db import db
 from tracker.core.enums import Body, HandlingRole, ItemKind, ItemStatus, Role, SubmitterRole, Tier, label
 from tracker.core.errors import Conflict, DomainError, ValidationFailed, ensure
@@ -611,14 +611,11 @@ def import_items(path_or_bytes: Any, session: Session | int, kind: str | None = 
     # A list of thousands of rows allocates a few hundred thousand container objects (cells,
     # rows, planned columns), none of them in a reference cycle; with the cyclic collector
     # on, it walked them (and the whole process) again and again.
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
+    paused = pause_collector()
     try:
         return _import(path_or_bytes, session, kind, actor=actor, dry_run=dry_run, assigned_on=assigned_on)
     finally:
-        if paused:
-            gc.enable()
+        resume_collector(paused)
 
 
 def _import(path_or_bytes: Any, session: Session, kind: str, *, actor: Any, dry_run: bool,

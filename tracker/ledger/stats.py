@@ -40,7 +40,6 @@ Rates are floats in 0..1, or ``None`` when the denominator is 0.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -48,6 +47,7 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
+from tracker.core.collector import pause_collector, resume_collector
 from tracker.core.i18n import N_  # marks the labels for the English catalog (still plain str)
 
 # Values as stored (English snake_case, see tracker.core.enums).
@@ -60,26 +60,6 @@ CLASSES = ("A", "B", "C", "D")
 NOT_PUBLISHED = "none"
 KEPT = "kept"
 SLIP_COLORS = ("blue", "orange", "red")
-
-
-def pause_collector() -> bool:
-    """Pause Python's cyclic garbage collector while tens of thousands of facts are built or
-    walked; returns whether it was on (give that to :func:`resume_collector`, in a ``finally``).
-
-    Reference counting still frees everything at once (facts hold no reference cycles). With
-    the collector on, loading a session ran ~170 collections, each walking every young object
-    (a third of the load's time), and the first collection after the load walked all the fresh
-    facts once more while the statistics were computed from them. Pausing allocates nothing
-    (a ``with`` block would, as would a function whose locals are closed over by an inner
-    one): any allocation after the load with the collector on starts that walk."""
-    enabled = gc.isenabled()
-    gc.disable()
-    return enabled
-
-
-def resume_collector(was_enabled: bool) -> None:
-    if was_enabled:
-        gc.enable()
 
 
 # The facts are named tuples: immutable, compared and hashed by value like frozen dataclasses,

@@ -13,6 +13,7 @@ import peewee as pw
 
 from tracker.assignments.models import Assignment
 from tracker.core import clock
+from tracker.core.collector import pause_collector, resume_collector
 from tracker.core.db import db, is_sqlite
 from tracker.core.enums import (
     AssignmentStatus,
@@ -35,8 +36,6 @@ from tracker.ledger.stats import (
     FormFact,
     SlipFact,
     from_columns,
-    pause_collector,
-    resume_collector,
 )
 from tracker.reminders.models import Slip
 from tracker.replies.models import Commitment, Feedback, Reply
@@ -184,7 +183,7 @@ def load_facts(flt: StatsFilter | None = None) -> list[AssignmentFacts]:
     A session of 15,000 assignments means ~70,000 rows from eight tables, read as raw tuples
     (no models, no per-value conversion: dates through :class:`_Days`), each table in one
     batched query, with the cyclic garbage collector paused (see
-    :func:`~tracker.ledger.stats.pause_collector`)."""
+    :func:`~tracker.core.collector.pause_collector`)."""
     paused = pause_collector()
     try:
         return _load_facts(flt or StatsFilter())
