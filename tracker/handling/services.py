@@ -352,7 +352,10 @@ def record_of(assignment_ids: list[int]) -> tuple[dict[int, list[ProgressNote]],
 
     ids = list(assignment_ids) or [0]
     notes: dict[int, list[ProgressNote]] = {i: [] for i in assignment_ids}
-    for note in (ProgressNote.select(ProgressNote, User).join(User, on=(ProgressNote.author == User.id))
+    # what the panel shows of a note and its author (a long record has hundreds of notes)
+    for note in (ProgressNote.select(ProgressNote.id, ProgressNote.assignment, ProgressNote.text,
+                                     ProgressNote.created_at, ProgressNote.author, User.id, User.name, User.username)
+                 .join(User, on=(ProgressNote.author == User.id))
                  .where(ProgressNote.assignment.in_(ids)).order_by(ProgressNote.created_at, ProgressNote.id)):
         notes[note.assignment_id].append(note)
     found: dict[int, list[Contact]] = {i: [] for i in assignment_ids}
