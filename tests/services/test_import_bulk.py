@@ -5,11 +5,10 @@ audit entries — and tells each unit once per import instead of once per item."
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 
+from tests.xlsx import xlsx_bytes
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
@@ -37,14 +36,7 @@ ROWS = [
 
 
 def workbook(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(rows, HEADER)
 
 
 def staffed(f, name: str, short: str = ""):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 
+from tests.xlsx import xlsx_bytes
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core.enums import Role
@@ -22,18 +21,7 @@ HEADER = ["建议号", "标题", "领衔代表", "附议代表", "主办单位",
 
 def workbook(rows: list[list], *, header: list[str] = HEADER, title: str | None = "市十七届人大四次会议代表建议交办清单") -> bytes:
     """An .xlsx like the lists offices receive: a title row and a blank row above the header."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    if title:
-        sheet.append([title])
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-        sheet.append([])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(rows, header, title=title)
 
 
 def staffed_unit(f, name: str, short: str = "", *, handler_name: str = "", leader_name: str = ""):
