@@ -52,9 +52,11 @@ class Assignment(BaseModel):
         table_name = "assignments"
         indexes = (
             (("unit", "status"), False),
-            (("status", "current_due"), False),
+            # overdue / due-soon replies and co opinions: role and item in the index too, so the
+            # overdue list finds its rows without reading the assignments (migration 005)
+            (("status", "current_due", "role", "item"), False),
             (("item", "unit", "round"), False),
-            (("status", "co_opinion_due"), False),  # overdue / due-soon co opinions (bench)
+            (("status", "co_opinion_due", "role", "item"), False),
         )
 
     @property

@@ -128,16 +128,25 @@ class OverdueRow:
         return sum(self.slips.values())
 
 
-def _branch(act: str, query: pw.ModelSelect, due: pw.Field, commitment: Any) -> pw.ModelSelect:
-    return query.select(
+# The columns a sort needs besides due_on/assignment_id/act (which every sort uses as tie-breaks);
+# the default sort by date reads none of them, so the union stays within the (covering) indexes.
+_SORT_COLUMNS: dict[str, tuple[str, ...]] = {"number": ("number",), "unit": ("unit_name",), "tier": ("tier",)}
+
+
+def _branch(act: str, query: pw.ModelSelect, due: pw.Field, commitment: Any, sort: str) -> pw.ModelSelect:
+    columns = [
         pw.Value(act).alias("act"),
         Assignment.id.alias("assignment_id"),
         commitment.alias("commitment_id"),
         due.alias("due_on"),
-        Item.number.alias("number"),
-        Unit.name.alias("unit_name"),
-        Item.tier.alias("tier"),
-    )
+    ]
+    for name in _SORT_COLUMNS.get(sort, ()):
+        if name == "unit_name":
+            query = query.switch(Assignment).join(Unit, on=(Assignment.unit == Unit.id))
+            columns.append(Unit.name.alias("unit_name"))
+        else:
+            columns.append(getattr(Item, name).alias(name))
+    return query.select(*columns)
 
 
 def _filtered(query: pw.ModelSelect, f: OverdueFilters) -> pw.ModelSelect:
@@ -166,12 +175,7 @@ def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> p
     ``both``: the acts of both tabs (overdue, and due within ``f.within`` days)."""
 
     def base() -> pw.ModelSelect:
-        return (
-            Assignment.select()
-            .join(Item, on=(Assignment.item == Item.id))
-            .switch(Assignment)
-            .join(Unit, on=(Assignment.unit == Unit.id))
-        )
+        return Assignment.select().join(Item, on=(Assignment.item == Item.id))
 
     null = pw.Cast(pw.Value(None), "INTEGER")
     branches = []
@@ -182,7 +186,7 @@ def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> p
             & Assignment.status.in_(OWING_REPLY)
             & _window(Assignment.current_due, f, today, both)
         )
-        branches.append(_branch("reply", q, Assignment.current_due, null))
+        branches.append(_branch("reply", q, Assignment.current_due, null, f.sort))
     if "co_opinion" in acts:
         q = _filtered(base(), f).where(
             (Assignment.role == HandlingRole.CO.value)
@@ -190,27 +194,25 @@ def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> p
             & Assignment.co_opinion_due.is_null(False)
             & _window(Assignment.co_opinion_due, f, today, both)
         )
-        branches.append(_branch("co_opinion", q, Assignment.co_opinion_due, null))
+        branches.append(_branch("co_opinion", q, Assignment.co_opinion_due, null, f.sort))
     if "receipt" in acts:
         q = _filtered(base(), f).where(
             (Assignment.status == AssignmentStatus.PENDING_RECEIPT.value)
             & _window(Assignment.receipt_due, f, today, both)
         )
-        branches.append(_branch("receipt", q, Assignment.receipt_due, null))
+        branches.append(_branch("receipt", q, Assignment.receipt_due, null, f.sort))
     if "commitment" in acts:
         q = (
             Commitment.select()
             .join(Assignment, on=(Commitment.assignment == Assignment.id))
             .join(Item, on=(Assignment.item == Item.id))
-            .switch(Assignment)
-            .join(Unit, on=(Assignment.unit == Unit.id))
         )
         q = _filtered(q, f).where(
             (Commitment.status == CommitmentStatus.OPEN.value)
             & (Assignment.status != AssignmentStatus.RETURNED.value)
             & _window(Commitment.due_on, f, today, both)
         )
-        branches.append(_branch("commitment", q, Commitment.due_on, Commitment.id))
+        branches.append(_branch("commitment", q, Commitment.due_on, Commitment.id, f.sort))
     if not branches:
         return None
     union = branches[0]
@@ -290,23 +292,28 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
     if not rows:
         return []
     assignment_ids = sorted({r["assignment_id"] for r in rows})
-    # the columns a row shows, as plain tuples (not the items' texts, not four models a row)
+    # the columns a row shows, as plain tuples in one query (not the items' texts, not a model
+    # per table per row); the leader and the handler by name (their display: name or username)
+    handler_user, leader_user = User.alias(), User.alias()
     assignments = {
         row[0]: row
         for row in Assignment.select(
-            Assignment.id, Assignment.unit, Assignment.role, Assignment.status, Assignment.handler,
+            Assignment.id, Assignment.unit, Assignment.role, Assignment.status,
+            pw.fn.COALESCE(pw.fn.NULLIF(handler_user.name, ""), handler_user.username),
             Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due, Assignment.rehandle_due,
-            Item.id, Item.number, Item.title, Item.kind, Item.tier, Item.leader, Session.name, Unit.name,
+            Item.id, Item.number, Item.title, Item.kind, Item.tier,
+            pw.fn.COALESCE(pw.fn.NULLIF(leader_user.name, ""), leader_user.username), Session.name, Unit.name,
         )
         .join(Item, on=(Assignment.item == Item.id))
         .join(Session, on=(Item.session == Session.id))
         .switch(Assignment)
         .join(Unit, on=(Assignment.unit == Unit.id))
+        .join(handler_user, pw.JOIN.LEFT_OUTER, on=(Assignment.handler == handler_user.id))
+        .switch(Item)
+        .join(leader_user, pw.JOIN.LEFT_OUTER, on=(Item.leader == leader_user.id))
         .where(Assignment.id.in_(assignment_ids))
         .tuples()
     }
-    user_ids = {a[4] for a in assignments.values() if a[4]} | {a[14] for a in assignments.values() if a[14]}
-    users = {u.id: u for u in User.select().where(User.id.in_(list(user_ids)))} if user_ids else {}
     commitment_ids = [r["commitment_id"] for r in rows if r["commitment_id"]]
     commitments = (
         {c_id: text for c_id, text in Commitment.select(Commitment.id, Commitment.text)
@@ -317,13 +324,11 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
     slips = slip_counts_by_assignment(assignment_ids)
     out = []
     for r in rows:
-        (a_id, unit_id, role, status, handler_id, handler_phone, reply_due, extended_due, rehandle_due,
-         item_id, number, title, kind, tier, leader_id, session_name, unit_name) = assignments[r["assignment_id"]]
+        (a_id, unit_id, role, status, handler, handler_phone, reply_due, extended_due, rehandle_due,
+         item_id, number, title, kind, tier, leader, session_name, unit_name) = assignments[r["assignment_id"]]
         due = r["due_on"]
         if isinstance(due, str):
             due = dt.date.fromisoformat(due)
-        leader = users.get(leader_id) if leader_id else None
-        handler = users.get(handler_id) if handler_id else None
         is_reply = r["act"] == "reply"
         out.append(
             OverdueRow(
@@ -340,8 +345,8 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
                 unit_name=unit_name,
                 role=role,
                 tier=tier,
-                leader=leader.display if leader else "",
-                handler=handler.display if handler else "",
+                leader=leader or "",
+                handler=handler or "",
                 handler_phone=handler_phone or "",
                 status=status,
                 original_due=reply_due if is_reply and due != reply_due else None,
