@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import Flask, render_template_string
+from flask import Flask
 
 from tracker.core import clock
 from tracker.core.db import db, is_sqlite
@@ -161,6 +161,11 @@ def bare_app() -> Flask:
     """A Flask app with two views and nothing else: hand-written SQL, minimal templates; a
     connection per request like the real app (peewee's recommended pattern)."""
     app = Flask("tracker_bench_bare")
+    # Compiled once, as render_template's loader caches a template file; render_template_string
+    # would compile the source again on every request (2 ms for the overdue table, 3.7 ms for
+    # the item page) and make the baseline look slower than a bare view is.
+    overdue_template = app.jinja_env.from_string(OVERDUE_TEMPLATE)
+    item_template = app.jinja_env.from_string(ITEM_TEMPLATE)
 
     @app.before_request
     def _connect() -> None:
@@ -176,14 +181,14 @@ def bare_app() -> Flask:
         today = app.config.get("TODAY") or clock.today()
         day = _day(today)
         found = rows(overdue_sql(), [day, day, day, day])
-        return render_template_string(OVERDUE_TEMPLATE, rows=found, today=today, as_date=_as_date)
+        return overdue_template.render(rows=found, today=today, as_date=_as_date)
 
     @app.get("/items/<int:item_id>")
     def item(item_id: int):
         data = {name: rows(sql, [item_id]) for name, sql in item_queries()}
         if not data["item"]:
             return "not found", 404
-        return render_template_string(ITEM_TEMPLATE, d=data)
+        return item_template.render(d=data)
 
     return app
 
