@@ -382,15 +382,21 @@ def _label_key(value: StrEnum | str, enum: type[StrEnum] | None) -> tuple[type, 
 
 
 def _english_page() -> bool:
-    """Whether the current request is shown in English (False outside a request: cheap and safe)."""
-    from flask import current_app, has_request_context
+    """Whether the current request is shown in English (False outside a request: cheap and safe).
+
+    Asked for every label of every table row; the answer is fixed for a request, so it is kept
+    on ``g`` (forgotten with the translations when a request chooses its locale)."""
+    from flask import current_app, g, has_request_context
 
     if not has_request_context() or "babel" not in current_app.extensions:
         return False
-    from flask_babel import get_locale
+    found = g.get("_english_page")
+    if found is None:
+        from flask_babel import get_locale
 
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
+        locale = get_locale()
+        found = g._english_page = locale is not None and locale.language == "en"
+    return found
 
 
 def display_label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str:

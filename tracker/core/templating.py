@@ -107,6 +107,7 @@ def init_app(app: Flask) -> None:
 
         refresh()
         g.pop("_translations", None)
+        g.pop("_english_page", None)
 
     # Templates call _() hundreds of times per page (every label of every table row). Flask-Babel
     # looks the request's locale and catalogue up again on each call; the catalogue is fixed for a
