@@ -12,7 +12,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     SubmitField,
 )
@@ -23,6 +22,7 @@ from tracker.accounts.models import Person
 from tracker.admin import services
 from tracker.assignments.deadlines import CLOCK_KEYS, CLOCK_LABELS, PERIOD_UNIT_LABELS, PeriodUnit
 from tracker.core.enums import Body, Role, choices
+from tracker.core.forms import SelectField
 from tracker.core.security import PASSWORD_RULE
 from tracker.rules.checklist import REQUIREMENTS
 from tracker.units.models import Unit

@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -22,6 +21,7 @@ from wtforms.validators import Length, Optional
 
 from tracker.assessment.scoring import AUTO_RULES
 from tracker.assessment.services import ADJUSTMENT_KINDS
+from tracker.core.forms import SelectField
 
 
 def manual_score_form(criteria: list[Any], existing: dict[int, Any], formdata: Any = None) -> FlaskForm:

@@ -18,7 +18,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -29,6 +28,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.accounts.models import User
 from tracker.core.enums import HandlingMode, HandlingRole, Role, Tier, choices
+from tracker.core.forms import SelectField
 from tracker.items.forms import int_or_none, options
 from tracker.units.models import Unit
 

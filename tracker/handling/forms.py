@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.enums import ContactMethod, ContactStage, choices
+from tracker.core.forms import SelectField
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -15,7 +15,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -23,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices
+from tracker.core.forms import SelectField
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-03-15")
 PER_PAGE = 50

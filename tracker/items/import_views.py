@@ -21,13 +21,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, SubmitField
+from wtforms import HiddenField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from tracker.accounts import policy
 from tracker.core.enums import ItemKind, choices
 from tracker.core.errors import DomainError, ValidationFailed
+from tracker.core.forms import SelectField
 from tracker.core.web import flash_error
 from tracker.items import imports
 

@@ -12,13 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
-from wtforms import BooleanField, DateField, SelectField
+from wtforms import BooleanField, DateField
 from wtforms.validators import InputRequired, Optional
 
 from tracker.accounts import policy
 from tracker.core import clock
 from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
+from tracker.core.forms import SelectField
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.ledger import charts, dispatch, stats

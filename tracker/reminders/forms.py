@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -16,6 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.enums import SlipColor, choices
+from tracker.core.forms import SelectField
 from tracker.reminders.rules import OFFSET_UNITS, RECIPIENTS, SLIP_COLORS
 
 

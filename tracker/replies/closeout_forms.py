@@ -12,11 +12,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from tracker.core.enums import Adoption, ContactMethod, Rating, choices
+from tracker.core.forms import SelectField
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-06-30")
 

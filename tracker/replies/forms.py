@@ -12,7 +12,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -21,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.enums import Publish, choices
+from tracker.core.forms import SelectField
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -10,13 +10,13 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.core.enums import Tier, choices
+from tracker.core.forms import SelectField
 from tracker.items.forms import DATE_MESSAGE, int_or_none, options
 from tracker.supervision import rules
 from tracker.supervision.services import kind_choices
