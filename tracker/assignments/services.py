@@ -7,6 +7,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import peewee as pw
+
 from tracker.accounts import policy
 from tracker.accounts.models import User
 from tracker.assignments import deadlines
@@ -514,7 +516,13 @@ def get_return_request_for(user: Any, request_id: int) -> ReturnRequest:
 def item_assignments(item: Item) -> list[Assignment]:
     order = {HandlingRole.LEAD.value: 0, HandlingRole.SOLE.value: 0, HandlingRole.SEPARATE.value: 1,
              HandlingRole.CO.value: 2}
-    rows = list(Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item == item.id))
+    from tracker.assessment.models import Scorecard
+
+    # the unit, the handler and the scorecard the item page shows, in the same query
+    rows = list(Assignment.select(Assignment, Unit, User, Scorecard).join(Unit)
+                .switch(Assignment).join(User, pw.JOIN.LEFT_OUTER, on=(Assignment.handler == User.id))
+                .switch(Assignment).join(Scorecard, pw.JOIN.LEFT_OUTER)
+                .where(Assignment.item == item.id))
     for a in rows:
         a.item = item  # the caller's copy: no query per assignment for ``a.item``
     return sorted(rows, key=lambda a: (a.status == AssignmentStatus.RETURNED.value,
@@ -533,7 +541,6 @@ def unit_inbox(user: Any, *, status: str | None = None):
 
 def unit_inbox_counts(user: Any) -> dict[str, int]:
     """How many of the unit's assignments are in each status (the inbox's tab counts)."""
-    import peewee as pw
 
     ensure(policy.can(user, policy.Perm.UNIT_INBOX))
     rows = (Assignment.select(Assignment.status, pw.fn.COUNT(Assignment.id).alias("n"))
