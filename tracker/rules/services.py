@@ -50,9 +50,6 @@ def clocks_from_json(data: dict[str, dict] | None) -> dict[str, Clock]:
     return clocks
 
 
-_MISSING = object()
-
-
 def _memo() -> dict[str, Any] | None:
     """What this page request has already read of settings and rule profiles, or None.
 
@@ -83,14 +80,14 @@ def forget_memo() -> None:
 def get_setting(key: str) -> Any:
     memo = _memo()
     if memo is not None:
-        found = memo.get("setting:" + key, _MISSING)
-        if found is not _MISSING:
-            return found
+        # a page reads several settings (calendar, reply classes, reminder throttle): the
+        # table is a few rows, so the first read takes them all
+        stored = memo.get("settings")
+        if stored is None:
+            stored = memo["settings"] = dict(Setting.select(Setting.key, Setting.value).tuples())
+        return stored[key] if key in stored else DEFAULT_SETTINGS.get(key)
     row = Setting.get_or_none(Setting.key == key)
-    value = row.value if row is not None else DEFAULT_SETTINGS.get(key)
-    if memo is not None:
-        memo["setting:" + key] = value
-    return value
+    return row.value if row is not None else DEFAULT_SETTINGS.get(key)
 
 
 def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
