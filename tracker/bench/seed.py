@@ -1110,6 +1110,23 @@ def seed(n_items: int, *, rng_seed: int = 2026, today: dt.date | None = None,
     if is_sqlite():
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     # the statistics the scheduler's daily job (and `tracker db upgrade`) keep current on a
-    # running installation; PostgreSQL's autovacuum would analyse after such a load anyway
+    # running installation
     refresh_statistics()
+    if not is_sqlite():
+        # what autovacuum does a while after such a load: VACUUM sets the visibility map, without
+        # which PostgreSQL reads every table row an index-only scan would skip (the overdue
+        # list's covering indexes); measured right after seeding, the tables would be "cold"
+        vacuum_analyze()
     return result
+
+
+def vacuum_analyze() -> None:
+    """VACUUM ANALYZE on PostgreSQL (outside a transaction block, as VACUUM requires)."""
+    conn = db.connection()
+    autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    finally:
+        conn.autocommit = autocommit
