@@ -14,7 +14,7 @@ class DispatchReport(BaseModel):
     or ``"session:<id>"``; regenerating replaces the data of the same row.
     """
 
-    as_of = pw.DateField(index=True)
+    as_of = pw.DateField(index=False)
     scope = pw.CharField(max_length=30, default="all")
     session = pw.ForeignKeyField(Session, null=True, backref="+", on_delete="CASCADE")
     title = pw.CharField(max_length=200)
