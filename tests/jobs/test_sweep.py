@@ -125,6 +125,9 @@ def test_warnings_timeline_and_recipients(f, w):
     # the timeline shows the first reminder of each rule only
     sweep(at(day + dt.timedelta(days=10)))  # no_contact fires now
     assert AuditEntry.select().where(AuditEntry.action == "reminder_sent").count() == 2
+    no_contact = (Notification.select().join(Reminder, on=(Notification.reminder == Reminder.id))
+                  .where(Reminder.rule_key == "no_contact").first())
+    assert "尚未记录与代表委员的沟通" in no_contact.body  # a deputy's suggestion
 
 
 def test_assignment_notice_is_not_sent_twice(f, w):

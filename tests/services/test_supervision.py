@@ -181,6 +181,10 @@ def test_a_procuratorial_suggestion_from_registration_to_close_out(w):
     # the generic schedule, nothing kind-specific: no contact was recorded 20 days before the date
     assert reminder_keys(a) == {"assigned", "receipt_overdue", "reply_due_30", "reply_due_15", "no_contact"}
     assert not Slip.select().where(Slip.assignment == a.id).exists()
+    # ... worded for a document from the procuratorate, not for deputies and members
+    no_contact = (Notification.select().join(Reminder, on=(Notification.reminder == Reminder.id))
+                  .where((Reminder.assignment == a.id) & (Reminder.rule_key == "no_contact")).first())
+    assert "尚未记录与发文机关的沟通" in no_contact.body and "代表委员" not in no_contact.body
 
     # 10. The office closes it out through the shared close-out.
     with time_machine.travel(at(dt.date(2026, 6, 2)), tick=False):

@@ -39,6 +39,7 @@ from tracker.core.enums import (
     ReplyStatus,
     Role,
     SlipColor,
+    is_supervision_kind,
     label,
 )
 from tracker.handling.models import Contact
@@ -98,6 +99,7 @@ class Subject:
     title: str
     facts: rules.AssignmentFacts
     commitment_texts: dict[int, str] = field(default_factory=dict)
+    kind: str = ""  # the item's kind: whom the unit talks to (deputies/members, or the issuing organ)
 
 
 # --- loading (a fixed number of queries, whatever the number of assignments) ----------------
@@ -138,6 +140,7 @@ class _Row(NamedTuple):
     leader: int | None
     session: int
     unit_name: str
+    kind: str
 
 
 def _raw(query: pw.SelectQuery) -> list[tuple]:
@@ -187,6 +190,7 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
             Item.leader,
             Item.session,
             Unit.name,
+            Item.kind,
         )
         .join(Item, on=(Assignment.item == Item.id))
         .switch(Assignment)
@@ -312,6 +316,7 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
                 title=r.title,
                 facts=facts,
                 commitment_texts={cid: text for cid, _, text in commitments.get(r.id, ())},
+                kind=r.kind,
             )
         )
     return subjects
@@ -409,9 +414,11 @@ def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.da
             "请记录“未表态”或电话联系代表委员。"
         )
     elif spec.condition == "no_contact":
+        # 三书一函 come from a court, procuratorate, supervision commission or the police
+        party = "发文机关" if is_supervision_kind(s.kind) else "代表委员"
         body = (
-            f"{who}：答复期限 {d.due_on.isoformat()}（{_state(d.due_on, today)}），尚未记录与代表委员的沟通，"
-            "请在答复前联系代表委员（办前、办中沟通）。"
+            f"{who}：答复期限 {d.due_on.isoformat()}（{_state(d.due_on, today)}），尚未记录与{party}的沟通，"
+            f"请在答复前联系{party}（办前、办中沟通）。"
         )
     else:
         act = ACT_OF_EVENT.get(event, "办理")
