@@ -15,7 +15,7 @@ from tracker.accounts import policy
 from tracker.accounts.policy import Perm
 from tracker.assignments import services as assignment_services
 from tracker.core import clock
-from tracker.core.enums import RequestStatus
+from tracker.core.enums import RequestStatus, is_supervision_kind
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error, next_target
@@ -91,7 +91,8 @@ def contact(assignment_id: int):
         result = _run(form, lambda: handling.record_contact(
             a, actor=current_user, stage=form.stage.data, method=form.method.data,
             contact_on=form.contact_on.data, summary=form.summary.data, participants=form.participants.data or ""),
-            gettext("已登记与代表委员的沟通情况"), item_url(a.item_id, f"handling-{a.id}"))
+            gettext("已登记与发文机关的沟通情况") if is_supervision_kind(a.item.kind)
+            else gettext("已登记与代表委员的沟通情况"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result
         status = result
