@@ -19,7 +19,7 @@ class Scorecard(BaseModel):
 
 
 class Criterion(BaseModel):
-    scorecard = pw.ForeignKeyField(Scorecard, backref="criteria", on_delete="CASCADE", index=False)
+    scorecard = pw.ForeignKeyField(Scorecard, backref="criteria", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     key = pw.CharField(max_length=40)
     label = pw.CharField(max_length=100)
     weight = pw.IntegerField()

@@ -23,7 +23,7 @@ class ManualScore(BaseModel):
     One row per (assignment, criterion); every change is also written to the audit log.
     """
 
-    assignment = pw.ForeignKeyField(Assignment, backref="manual_scores", on_delete="CASCADE", index=False)
+    assignment = pw.ForeignKeyField(Assignment, backref="manual_scores", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     criterion = pw.ForeignKeyField(Criterion, backref="+", on_delete="CASCADE")
     points = pw.FloatField()
     note = pw.TextField(default="")
@@ -41,7 +41,7 @@ class Adjustment(BaseModel):
     (office circulars, other deductions). Red slips are deducted automatically (not stored)."""
 
     unit = pw.ForeignKeyField(Unit, backref="+", on_delete="CASCADE")
-    session = pw.ForeignKeyField(Session, backref="+", on_delete="CASCADE", index=False)
+    session = pw.ForeignKeyField(Session, backref="+", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     kind = pw.CharField(max_length=20)  # organisational / deduction
     points = pw.FloatField()  # always positive; kind gives the sign
     reason = pw.TextField()

@@ -13,8 +13,8 @@ from tracker.units.models import Unit
 class Assignment(BaseModel):
     """One unit's part of an item, with the five fixes (五定) and its computed dates."""
 
-    item = pw.ForeignKeyField(Item, backref="assignments", on_delete="CASCADE", index=False)
-    unit = pw.ForeignKeyField(Unit, backref="assignments", on_delete="RESTRICT", index=False)
+    item = pw.ForeignKeyField(Item, backref="assignments", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
+    unit = pw.ForeignKeyField(Unit, backref="assignments", on_delete="RESTRICT", index=False)  # a composite index starts with it (006)
     role = pw.CharField(max_length=10)
     status = pw.CharField(max_length=20, default=AssignmentStatus.PENDING_RECEIPT.value)
     version = pw.IntegerField(default=1)

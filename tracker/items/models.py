@@ -30,7 +30,7 @@ class Item(BaseModel):
     """A suggestion, a proposal (or a later kind): one row per case number per session."""
 
     kind = pw.CharField(max_length=30)
-    session = pw.ForeignKeyField(Session, backref="items", on_delete="RESTRICT", index=False)
+    session = pw.ForeignKeyField(Session, backref="items", on_delete="RESTRICT", index=False)  # a composite index starts with it (006)
     number = pw.CharField(max_length=30)
     title = pw.CharField(max_length=300)
     content = pw.TextField(default="")
@@ -72,7 +72,7 @@ class Submitter(BaseModel):
     item = pw.ForeignKeyField(Item, backref="submitters", on_delete="CASCADE")
     name = pw.CharField(max_length=100)
     role = pw.CharField(max_length=10, default=SubmitterRole.LEAD.value)
-    person = pw.ForeignKeyField(Person, null=True, backref="submissions", on_delete="SET NULL", index=False)
+    person = pw.ForeignKeyField(Person, null=True, backref="submissions", on_delete="SET NULL", index=False)  # a composite index starts with it (006)
     position = pw.IntegerField(default=0)
 
     class Meta:

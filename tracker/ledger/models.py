@@ -14,7 +14,7 @@ class DispatchReport(BaseModel):
     or ``"session:<id>"``; regenerating replaces the data of the same row.
     """
 
-    as_of = pw.DateField(index=False)
+    as_of = pw.DateField()  # the (as_of, scope) index serves it (006)
     scope = pw.CharField(max_length=30, default="all")
     session = pw.ForeignKeyField(Session, null=True, backref="+", on_delete="CASCADE")
     title = pw.CharField(max_length=200)

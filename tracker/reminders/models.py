@@ -33,8 +33,8 @@ class Reminder(BaseModel):
 
     key = pw.CharField(max_length=120, unique=True)
     rule_key = pw.CharField(max_length=40)
-    item = pw.ForeignKeyField(Item, null=True, backref="+", on_delete="CASCADE", index=False)
-    assignment = pw.ForeignKeyField(Assignment, null=True, backref="reminders", on_delete="CASCADE", index=False)
+    item = pw.ForeignKeyField(Item, null=True, backref="+", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
+    assignment = pw.ForeignKeyField(Assignment, null=True, backref="reminders", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     commitment = pw.ForeignKeyField(Commitment, null=True, backref="reminders", on_delete="CASCADE")
     due_on = pw.DateField()  # the watched date (reply due, receipt due, commitment due ...)
     created_at = UTCDateTimeField()
@@ -47,12 +47,12 @@ class Reminder(BaseModel):
 class Notification(BaseModel):
     """What a person is told: shown in-app, and mailed by the outbox delivery job."""
 
-    user = pw.ForeignKeyField(User, backref="notifications", on_delete="CASCADE", index=False)
+    user = pw.ForeignKeyField(User, backref="notifications", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     kind = pw.CharField(max_length=20, default="event")  # event / reminder / slip / report
     title = pw.CharField(max_length=200)
     body = pw.TextField(default="")
     item = pw.ForeignKeyField(Item, null=True, backref="+", on_delete="CASCADE")
-    reminder = pw.ForeignKeyField(Reminder, null=True, backref="notifications", on_delete="CASCADE", index=False)
+    reminder = pw.ForeignKeyField(Reminder, null=True, backref="notifications", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     created_at = UTCDateTimeField()
     read_at = UTCDateTimeField(null=True)
     # e-mail delivery (outbox)
@@ -78,7 +78,7 @@ class Notification(BaseModel):
 class Slip(BaseModel):
     """督办单 (blue / orange / red) or a manual 催办 by the office."""
 
-    assignment = pw.ForeignKeyField(Assignment, backref="slips", on_delete="CASCADE", index=False)
+    assignment = pw.ForeignKeyField(Assignment, backref="slips", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     color = pw.CharField(max_length=10)  # blue / orange / red / urge
     issued_on = pw.DateField()
     issued_at = UTCDateTimeField()

@@ -12,7 +12,7 @@ from tracker.items.models import Item, Submitter
 class Reply(BaseModel):
     """答复: drafted by the handler, signed off, co-signed, reviewed, sent."""
 
-    assignment = pw.ForeignKeyField(Assignment, backref="replies", on_delete="CASCADE", index=False)
+    assignment = pw.ForeignKeyField(Assignment, backref="replies", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     round = pw.IntegerField(default=1)
     status = pw.CharField(max_length=30, default=ReplyStatus.DRAFT.value)
     version = pw.IntegerField(default=1)
@@ -45,7 +45,7 @@ class Reply(BaseModel):
 class ReplyCosign(BaseModel):
     """会签: a co unit's agreement to the lead's draft (per submission cycle)."""
 
-    reply = pw.ForeignKeyField(Reply, backref="cosigns", on_delete="CASCADE", index=False)
+    reply = pw.ForeignKeyField(Reply, backref="cosigns", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     assignment = pw.ForeignKeyField(Assignment, backref="cosigns", on_delete="CASCADE")
     cycle = pw.IntegerField()
     decision = pw.CharField(max_length=10)  # approve / return
@@ -80,7 +80,7 @@ class Commitment(BaseModel):
 class Feedback(BaseModel):
     """征询意见: one submitter's rating of one round (DOMAIN.md §7)."""
 
-    item = pw.ForeignKeyField(Item, backref="feedback", on_delete="CASCADE", index=False)
+    item = pw.ForeignKeyField(Item, backref="feedback", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     submitter = pw.ForeignKeyField(Submitter, backref="feedback", on_delete="CASCADE")
     round = pw.IntegerField(default=1)
     work = pw.CharField(max_length=25)

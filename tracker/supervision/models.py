@@ -38,7 +38,7 @@ class Objection(BaseModel):
     """异议: the recipient unit disagrees with the document; the issuing body decides, the office
     records the decision (upheld: the item is withdrawn; dismissed: handling continues)."""
 
-    assignment = pw.ForeignKeyField(Assignment, backref="objections", on_delete="CASCADE", index=False)
+    assignment = pw.ForeignKeyField(Assignment, backref="objections", on_delete="CASCADE", index=False)  # a composite index starts with it (006)
     reason = pw.TextField()
     status = pw.CharField(max_length=10, default=ObjectionStatus.PENDING.value)
     version = pw.IntegerField(default=1)
