@@ -184,7 +184,7 @@ def test_a_procuratorial_suggestion_from_registration_to_close_out(w):
     # ... worded for a document from the procuratorate, not for deputies and members
     no_contact = (Notification.select().join(Reminder, on=(Notification.reminder == Reminder.id))
                   .where((Reminder.assignment == a.id) & (Reminder.rule_key == "no_contact")).first())
-    assert "尚未记录与发文机关的沟通" in no_contact.body and "代表委员" not in no_contact.body
+    assert "尚未记录与制发机关的沟通" in no_contact.body and "代表委员" not in no_contact.body
 
     # 10. The office closes it out through the shared close-out.
     with time_machine.travel(at(dt.date(2026, 6, 2)), tick=False):
@@ -599,7 +599,7 @@ def test_the_parser_finds_the_header_and_reads_dates_in_common_shapes():
     assert parse_date("2026.3.5") == (dt.date(2026, 3, 5), True)
     assert parse_date(dt.datetime(2026, 3, 5, 0, 0)) == (dt.date(2026, 3, 5), True)
     assert parse_date("三月") == (None, False)
-    result = parse_documents([["无关的标题行"], ["文号", "标题", "发文机关", "发文日期", "类别"],
+    result = parse_documents([["无关的标题行"], ["文号", "标题", "制发机关", "发文日期", "类别"],
                               ["检建1", "标题一", "区检察院", "2026-01-05", "检察建议"],
                               ["制表：张三"]], default_kind=None)
     assert result.ok and result.header_row == 2

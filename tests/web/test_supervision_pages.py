@@ -162,14 +162,14 @@ def test_contact_with_the_issuing_body_is_called_so(client, login_as, w):
     item, a = document(w)
     login_as(w.handler)
     page = html(client.get(f"/items/{item.id}"))
-    assert "与发文机关沟通" in page and "与代表委员沟通" not in page
+    assert "与制发机关沟通" in page and "与代表委员沟通" not in page
     p = f"a{a.id}-"
     response = client.post(f"/assignments/{a.id}/contacts", data={
         p + "stage": "before", p + "method": "phone", p + "contact_on": "2026-03-02",
         p + "participants": "市检察院承办检察官", p + "summary": "电话核实建议所涉问题"}, follow_redirects=True)
     assert response.status_code == 200
     page = html(response)
-    assert "已登记与发文机关的沟通情况" in page and "电话核实建议所涉问题" in page
+    assert "已登记与制发机关的沟通情况" in page and "电话核实建议所涉问题" in page
 
 
 def test_objection_then_the_issuing_bodys_decision_through_the_pages(client, login_as, w):

@@ -91,7 +91,7 @@ def contact(assignment_id: int):
         result = _run(form, lambda: handling.record_contact(
             a, actor=current_user, stage=form.stage.data, method=form.method.data,
             contact_on=form.contact_on.data, summary=form.summary.data, participants=form.participants.data or ""),
-            gettext("已登记与发文机关的沟通情况") if is_supervision_kind(a.item.kind)
+            gettext("已登记与制发机关的沟通情况") if is_supervision_kind(a.item.kind)
             else gettext("已登记与代表委员的沟通情况"), item_url(a.item_id, f"handling-{a.id}"))
         if not isinstance(result, int):
             return result

@@ -415,7 +415,7 @@ def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.da
         )
     elif spec.condition == "no_contact":
         # 三书一函 come from a court, procuratorate, supervision commission or the police
-        party = "发文机关" if is_supervision_kind(s.kind) else "代表委员"
+        party = "制发机关" if is_supervision_kind(s.kind) else "代表委员"
         body = (
             f"{who}：答复期限 {d.due_on.isoformat()}（{_state(d.due_on, today)}），尚未记录与{party}的沟通，"
             f"请在答复前联系{party}（办前、办中沟通）。"
