@@ -155,6 +155,30 @@ def test_due_soon_tab_and_filters(data, login_as):
     assert "101号" in leader_led and "105号" not in leader_led
 
 
+def test_rows_in_english_link_their_items(data, login_as):
+    """The rows' words (number, act, role, tier, days, slips) follow the page's language, and every
+    row links its item's page."""
+    client = login_as(data.leader)
+    html = client.get("/overdue?lang=en").get_data(as_text=True)
+    assert f'<span class="fw-semibold">No. 101</span>\n        <a href="/items/{data.a101.item_id}">' in html
+    assert "29 days overdue" in html and "1 day overdue" in html
+    assert "Co-handling opinion" in html and "Blue slip 1" in html and "超期" not in html
+    for d in (data.a101, data.c102, data.a103, data.a104, data.a105):
+        assert f'href="/items/{d.item_id}"' in html
+
+
+def test_due_today_and_past_the_last_page(data, login_as, at_today):
+    client = login_as(data.office)
+    data.a106.current_due = at_today
+    data.a106.save()
+    html = client.get("/overdue?tab=due_soon").get_data(as_text=True)
+    assert '<span class="badge badge-soon">今日到期</span>' in html
+    # a page past the end shows no rows but still both tabs' counts
+    html = client.get("/overdue?page=9").get_data(as_text=True)
+    assert "没有超期事项" in html and '已超期 <span class="badge badge-overdue">5</span>' in html
+    assert '即将到期 <span class="badge badge-soon">1</span>' in html
+
+
 def test_sorting(data, login_as):
     client = login_as(data.office)
     html = client.get("/overdue").get_data(as_text=True)

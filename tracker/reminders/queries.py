@@ -221,12 +221,43 @@ def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> p
     return union
 
 
-def _order(union: pw.SelectQuery, f: OverdueFilters) -> pw.SelectQuery:
-    column = SORTS.get(f.sort, "due_on")
-    primary = pw.SQL(f'"{column}"')
-    primary = primary.desc() if f.desc else primary.asc()
-    tail = [pw.SQL('"due_on"').asc(), pw.SQL('"assignment_id"').asc(), pw.SQL('"act"').asc()]
-    return union.order_by(primary, *tail)
+def _sort_keys(rows: Any, f: OverdueFilters) -> list[pw.Node]:
+    """ORDER BY for rows of the union (a CTE): the chosen column, then due date, assignment, act."""
+    primary = getattr(rows.c, SORTS.get(f.sort, "due_on"))
+    return [primary.desc() if f.desc else primary.asc(), rows.c.due_on.asc(), rows.c.assignment_id.asc(),
+            rows.c.act.asc()]
+
+
+def _union_columns(rows: Any, f: OverdueFilters) -> list[pw.Node]:
+    return [rows.c.act, rows.c.assignment_id, rows.c.commitment_id, rows.c.due_on,
+            *(getattr(rows.c, name) for name in _SORT_COLUMNS.get(f.sort, ()))]
+
+
+def _detailed(rows: Any, f: OverdueFilters, *extra: pw.Node) -> pw.Select:
+    """The rows of ``rows`` (a CTE of the union's columns) with every column a row shows, joined in
+    the same statement (items, sessions, units, handler and leader by name, the commitment's
+    text), in the list's order; ``extra`` columns (counts) are added to every row."""
+    handler_user, leader_user = User.alias(), User.alias()
+    c = rows.c
+    return (
+        pw.Select(from_list=[rows], columns=[
+            c.act, c.assignment_id, c.commitment_id, c.due_on,
+            Assignment.unit, Assignment.role, Assignment.status,
+            pw.fn.COALESCE(pw.fn.NULLIF(handler_user.name, ""), handler_user.username),
+            Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due, Assignment.rehandle_due,
+            Item.id, Item.number, Item.title, Item.kind, Item.tier,
+            pw.fn.COALESCE(pw.fn.NULLIF(leader_user.name, ""), leader_user.username),
+            Session.name, Unit.name, Commitment.text, *extra])
+        .join(Assignment, on=(Assignment.id == c.assignment_id))
+        .join(Item, on=(Assignment.item == Item.id))
+        .join(Session, on=(Item.session == Session.id))
+        .join(Unit, on=(Assignment.unit == Unit.id))
+        .join(handler_user, pw.JOIN.LEFT_OUTER, on=(Assignment.handler == handler_user.id))
+        .join(leader_user, pw.JOIN.LEFT_OUTER, on=(Item.leader == leader_user.id))
+        .join(Commitment, pw.JOIN.LEFT_OUTER, on=(Commitment.id == c.commitment_id))
+        .order_by(*_sort_keys(rows, f))
+        .bind(Assignment._meta.database)
+    )
 
 
 def count_overdue(f: OverdueFilters, today: dt.date) -> int:
@@ -234,107 +265,81 @@ def count_overdue(f: OverdueFilters, today: dt.date) -> int:
     return union.count() if union is not None else 0
 
 
+def _page(rows: Any, f: OverdueFilters, in_tab: pw.Node | None, page: int, per_page: int) -> Any:
+    query = pw.Select(from_list=[rows], columns=_union_columns(rows, f)).order_by(*_sort_keys(rows, f))
+    if in_tab is not None:
+        query = query.where(in_tab)
+    return query.limit(per_page).offset((max(1, page) - 1) * per_page).cte("page", columns=None)
+
+
 def overdue_page(
     f: OverdueFilters, today: dt.date, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[OverdueRow], int]:
-    """One page of rows with every detail, and the total; a fixed number of queries."""
+    """One page of rows with every detail, and the total: one statement (the union is computed
+    once, as a materialized CTE, and both counted and paged)."""
     union = overdue_query(f, today)
     if union is None:
         return [], 0
-    total = union.count()
-    rows = list(_order(union, f).limit(per_page).offset((max(1, page) - 1) * per_page).dicts())
-    return hydrate(rows, today), total
+    acts = union.cte("acts", materialized=True)
+    one_page = _page(acts, f, None, page, per_page)
+    total = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))])
+    found = list(_detailed(one_page, f, total).with_cte(acts, one_page).tuples())
+    if not found:
+        return [], count_overdue(f, today)
+    return _rows(found, today), found[0][-1]
 
 
 def overdue_page_with_counts(
     f: OverdueFilters, today: dt.date, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[OverdueRow], int, int]:
-    """One page of the tab ``f`` asks for, its total and the other tab's total, with ONE run of
-    the union: it covers both tabs (every act due on or before today + ``f.within``), window
-    sums count each tab, and this tab's rows sort first so LIMIT/OFFSET page through them.
-    (Three runs — page, count, other tab's count — cost three times as much on large data.)"""
+    """One page of the tab ``f`` asks for with every detail, its total and the other tab's total,
+    in ONE statement: the union covers both tabs (every act due on or before today +
+    ``f.within``) and is computed once (a materialized CTE); the page and both counts read it."""
     union = overdue_query(f, today, both=True)
     if union is None:
         return [], 0, 0
-    due = pw.SQL('"due_on"')
-    mine = (due >= today) if f.due_soon else (due < today)
-    in_tab = pw.Case(None, [(mine, 1)], 0)
-    column = SORTS.get(f.sort, "due_on")
-    primary = pw.SQL(f'"{column}"')
-    primary = primary.desc() if f.desc else primary.asc()
-    query = (union.select_from(pw.SQL("*"), pw.fn.SUM(in_tab).over().alias("n_tab"),
-                               pw.fn.COUNT(pw.SQL("*")).over().alias("n_all"), in_tab.alias("in_tab"))
-             .order_by(pw.Case(None, [(mine, 0)], 1), primary, due.asc(), pw.SQL('"assignment_id"').asc(),
-                       pw.SQL('"act"').asc())
-             .limit(per_page).offset((max(1, page) - 1) * per_page))
-    rows = list(query.dicts())
-    if rows:
-        total, everything = int(rows[0]["n_tab"] or 0), int(rows[0]["n_all"] or 0)
-    else:  # past the last page of both tabs: count them apart (rare)
+    acts = union.cte("acts", materialized=True)
+    in_tab = (acts.c.due_on >= today) if f.due_soon else (acts.c.due_on < today)
+    one_page = _page(acts, f, in_tab, page, per_page)
+    n_tab = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))]).where(in_tab)
+    n_all = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))])
+    found = list(_detailed(one_page, f, n_tab, n_all).with_cte(acts, one_page).tuples())
+    if found:
+        total, everything = found[0][-2], found[0][-1]
+    else:  # past the last page of this tab: count both tabs apart (rare)
         total = count_overdue(f, today)
         everything = total + count_overdue(OverdueFilters(**{**f.__dict__, "due_soon": not f.due_soon}), today)
-    return hydrate([r for r in rows if r["in_tab"]], today), total, everything - total
+    return _rows(found, today), total, everything - total
 
 
 def all_overdue(f: OverdueFilters, today: dt.date) -> list[OverdueRow]:
-    """Every row (for the Excel export), detailed in chunks."""
+    """Every row (for the Excel export), detailed in the same statement."""
     union = overdue_query(f, today)
     if union is None:
         return []
-    rows = list(_order(union, f).dicts())
-    out: list[OverdueRow] = []
-    for start in range(0, len(rows), 500):
-        out.extend(hydrate(rows[start : start + 500], today))
-    return out
+    acts = union.cte("acts")
+    return _rows(list(_detailed(acts, f).with_cte(acts).tuples()), today)
 
 
-def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
-    if not rows:
-        return []
-    assignment_ids = sorted({r["assignment_id"] for r in rows})
-    # the columns a row shows, as plain tuples in one query (not the items' texts, not a model
-    # per table per row); the leader and the handler by name (their display: name or username)
-    handler_user, leader_user = User.alias(), User.alias()
-    assignments = {
-        row[0]: row
-        for row in Assignment.select(
-            Assignment.id, Assignment.unit, Assignment.role, Assignment.status,
-            pw.fn.COALESCE(pw.fn.NULLIF(handler_user.name, ""), handler_user.username),
-            Assignment.handler_phone, Assignment.reply_due, Assignment.extended_due, Assignment.rehandle_due,
-            Item.id, Item.number, Item.title, Item.kind, Item.tier,
-            pw.fn.COALESCE(pw.fn.NULLIF(leader_user.name, ""), leader_user.username), Session.name, Unit.name,
-        )
-        .join(Item, on=(Assignment.item == Item.id))
-        .join(Session, on=(Item.session == Session.id))
-        .switch(Assignment)
-        .join(Unit, on=(Assignment.unit == Unit.id))
-        .join(handler_user, pw.JOIN.LEFT_OUTER, on=(Assignment.handler == handler_user.id))
-        .switch(Item)
-        .join(leader_user, pw.JOIN.LEFT_OUTER, on=(Item.leader == leader_user.id))
-        .where(Assignment.id.in_(assignment_ids))
-        .tuples()
-    }
-    commitment_ids = [r["commitment_id"] for r in rows if r["commitment_id"]]
-    commitments = (
-        {c_id: text for c_id, text in Commitment.select(Commitment.id, Commitment.text)
-         .where(Commitment.id.in_(commitment_ids)).tuples()}
-        if commitment_ids
-        else {}
-    )
-    slips = slip_counts_by_assignment(assignment_ids)
+def _date(value: Any) -> dt.date | None:
+    """A date column read through a CTE or an expression (SQLite hands those back as text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _rows(found: list[tuple], today: dt.date) -> list[OverdueRow]:
+    slips = slip_counts_by_assignment(sorted({r[1] for r in found}))
     out = []
-    for r in rows:
-        (a_id, unit_id, role, status, handler, handler_phone, reply_due, extended_due, rehandle_due,
-         item_id, number, title, kind, tier, leader, session_name, unit_name) = assignments[r["assignment_id"]]
-        due = r["due_on"]
-        if isinstance(due, str):
-            due = dt.date.fromisoformat(due)
-        is_reply = r["act"] == "reply"
+    for (act, a_id, commitment_id, due, unit_id, role, status, handler, handler_phone, reply_due, extended_due,
+         rehandle_due, item_id, number, title, kind, tier, leader, session_name, unit_name, commitment_text,
+         *_counts) in found:
+        due = _date(due)
+        is_reply = act == "reply"
+        reply_due, extended_due, rehandle_due = _date(reply_due), _date(extended_due), _date(rehandle_due)
         out.append(
             OverdueRow(
-                act=r["act"],
+                act=act,
                 assignment_id=a_id,
-                commitment_id=r["commitment_id"],
+                commitment_id=commitment_id,
                 due_on=due,
                 item_id=item_id,
                 number=number,
@@ -352,16 +357,13 @@ def hydrate(rows: list[dict], today: dt.date) -> list[OverdueRow]:
                 original_due=reply_due if is_reply and due != reply_due else None,
                 extended=is_reply and extended_due is not None and due == extended_due,
                 rehandling=is_reply and rehandle_due is not None and due == rehandle_due,
-                commitment_text=commitments.get(r["commitment_id"], "") if r["commitment_id"] else "",
+                commitment_text=(commitment_text or "") if commitment_id else "",
                 days_overdue=max(0, (today - due).days),
                 days_left=max(0, (due - today).days),
                 slips=slips.get(a_id, {}),
             )
         )
     return out
-
-
-# --- slips ----------------------------------------------------------------------------------
 
 
 def slip_counts_by_assignment(assignment_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -376,6 +378,9 @@ def slip_counts_by_assignment(assignment_ids: list[int]) -> dict[int, dict[str, 
     ):
         counts[aid][color] = n
     return counts
+
+
+# --- slips ----------------------------------------------------------------------------------
 
 
 SLIP_ORDER = [SlipColor.BLUE.value, SlipColor.ORANGE.value, SlipColor.RED.value, SlipColor.URGE.value]

@@ -4,17 +4,18 @@ administrators' reminder-rule table. Thin: arguments in, one service or query ca
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
 from tracker.core import clock
-from tracker.core.enums import ItemKind, SlipColor, Tier, choices
+from tracker.core.enums import HandlingRole, ItemKind, SlipColor, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
+from tracker.core.templating import local_date
 from tracker.core.web import flash_error, next_target
 from tracker.items.services import sessions_ordered
 from tracker.items.workflow import Action
@@ -89,6 +90,82 @@ def _filter_form(args) -> FilterForm:
     return form
 
 
+class ShownRow(NamedTuple):
+    """An overdue / due-soon row as the page shows it: its words, dates and link ready to print."""
+
+    number: str
+    url: str | None
+    title: str
+    session_name: str
+    act: str
+    commitment_text: str
+    unit_name: str
+    role: str
+    tier: str
+    leader: str
+    handler: str
+    handler_phone: str
+    due: str
+    extended: bool
+    rehandling: bool
+    original_due: str
+    days: str
+    slips: list[tuple[str, str]]  # (colour, "红单 2")
+
+
+def shown_rows(rows: list[queries.OverdueRow], *, due_soon: bool) -> list[ShownRow]:
+    """The page's rows with every label, date, day count and link made once per distinct value:
+    fifty rows repeat the same few acts, roles, tiers, dates and day counts, and formatting each
+    in the template (a filter or gettext call per cell) was most of the page's rendering."""
+    words: dict[tuple[str, Any], str] = {}
+
+    def once(kind: str, value: Any, make: Any) -> str:
+        key = (kind, value)
+        found = words.get(key)
+        if found is None:
+            found = words[key] = make(value)
+        return found
+
+    number_format = gettext("%(n)s号", n="{n}")  # the translated pattern, filled per row
+    url_prefix = _item_url_prefix(rows[0].item_id) if rows else None
+    out = []
+    for r in rows:
+        if due_soon:
+            days = once("left", r.days_left, lambda n: gettext("今日到期") if n == 0
+                        else ngettext("剩 %(num)s 天", "剩 %(num)s 天", n))
+        else:
+            days = once("overdue", r.days_overdue, lambda n: ngettext("超期 %(num)s 天", "超期 %(num)s 天", n))
+        out.append(ShownRow(
+            number=number_format.replace("{n}", r.number),
+            url=url_prefix + str(r.item_id) if url_prefix else item_url(r.item_id),
+            title=r.title,
+            session_name=r.session_name,
+            act=once("act", r.act_label, gettext),
+            commitment_text=r.commitment_text,
+            unit_name=r.unit_name,
+            role=once("role", r.role, lambda v: display_label(v, HandlingRole)),
+            tier=once("tier", r.tier, lambda v: display_label(v, Tier)),
+            leader=r.leader,
+            handler=r.handler,
+            handler_phone=r.handler_phone,
+            due=once("date", r.due_on, local_date),
+            extended=r.extended,
+            rehandling=r.rehandling,
+            original_due=once("date", r.original_due, local_date) if r.original_due else "",
+            days=days,
+            slips=[(color, once("slip", color, lambda v: display_label(v, SlipColor)) + f" {r.slips[color]}")
+                   for color in queries.SLIP_ORDER if r.slips.get(color)],
+        ))
+    return out
+
+
+def _item_url_prefix(item_id: int) -> str | None:
+    """The item pages' URL up to the id (``/items/``), when it ends with the id; else None."""
+    url = item_url(item_id)
+    tail = str(item_id)
+    return url[: -len(tail)] if url and url.endswith("/" + tail) else None
+
+
 @bp.get("/overdue")
 @login_required
 def overdue():
@@ -108,7 +185,7 @@ def overdue():
     header_args = {k: v for k, v in args.items() if k != "order"}
     return render_template(
         "reminders/overdue.html",
-        rows=rows,
+        rows=shown_rows(rows, due_soon=f.due_soon),
         total=total,
         page=page,
         tab_args=tab_args,
@@ -120,7 +197,6 @@ def overdue():
         counts=counts,
         args=args,
         today=today,
-        item_url=item_url,
         sort_labels=queries.SORT_LABELS,
     )
 
