@@ -68,3 +68,17 @@ def test_gunicorn_two_workers_serve_the_app(tmp_path, database_url):
         proc.terminate()
         proc.wait(timeout=20)
         proc.stdout.close()
+
+
+def test_a_web_worker_freezes_what_start_up_made(tmp_path, database_url):
+    """wsgi.py keeps the app's start-up objects (modules, routes, templates) out of the cyclic
+    collector's full passes, which walked all of them on the request that triggered one."""
+    env = dict(os.environ, TRACKER_DATABASE_URL=database_url, TRACKER_SECRET_KEY="gunicorn-test",
+               TRACKER_UPLOAD_DIR=str(tmp_path / "uploads"))
+    probe = ("import gc, wsgi; frozen = gc.get_freeze_count(); "
+             "print(frozen, len(gc.get_objects()), wsgi.app.name)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    frozen, still_tracked = int(out[0]), int(out[1])
+    assert frozen > 20_000 and still_tracked < frozen / 10, out
+    assert out[2] == "tracker"

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from tracker.bench import baselines, report, scenarios
 from tracker.bench.seed import BENCH_PASSWORD, SeedResult
 from tracker.core import clock
+from tracker.core.collector import freeze_startup_objects, thaw_startup_objects
 from tracker.core.db import connection, db
 
 SCENARIOS = ("overdue_list", "item_page", "dashboard_stats", "reminder_sweep", "ledger_export", "import")
@@ -130,6 +131,9 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
     bare.config["TODAY"] = clock.today()
     work = scenarios.workdir()
     results: list[dict[str, Any]] = []
+    # as wsgi.py does in every web worker: what exists after start-up is kept out of full
+    # collections (given back to the collector when the measurements end)
+    freeze_startup_objects()
     try:
         with quiet_request_log():
             echo("测量（应用 / 基线）：")
@@ -154,6 +158,7 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
                 echo(f"  导出内存峰值：{memory['small']['rows']} 行 {memory['small']['peak_mb']} MB，"
                      f"{memory['large']['rows']} 行 {memory['large']['peak_mb']} MB")
     finally:
+        thaw_startup_objects()
         shutil.rmtree(work, ignore_errors=True)
 
     seed_info = seeded.as_dict()
