@@ -269,6 +269,9 @@ def test_api_due_soon_paging_and_filters(data, api):
     assert {r["item_number"] for r in wide["items"]} == {"102", "106"}
     page = client.get("/overdue?per_page=2&page=2").get_json()
     assert page["total"] == 5 and len(page["items"]) == 2 and page["page"] == 2
+    past = client.get("/overdue?per_page=2&page=4").get_json()
+    assert past["total"] == 5 and past["items"] == []
+    assert client.get("/overdue?act=receipt&page=2").get_json()["total"] == 1
     assert client.get("/overdue?act=receipt").get_json()["total"] == 1
     assert client.get(f"/overdue?unit_id={data.jt.id}").get_json()["total"] == 2
     bad = client.get("/overdue?due_within_days=abc")

@@ -284,8 +284,8 @@ def overdue_page(
     one_page = _page(acts, f, None, page, per_page)
     total = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))])
     found = list(_detailed(one_page, f, total).with_cte(acts, one_page).tuples())
-    if not found:
-        return [], count_overdue(f, today)
+    if not found:  # past the last page: the count alone
+        return [], _counts(acts, total)[0]
     return _rows(found, today), found[0][-1]
 
 
@@ -304,12 +304,13 @@ def overdue_page_with_counts(
     n_tab = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))]).where(in_tab)
     n_all = pw.Select(from_list=[acts], columns=[pw.fn.COUNT(pw.SQL("*"))])
     found = list(_detailed(one_page, f, n_tab, n_all).with_cte(acts, one_page).tuples())
-    if found:
-        total, everything = found[0][-2], found[0][-1]
-    else:  # past the last page of this tab: count both tabs apart (rare)
-        total = count_overdue(f, today)
-        everything = total + count_overdue(OverdueFilters(**{**f.__dict__, "due_soon": not f.due_soon}), today)
+    total, everything = found[0][-2:] if found else _counts(acts, n_tab, n_all)  # else: an empty tab or page
     return _rows(found, today), total, everything - total
+
+
+def _counts(acts: Any, *counts: pw.Select) -> tuple[int, ...]:
+    """``counts`` (scalar subqueries over the CTE ``acts``) in one statement."""
+    return pw.Select(columns=list(counts)).with_cte(acts).bind(Assignment._meta.database).tuples()[0]
 
 
 def all_overdue(f: OverdueFilters, today: dt.date) -> list[OverdueRow]:
