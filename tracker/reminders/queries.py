@@ -223,9 +223,12 @@ def overdue_query(f: OverdueFilters, today: dt.date, *, both: bool = False) -> p
 
 def _sort_keys(rows: Any, f: OverdueFilters) -> list[pw.Node]:
     """ORDER BY for rows of the union (a CTE): the chosen column, then due date, assignment, act."""
-    primary = getattr(rows.c, SORTS.get(f.sort, "due_on"))
-    return [primary.desc() if f.desc else primary.asc(), rows.c.due_on.asc(), rows.c.assignment_id.asc(),
-            rows.c.act.asc()]
+    column = SORTS.get(f.sort, "due_on")
+    primary = getattr(rows.c, column)
+    keys = [primary.desc() if f.desc else primary.asc()]
+    if column != "due_on":
+        keys.append(rows.c.due_on.asc())
+    return [*keys, rows.c.assignment_id.asc(), rows.c.act.asc()]
 
 
 def _union_columns(rows: Any, f: OverdueFilters) -> list[pw.Node]:
@@ -328,11 +331,15 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _rows(found: list[tuple], today: dt.date) -> list[OverdueRow]:
-    slips = slip_counts_by_assignment(sorted({r[1] for r in found}))
+    """OverdueRows from the tuples of :func:`_detailed` (and any count columns after them)."""
+    assignment_ids = sorted({r[1] for r in found})
+    slips: dict[int, dict[str, int]] = {}
+    for start in range(0, len(assignment_ids), 500):  # an export's thousands of rows: IN lists of 500
+        slips.update(slip_counts_by_assignment(assignment_ids[start:start + 500]))
     out = []
     for (act, a_id, commitment_id, due, unit_id, role, status, handler, handler_phone, reply_due, extended_due,
          rehandle_due, item_id, number, title, kind, tier, leader, session_name, unit_name, commitment_text,
-         *_counts) in found:
+         *_extra) in found:
         due = _date(due)
         is_reply = act == "reply"
         reply_due, extended_due, rehandle_due = _date(reply_due), _date(extended_due), _date(rehandle_due)
