@@ -734,6 +734,9 @@ class Seeder:
                     if rng.random() < 0.5:
                         self.reply(ctx, aid, unit, handler, unit_leader, 2, RS.DRAFT, None, ordered)
 
+        if ctx.story == "withdrawn" and status in (AS.HANDLING, AS.REPLIED, AS.OPINION_SUBMITTED):
+            # withdrawing an item ends the units' parts, as the app does (supervision.services._finish_assignments)
+            status = AS.DONE
         a_row = [aid, ctx.item_id, unit, role, status.value, 1 + rng.randint(1, 5), rnd,
                  "按建议（提案）内容研究办理并答复" if not co else "提出会办意见，配合主办单位办理",
                  self.user_names[unit_leader], handler, self.phones[handler], self.scorecard[co], assigned_on,
