@@ -263,11 +263,6 @@ def _detailed(rows: Any, f: OverdueFilters, *extra: pw.Node) -> pw.Select:
     )
 
 
-def count_overdue(f: OverdueFilters, today: dt.date) -> int:
-    union = overdue_query(f, today)
-    return union.count() if union is not None else 0
-
-
 def _page(rows: Any, f: OverdueFilters, in_tab: pw.Node | None, page: int, per_page: int) -> Any:
     query = pw.Select(from_list=[rows], columns=_union_columns(rows, f)).order_by(*_sort_keys(rows, f))
     if in_tab is not None:
