@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector around bulk work (statistics, Excel import).
+"""Python's cyclic garbage collector: paused around bulk work (statistics, Excel import), and kept
+off the objects a web worker makes at start-up (frozen after the app is built).
 
 Reference counting still frees everything at once when the objects hold no reference cycles;
 what the pause saves is the collector walking tens of thousands of fresh objects (and the whole
