@@ -21,7 +21,7 @@ from tracker.api.serializers import serialize_commitment, serialize_feedback, se
 from tracker.api.spec import BOOL, DATE, INT, NULLABLE_DATE, NUM, STR, arr, documented, obj, page_of
 from tracker.core.enums import Adoption, CommitmentStatus, ContactMethod, Rating
 from tracker.core.errors import NotFound, ensure
-from tracker.items import merging, similarity
+from tracker.items import merging, similarity, withdrawal
 from tracker.items import services as items
 from tracker.items.models import Session
 from tracker.replies import closeout
@@ -273,6 +273,30 @@ def unmerge_item(item_id: int):
     p.check()
     merging.unmerge(child, actor=user, reason=reason)
     return jsonify(serialize_item(child.refresh(), user))
+
+
+# --- withdrawal (撤回) -------------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/withdraw")
+@api_login_required
+@documented("撤回：登记提出人的书面撤回申请", tags=("closeout",),
+            request=obj({"requested_on": DATE, "reason": STR, "consent": BOOL, "version": INT},
+                        ["requested_on", "reason"]),
+            response=S["ITEM_DETAIL"],
+            description="交办单位可用，答复前（已登记、已交办、办理中）。联名件须 consent=true（全体联名人已书面同意）。"
+                        "撤回后本件只读，各承办单位未结束的办理一并结束，不计入统计，也不再提醒。")
+def withdraw_item(item_id: int):
+    user = current_api_user()
+    item = items.get_item_for(user, item_id)
+    p = Fields(json_body())
+    requested_on = p.date("requested_on", required=True)
+    reason = p.text("reason", required=True, max_len=withdrawal.REASON_MAX)
+    consent = p.boolean("consent")
+    version = p.integer("version")
+    p.check()
+    withdrawal.withdraw(item, actor=user, requested_on=requested_on, reason=reason, consent=consent, version=version)
+    return jsonify(serialize_item(item.refresh(), user))
 
 
 @bp.get("/items/<int:item_id>/similar")

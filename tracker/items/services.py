@@ -416,15 +416,16 @@ def current_round(item: Item) -> int:
 
 
 def apply_item_action(item: Item, action: Action, *, actor: Any, detail: str = "",
-                      audit_type: str | None = None, note: str = "") -> Item:
-    """Explicit item transitions (close, archive, withdraw, merge)."""
+                      audit_type: str | None = None, note: str = "", facts: dict | None = None) -> Item:
+    """Explicit item transitions (close, archive, withdraw, merge); ``facts`` go into the audit
+    entry's "after" beside the new status (e.g. the date and reason of a withdrawal)."""
     new = workflow.item_next(ItemStatus(item.status), action)
     before = item.status
     _write_status(item, new)
     Item.update(version=Item.version + 1).where(Item.id == item.id).execute()
     item.version += 1
     audit.record(audit_type or action.value, item, actor=actor, item_id=item.id,
-                 before={"status": before}, after={"status": new.value}, detail=detail or note)
+                 before={"status": before}, after={"status": new.value, **(facts or {})}, detail=detail or note)
     return item
 
 

@@ -32,7 +32,7 @@ from tracker.core.enums import (
 from tracker.core.errors import DomainError, PermissionDenied
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error
-from tracker.items import panels, workflow
+from tracker.items import panels, withdrawal, workflow
 from tracker.items import services as item_services
 from tracker.items.forms import PER_PAGE, ItemEditForm, ItemFilterForm, ItemForm, SessionForm
 from tracker.items.models import Item, Session
@@ -286,7 +286,7 @@ def show(item_id: int):
         "items/show.html", item=item, submitters=item_services.submitters_of(item), rows=rows,
         assignments=assignments, panels=panels.collect(item, current_user, assignments),
         timeline=timeline, today=today, sees_all=sees_all, date_labels=DATE_LABELS, warnings=warnings,
-        submitter_view=submitter_view,
+        submitter_view=submitter_view, withdrawal=withdrawal.last_withdrawal(item),
         has_actions=any(r.can_receive or r.can_request_return or r.return_window_closed or r.pending_return
                         for r in rows),
         event_labels=EVENT_LABELS,

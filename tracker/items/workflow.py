@@ -110,6 +110,13 @@ ASSIGNMENT_TRANSITIONS: dict[tuple[A, Action], A] = {
     (A.HANDLING, Action.COMPLETE): A.DONE,  # a co unit that gave no opinion, at close-out
     (A.REPLIED, Action.REHANDLE): A.REHANDLING,
     (A.DONE, Action.REHANDLE): A.REHANDLING,
+    # the item is withdrawn (撤回): every unit's part that is still open ends
+    (A.PENDING_RECEIPT, Action.WITHDRAW): A.DONE,
+    (A.HANDLING, Action.WITHDRAW): A.DONE,
+    (A.RETURN_REQUESTED, Action.WITHDRAW): A.DONE,
+    (A.REHANDLING, Action.WITHDRAW): A.DONE,
+    (A.OPINION_SUBMITTED, Action.WITHDRAW): A.DONE,
+    (A.REPLIED, Action.WITHDRAW): A.DONE,
 }
 
 # States in which a unit may still work on the assignment (progress, contacts, drafts).
@@ -139,6 +146,9 @@ ITEM_TRANSITIONS: dict[tuple[I, Action], I] = {
     (I.IN_PROGRESS, Action.MERGE): I.MERGED,
     (I.MERGED, Action.UNMERGE): I.REGISTERED,  # then derived from its assignments
 }
+
+# Item statuses from which the item may be withdrawn (before it is answered).
+ITEM_WITHDRAWABLE = frozenset(s for (s, action) in ITEM_TRANSITIONS if action == Action.WITHDRAW)
 
 # Item statuses that the derivation never overrides (set only by explicit transitions).
 ITEM_TERMINAL = frozenset({I.CLOSED, I.ARCHIVED, I.WITHDRAWN, I.MERGED})

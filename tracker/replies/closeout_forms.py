@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -99,6 +99,16 @@ class MergeForm(FlaskForm):
 
 class UnmergeForm(FlaskForm):
     reason = StringField(_l("撤销理由"), validators=[Length(max=300)])
+
+
+class WithdrawForm(FlaskForm):
+    """撤回: the office records the submitter's written request (the service checks every field)."""
+
+    version = HiddenField()
+    requested_on = DateField(_l("书面申请日期"), validators=[Optional()], format="%Y-%m-%d")
+    reason = TextAreaField(_l("撤回理由"), validators=[Length(max=2000, message=_l("不能超过 2000 字"))],
+                           render_kw={"rows": 2, "placeholder": _l("书面申请的内容摘要")})
+    consent = BooleanField(_l("全体联名人均已书面同意撤回"))
 
 
 class CommitmentFilterForm(FlaskForm):

@@ -22,7 +22,7 @@ from tracker.core.enums import (
     ReplyStatus,
     Role,
 )
-from tracker.items import merging, similarity
+from tracker.items import merging, similarity, withdrawal
 from tracker.items.models import Item
 from tracker.items.workflow import Action
 from tracker.replies import closeout
@@ -210,6 +210,11 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         if writable:
             for child in children:
                 unmerge_forms[child.id] = _form(forms.UnmergeForm, f"um{child.id}", given, ("unmerge", child.id))
+    withdraw_form = None
+    if office and withdrawal.can_withdraw(user, item):
+        withdraw_form = _form(forms.WithdrawForm, "wd", given, "withdraw")
+        if withdraw_form.version.data in (None, ""):
+            withdraw_form.version.data = str(item.version)
     return {
         "item": item, "target": target, "is_child": is_child, "co": co, "today": today,
         "sees_all": sees_all, "office": office, "submitter": role == Role.SUBMITTER, "writable": writable,
@@ -217,7 +222,7 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         "feedback_form": feedback_form, "feedback_mode": feedback_mode,
         "rehandle_form": rehandle_form, "rehandle_default": rehandle_default, "rehandle_cap": rehandle_cap,
         "commitments": _commitments(target, user, writable, today, given),
-        "checklist": co.checklist if role != Role.SUBMITTER else [],
+        "checklist": co.checklist if role != Role.SUBMITTER and item.status != ItemStatus.WITHDRAWN.value else [],
         "conditions": co.conditions, "warnings": co.warnings,
         "show_conditions": role != Role.SUBMITTER and target.status not in closeout.FINISHED_ITEM_STATES
         and not is_child,
@@ -228,4 +233,5 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         "child_replies": child_replies,
         "similar": similar_rows, "merge_form": merge_form,
         "children": children, "unmerge_forms": unmerge_forms,
+        "withdraw_form": withdraw_form, "joint": withdraw_form is not None and withdrawal.is_joint(item),
     }

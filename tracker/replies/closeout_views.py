@@ -20,7 +20,7 @@ from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error, next_target
-from tracker.items import merging, similarity
+from tracker.items import merging, similarity, withdrawal
 from tracker.items import services as item_services
 from tracker.items.models import Session
 from tracker.items.workflow import Action
@@ -266,6 +266,22 @@ def unmerge(item_id: int):
     return _run(child, form, ("unmerge", child.id),
                 lambda: merging.unmerge(child, actor=current_user, reason=form.reason.data or ""),
                 gettext("已撤销并案，该件恢复单独办理"), item_url(child.id))
+
+
+# --- withdrawal (撤回) ------------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/withdraw")
+@login_required
+def withdraw(item_id: int):
+    it = item_services.get_item_for(current_user, item_id)
+    require(policy.can(current_user, Action.WITHDRAW, it))
+    form = forms.WithdrawForm(prefix="wd")
+    return _run(it, form, "withdraw",
+                lambda: withdrawal.withdraw(it, actor=current_user, requested_on=form.requested_on.data,
+                                            reason=form.reason.data, consent=bool(form.consent.data),
+                                            version=form.version.data),
+                gettext("已撤回，各承办单位的办理已结束"), item_url(it.id))
 
 
 @bp.get("/items/<int:item_id>/similar")

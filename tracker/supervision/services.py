@@ -386,12 +386,9 @@ def decide_objection(objection: Objection, *, actor: Any, decision: Any, issuer_
 
 def _finish_assignments(item: Item) -> None:
     """The document was withdrawn: the units' parts end (办结), so no inbox keeps showing them."""
-    from tracker.assignments import services as assignments
-    from tracker.items import workflow
+    from tracker.items.withdrawal import end_assignments
 
-    for other in Assignment.select().where(Assignment.item == item.id):
-        if workflow.assignment_allows(AssignmentStatus(other.status), Action.COMPLETE):
-            assignments.transition(other, Action.COMPLETE)
+    end_assignments(item)
 
 
 def get_objection_to_decide(user: Any, a: Assignment) -> Objection:
