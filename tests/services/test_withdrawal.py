@@ -196,3 +196,23 @@ def test_an_upheld_objection_ends_parts_still_waiting_for_receipt(f):
 
     _finish_assignments(Item.get_by_id(item.id))
     assert Assignment.get_by_id(a.id).status == AssignmentStatus.DONE.value
+
+
+def test_a_partly_answered_item_cannot_be_withdrawn(f):
+    """分办: one unit has replied, so the item is still in progress, but a submitter already has an
+    answer: no withdrawal, and the replied part is left as it is."""
+    first, second = f.unit("市教育局"), f.unit("市卫健委")
+    item = f.item()
+    a = f.assign(item, first, role="separate")
+    f.assign(item, second, role="separate")
+    assignments.receive(Assignment.get_by_id(a.id), actor=f.user(Role.UNIT_HANDLER, first))
+    send_reply(a)
+    item = Item.get_by_id(item.id)
+    assert item.status == ItemStatus.IN_PROGRESS.value
+    assert withdrawal.answered_units(item) == ["市教育局"]
+    assert withdrawal.blocker(item) == "市教育局已答复，已答复的件不能撤回"
+    before = _snapshot(item.id)
+    with pytest.raises(Conflict):
+        withdrawal.withdraw(item, actor=f.office(), requested_on=clock.today(), reason="申请撤回")
+    assert _snapshot(item.id) == before
+    assert Assignment.get_by_id(a.id).status == AssignmentStatus.REPLIED.value

@@ -24,6 +24,7 @@ from tracker.core.errors import NotFound, ensure
 from tracker.items import merging, similarity, withdrawal
 from tracker.items import services as items
 from tracker.items.models import Session
+from tracker.items.workflow import Action
 from tracker.replies import closeout
 
 RATING = {"type": "string", "enum": [r.value for r in Rating]}
@@ -289,6 +290,7 @@ def unmerge_item(item_id: int):
 def withdraw_item(item_id: int):
     user = current_api_user()
     item = items.get_item_for(user, item_id)
+    ensure(policy.can(user, Action.WITHDRAW, item), "只有交办单位可以登记撤回")
     p = Fields(json_body())
     requested_on = p.date("requested_on", required=True)
     reason = p.text("reason", required=True, max_len=withdrawal.REASON_MAX)

@@ -19,7 +19,7 @@ from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.db import db
-from tracker.core.enums import AssignmentStatus, ItemStatus, label
+from tracker.core.enums import AssignmentStatus, ItemStatus, ReplyStatus, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.items import services as items
 from tracker.items import workflow
@@ -59,7 +59,22 @@ def blocker(item: Item) -> str | None:
 
     if children(item):
         return "有其他件并入本件办理，请先撤销并案，再撤回本件"
+    answered = answered_units(item)
+    if answered:  # 分办: the item is still in progress, but a submitter already has a reply
+        return f"{'、'.join(answered)}已答复，已答复的件不能撤回"
     return None
+
+
+def answered_units(item: Item) -> list[str]:
+    """The units that have sent a reply on the item (any round)."""
+    from tracker.replies.models import Reply
+    from tracker.units.models import Unit
+
+    rows = (Unit.select(Unit.name).join(Assignment, on=(Assignment.unit == Unit.id))
+            .join(Reply, on=(Reply.assignment == Assignment.id))
+            .where((Assignment.item == item.id) & (Reply.status == ReplyStatus.SENT.value))
+            .distinct().order_by(Unit.name).tuples())
+    return [name for (name,) in rows]
 
 
 def can_withdraw(user: Any, item: Item) -> bool:
