@@ -216,3 +216,21 @@ def test_a_partly_answered_item_cannot_be_withdrawn(f):
         withdrawal.withdraw(item, actor=f.office(), requested_on=clock.today(), reason="申请撤回")
     assert _snapshot(item.id) == before
     assert Assignment.get_by_id(a.id).status == AssignmentStatus.REPLIED.value
+
+
+def test_a_change_between_reading_and_writing_refuses_the_withdrawal(world, monkeypatch):
+    """Someone else saves the item after the withdrawal read it and before it writes (two office
+    staff at once): the withdrawal is refused and writes nothing."""
+    item = world["item"]
+    real_is_joint = withdrawal.is_joint
+
+    def meanwhile(it):  # runs after the checks, before the write
+        Item.update(version=Item.version + 1).where(Item.id == it.id).execute()
+        return real_is_joint(it)
+
+    monkeypatch.setattr(withdrawal, "is_joint", meanwhile)
+    with pytest.raises(StaleVersion):
+        withdrawal.withdraw(item, actor=world["office"], requested_on=clock.today(), reason="申请撤回")
+    assert Item.get_by_id(item.id).status != ItemStatus.WITHDRAWN.value
+    assert not AuditEntry.select().where((AuditEntry.item_id == item.id) & (AuditEntry.action == "withdrawn")).exists()
+    assert {a.status for a in Assignment.select().where(Assignment.item == item.id)} == {"pending_receipt"}

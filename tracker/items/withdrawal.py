@@ -20,7 +20,7 @@ from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.db import db
 from tracker.core.enums import AssignmentStatus, ItemStatus, ReplyStatus, label
-from tracker.core.errors import Conflict, ValidationFailed, ensure
+from tracker.core.errors import Conflict, StaleVersion, ValidationFailed, ensure
 from tracker.items import services as items
 from tracker.items import workflow
 from tracker.items.models import Item
@@ -112,6 +112,14 @@ def withdraw(item: Item, *, actor: Any, requested_on: Any, reason: Any, consent:
         raise ValidationFailed("撤回未登记：" + "；".join(errors.values()), fields=errors)
 
     with db.atomic():
+        # claim the item first: of two people withdrawing it at once, the second is refused here
+        # (PostgreSQL: it waits for the first's row lock, then finds the version moved on)
+        claimed = (Item.update(version=Item.version + 1)
+                   .where((Item.id == item.id) & (Item.version == item.version) & (Item.status == item.status))
+                   .execute())
+        if claimed != 1:
+            raise StaleVersion()
+        item.version += 1
         ended = end_assignments(item)
         detail = f"{_who(item)}书面申请撤回（{day.isoformat()}）：{text}" + ("（全体联名人已同意）" if joint else "")
         items.apply_item_action(item, Action.WITHDRAW, actor=actor, audit_type="withdrawn", detail=detail,
