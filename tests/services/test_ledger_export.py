@@ -252,3 +252,30 @@ def test_export_memory_stays_flat(f, tmp_path):
     add(601, 900)
     large = peak()
     assert large < small * 1.25, (small, large)
+
+
+def test_the_dispatch_sheet_counts_as_the_statistics_do(f):
+    """调度情况 and the statistics page give a unit the same numbers: a withdrawn item's part (ended
+    'done') is not an answer, and a part being re-handled after a reply is still replied."""
+    from tests import stats_builders as sb
+    from tracker.core.enums import ItemStatus
+    from tracker.ledger import stats
+    from tracker.ledger.stats_queries import StatsFilter, load_facts
+
+    session = f.session()
+    unit = f.unit("市水务局")
+    day = TODAY - dt.timedelta(days=60)
+    rehandled = sb.assignment(sb.item(session, "1"), unit, assigned_on=day, reply_due=day + dt.timedelta(days=30),
+                              rehandle_due=TODAY + dt.timedelta(days=20), status="rehandling")
+    sb.reply(rehandled, day + dt.timedelta(days=20), status="rehandling")
+    withdrawn = sb.item(session, "2")
+    sb.assignment(withdrawn, unit, assigned_on=day, reply_due=day + dt.timedelta(days=30), status="done")
+    sb.set_item_status(withdrawn, ItemStatus.WITHDRAWN)
+    sb.assignment(sb.item(session, "3"), unit, assigned_on=day, reply_due=TODAY - dt.timedelta(days=5))  # overdue
+
+    [row] = ledger_rows.dispatch_snapshot(LedgerFilters(session_id=session.id), today=TODAY)["rows"]
+    [by_stats] = stats.by_unit(load_facts(StatsFilter(session_id=session.id)), TODAY)
+    assert (row["assigned"], row["received"], row["replied"], row["overdue"]) == (2, 2, 1, 1)
+    for key in ("assigned", "received", "replied", "overdue", "co_assigned"):
+        assert row[key] == by_stats[key], key
+    assert row["reply_rate"] == by_stats["reply_rate"] == 0.5

@@ -17,12 +17,12 @@ falls within :data:`DUE_SOON_DAYS` days from today.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict, namedtuple
+from collections import Counter, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import peewee as pw
@@ -737,43 +737,23 @@ def iter_co_rows(filters: LedgerFilters, *, today: dt.date | None = None,
 
 
 def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Per-unit progress of the selected items (answering assignments; returned ones excluded):
-    assigned, received, replied, overdue, co assignments and opinions, slips by colour when any
-    were issued, and the reply rate. ``{"columns": [...], "rows": [...], "has_slips": bool}``."""
-    from tracker.reminders.models import Slip
+    """Per-unit progress of the selected items, counted as the statistics count them (DOMAIN.md §8,
+    :mod:`tracker.ledger.stats`: returned parts and withdrawn or merged items are left out; a part
+    being re-handled stays replied): assigned, received, replied, overdue, co assignments and
+    opinions, slips by colour when any were issued, and the reply rate.
+    ``{"columns": [...], "rows": [...], "has_slips": bool}``."""
+    from tracker.ledger import stats
+    from tracker.ledger.stats_queries import StatsFilter, load_facts
 
     today = today or clock.today()
-    scope = item_ids(filters, today)
-    one = pw.Value(1)
-
-    def _sum(condition: pw.Expression) -> pw.Function:
-        return pw.fn.COALESCE(pw.fn.SUM(pw.Case(None, [(condition, one)], 0)), 0)
-
-    answering = Assignment.role.in_(_ANSWERING)
-    stats = (
-        Assignment.select(
-            Assignment.unit,
-            _sum(answering).alias("assigned"),
-            _sum(answering & Assignment.received_at.is_null(False)).alias("received"),
-            _sum(answering & Assignment.status.in_(_REPLIED)).alias("replied"),
-            _sum(answering & Assignment.status.in_(OWING) & (Assignment.current_due < today)).alias("overdue"),
-            _sum(Assignment.role == HandlingRole.CO.value).alias("co_assigned"),
-            _sum((Assignment.role == HandlingRole.CO.value)
-                 & Assignment.opinion_submitted_on.is_null(False)).alias("co_done"),
-        )
-        .where(Assignment.item.in_(scope) & (Assignment.status != _RETURNED))
-        .group_by(Assignment.unit)
-        .dicts()
-    )
-    by_unit = {row["unit"]: row for row in stats}
-    slips: dict[int, Counter] = defaultdict(Counter)
-    slip_rows = (Slip.select(Assignment.unit, Slip.color, pw.fn.COUNT(Slip.id).alias("n"))
-                 .join(Assignment, on=(Slip.assignment == Assignment.id))
-                 .where(Assignment.item.in_(scope))
-                 .group_by(Assignment.unit, Slip.color).dicts())
-    for row in slip_rows:
-        slips[row["unit"]][row["color"]] += int(row["n"])
-    has_slips = bool(slips)
+    facts = load_facts(StatsFilter(item_ids=item_ids(filters, today)))
+    units = []
+    for (_unit_id, unit_name), members in stats.group(facts, attrgetter("unit_id", "unit_name")).items():
+        counts = stats.counts(members, today)
+        if not (counts["assigned"] or counts["co_assigned"]):  # only void parts (returned, withdrawn)
+            continue
+        units.append((unit_name, counts, Counter(s.color for f in members for s in f.slips)))
+    has_slips = any(slips for _name, _counts, slips in units)
 
     columns: list[tuple[str, str, str]] = [
         ("unit", "承办单位", "text"), ("assigned", "交办件数（主办/独办/分办）", "int"),
@@ -784,15 +764,14 @@ def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -
         columns += [(f"slip_{c.value}", label(c), "int") for c in SlipColor]
     columns.append(("reply_rate", "办复率", "percent"))
     rows = []
-    for unit in Unit.select().where(Unit.id.in_(list(by_unit) or [0])).order_by(Unit.sort_order, Unit.id):
-        data = by_unit[unit.id]
-        assigned = int(data["assigned"])
-        row = {"unit": unit.name, **{k: int(data[k]) for k in
-                                     ("assigned", "received", "replied", "overdue", "co_assigned", "co_done")}}
+    for unit_name, counts, slips in units:
+        row: dict[str, Any] = {"unit": unit_name, "assigned": counts["assigned"], "received": counts["received"],
+                               "replied": counts["replied"], "overdue": counts["overdue"],
+                               "co_assigned": counts["co_assigned"], "co_done": counts["co_submitted"]}
         if has_slips:
             for c in SlipColor:
-                row[f"slip_{c.value}"] = slips[unit.id][c.value]
-        row["reply_rate"] = (row["replied"] / assigned) if assigned else None
+                row[f"slip_{c.value}"] = slips[c.value]
+        row["reply_rate"] = stats.ratio(counts["replied"], counts["assigned"])
         row["_flag"] = "overdue" if row["overdue"] else None
         rows.append(row)
     return {"columns": columns, "rows": rows, "has_slips": has_slips, "today": today}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import peewee as pw
@@ -56,6 +56,8 @@ class StatsFilter:
     is_key: bool | None = None
     year: int | None = None
     session_ids: tuple[int, ...] | None = None  # several sessions (dispatch: the open ones)
+    # the items of a subquery (ids), e.g. what the ledger's filters select (its 调度情况 sheet)
+    item_ids: Any = field(default=None, compare=False)
 
     @classmethod
     def from_args(cls, args: Any) -> StatsFilter:
@@ -97,7 +99,7 @@ class StatsFilter:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or f.name == "session_ids":
+            if value is None or f.name in ("session_ids", "item_ids"):  # not query-string values
                 continue
             out[f.name] = int(value) if isinstance(value, bool) else value
         return out
@@ -124,6 +126,8 @@ def _where(flt: StatsFilter) -> list[pw.Expression]:
         conds.append(Assignment.unit == flt.unit_id)
     if flt.year:
         conds.append(Item.session.in_(Session.select(Session.id).where(Session.year == flt.year)))
+    if flt.item_ids is not None:
+        conds.append(Item.id.in_(flt.item_ids))
     return conds
 
 
