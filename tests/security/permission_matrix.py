@@ -194,6 +194,7 @@ ENDPOINTS: dict[str, Any] = {
     "replies.sign_off": on(SEES_DRAFT, (UL_OWN,)),
     "replies.cosign": on(SEES_DRAFT + UNIT_PARTNER, UNIT_PARTNER),  # B co-signs A's lead reply
     "replies.review": on(SEES_DRAFT, (OFFICE,)),
+    "replies.record_publication": on(SEES_SENT_REPLY, (OFFICE, *UNIT_OWN)),
     # close-out (item Z: sent reply, feedback, commitment)
     "closeout.item": on(SEES_SHARED_ITEM, SEES_SHARED_ITEM),
     "closeout.feedback": on(SEES_SOLE_ITEM, (OFFICE, SUB_OWN)),
@@ -307,6 +308,7 @@ ENDPOINTS: dict[str, Any] = {
     "api.sign_off": on(SEES_DRAFT, (UL_OWN,)),
     "api.cosign": on(SEES_DRAFT + UNIT_PARTNER, UNIT_PARTNER),
     "api.review": on(SEES_DRAFT, (OFFICE,)),
+    "api.record_publication": on(SEES_SENT_REPLY, (OFFICE, *UNIT_OWN)),
     "api.download_attachment": on(SEES_DRAFT, SEES_DRAFT),
     "api.list_commitments": only(READ_ALL, UNITS),
     "api.fulfil_commitment": on(SEES_ASSIGNMENT, UNIT_OWN),
@@ -352,6 +354,7 @@ OBJECTS: dict[str, str] = {
     "replies.cosign": "reply_cosign", "api.cosign": "reply_cosign",
     "replies.review": "reply_review", "api.review": "reply_review",
     "documents.reply_letter": "reply_sent",
+    "replies.record_publication": "reply_sent", "api.record_publication": "reply_sent",
     "documents.return_request": "return_request",
 }
 LITERAL_ARGUMENTS = {"static_file": "css/app.css", "bootstrap_file": "css/bootstrap.min.css"}
@@ -409,6 +412,7 @@ API_BODIES: dict[str, Any] = {
     "api.sign_off": {"decision": "approve"},
     "api.cosign": {"decision": "approve"},
     "api.review": {"decision": "approve"},
+    "api.record_publication": {"published_on": "{today}"},
     "api.upload_attachments": Multipart({"file": (PDF, "附件.pdf")}),
     "api.fulfil_commitment": {"evidence": "已完成"},
     "api.carry_over_commitment": {"reason": "跨年度实施"},

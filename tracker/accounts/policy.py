@@ -229,6 +229,8 @@ def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
             return role in UNIT and user.unit_id in cosigning_units(obj)
         if action == Action.REVIEW:
             return role == Role.OFFICE
+        if action == Action.RECORD_PUBLICATION:  # the answering unit publishes its reply; the office may record it
+            return role == Role.OFFICE or (role in UNIT and _same_unit(user, assignment))
         if action == Action.RETURN:
             status = ReplyStatus(obj.status)
             if status == ReplyStatus.AWAITING_SIGN_OFF:

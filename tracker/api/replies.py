@@ -9,15 +9,18 @@ from typing import Any
 
 from flask import jsonify, request, send_file
 
+from tracker.accounts import policy
 from tracker.api import bp
 from tracker.api.common import Fields, api_login_required, current_api_user, iso, json_body
 from tracker.api.serializers import SCHEMAS as S
 from tracker.api.serializers import serialize_reply as serialize_reply_base
-from tracker.api.spec import BOOL, DATE, DATETIME, INT, STR, arr, documented, obj
+from tracker.api.spec import BOOL, DATE, DATETIME, INT, NULLABLE_DATE, STR, arr, documented, obj
 from tracker.assignments import services as assignments
 from tracker.core.enums import Publish, ResultClass
-from tracker.core.errors import NotFound, ValidationFailed
+from tracker.core.errors import NotFound, ValidationFailed, ensure
+from tracker.items.workflow import Action
 from tracker.replies import attachments as reply_files
+from tracker.replies import publication
 from tracker.replies import services as replies
 from tracker.replies.models import Attachment, Reply
 
@@ -34,6 +37,7 @@ ATTACHMENT = obj({"id": INT, "filename": STR, "content_type": STR, "size": INT, 
                   "uploaded_at": DATETIME, "url": STR}, ["id", "filename", "content_type", "size"])
 REPLY = obj({**S["REPLY"]["properties"], "commitments": arr(COMMITMENT_OUT), "cosigns": arr(COSIGN),
              "attachments": arr(ATTACHMENT), "cycle": INT,
+             "publication_due": {**NULLABLE_DATE, "description": "公开期限（已发送且须公开的答复）"},
              "pipeline": arr({"type": "string"})},
             ["id", "assignment_id", "round", "status", "version", "result_class", "text", "publish",
              "commitments", "cosigns", "sent_at"])
@@ -64,6 +68,8 @@ def serialize_reply(reply: Reply) -> dict[str, Any]:
     data["commitments"] = [{"id": c["id"], "text": c["text"], "due_date": iso(c["due_date"]),
                             "status": c["status"]} for c in replies.commitments_of(reply)]
     data["cycle"] = reply.cycle
+    due = publication.due_date(reply)
+    data["publication_due"] = iso(due) if due else None
     data["cosigns"] = [
         {"assignment_id": row["assignment"].id, "unit_id": row["unit"].id, "unit_name": row["unit"].name,
          "cycle": reply.cycle, "decision": row["cosign"].decision if row["cosign"] else None,
@@ -188,6 +194,24 @@ def cosign(reply_id: int):
                         "可调整分类标识（记入日志），或退回修改。通过后答复即发送。")
 def review(reply_id: int):
     return _decide(reply_id, replies.review, with_class=True)
+
+
+@bp.post("/replies/<int:reply_id>/publication")
+@api_login_required
+@documented("登记答复公开日期", tags=("replies",),
+            request=obj({"published_on": DATE, "version": INT}, ["published_on"]), response=REPLY,
+            description="答复单位或督查室可用；仅已发送且公开属性为全文或摘要的答复。公开日期不得早于发送日期、"
+                        "不得晚于今天；再次登记即更正（记入日志）。公开期限默认为答复后 20 个工作日（见 publication_due）。")
+def record_publication(reply_id: int):
+    user = current_api_user()
+    reply = replies.get_reply_for(user, reply_id)
+    ensure(policy.can(user, Action.RECORD_PUBLICATION, reply), "只有答复单位或交办单位可以登记公开情况")
+    p = Fields(json_body())
+    published_on = p.date("published_on", required=True)
+    version = p.integer("version")
+    p.check()
+    reply = publication.record(reply, actor=user, published_on=published_on, version=version)
+    return jsonify(serialize_reply(reply))
 
 
 @bp.post("/replies/<int:reply_id>/attachments")

@@ -60,7 +60,7 @@ def entry(
 # Timeline types a submitter sees on their own item: no unit-internal steps, drafts or reviews.
 PUBLIC_TYPES = frozenset({
     "registered", "assigned", "received", "contact", "reply_sent", "feedback", "rehandle_ordered",
-    "commitment_fulfilled", "merged", "withdrawn", "closed", "archived",
+    "commitment_fulfilled", "merged", "withdrawn", "closed", "archived", "reply_published",
 })
 
 

@@ -49,7 +49,7 @@ DATE_LABELS = {"receipt_due": _l("签收期限"), "return_due": _l("申退期限
 # Timeline entries without a written detail show their type in Chinese.
 EVENT_LABELS = {"registered": _lp("event", "登记"), "edited": _lp("event", "修改"), "assigned": _lp("event", "交办"), "received": _lp("event", "签收"),
                 "return_requested": _lp("event", "申请退回"), "return_decided": _lp("event", "申退审核"), "deadline_recomputed": _lp("event", "期限调整"),
-                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"),
+                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"), "reply_published": _lp("event", "公开"),
                 "feedback": _lp("event", "征询意见"), "closed": _lp("event", "销号"), "archived": _lp("event", "归档"), "merged": _lp("event", "并案"),
                 "withdrawn": _lp("event", "撤回"), "instruction": _lp("event", "领导批示"), "reminder_sent": _lp("event", "提醒"), "slip_issued": _lp("event", "督办单")}
 CHECK_FORM = N_("请检查标红的内容后重新提交")  # flash(gettext(CHECK_FORM), ...)

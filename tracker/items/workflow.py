@@ -49,6 +49,7 @@ class Action(StrEnum):
     SEND_REPLY = "send_reply"
     COMPLETE = "complete"
     FULFIL_COMMITMENT = "fulfil_commitment"
+    RECORD_PUBLICATION = "record_publication"
     CARRY_OVER_COMMITMENT = "carry_over_commitment"
     # reply
     SUBMIT = "submit"
@@ -84,6 +85,7 @@ ACTION_LABELS = {
     Action.MERGE: "并案",
     Action.UNMERGE: "撤销并案",
     Action.FULFIL_COMMITMENT: "兑现承诺",
+    Action.RECORD_PUBLICATION: "登记公开",
     Action.CARRY_OVER_COMMITMENT: "结转下年",
     Action.REHANDLE: "重新办理",
     Action.COMPLETE: "办结",

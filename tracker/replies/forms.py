@@ -70,6 +70,21 @@ class DecisionForm(FlaskForm):
     submit = SubmitField(_l("提交"))
 
 
+class PublicationForm(FlaskForm):
+    """公开: the day the sent reply was published (the service checks the date)."""
+
+    version = HiddenField()
+    published_on = DateField(_l("公开日期"), validators=[Optional()], format="%Y-%m-%d")
+
+
+def publication_form_for(reply, formdata=None) -> PublicationForm:
+    form = PublicationForm(prefix=f"pub{reply.id}", formdata=formdata)
+    if formdata is None:
+        form.version.data = str(reply.version)
+        form.published_on.data = reply.published_on
+    return form
+
+
 class SubmitForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField(_l("提交领导签发"))

@@ -12,7 +12,7 @@ from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core.enums import ReplyStatus
 from tracker.replies import attachments as reply_files
-from tracker.replies import forms
+from tracker.replies import forms, publication
 from tracker.replies import services as replies
 from tracker.replies.models import Attachment, Reply
 
@@ -29,6 +29,8 @@ class ReplyView:
     class_changes: list[AuditEntry]
     decision: Any = None
     submit: Any = None
+    publication: Any = None  # publication.PublicationState of a sent reply
+    publication_form: Any = None
 
     @property
     def status(self) -> ReplyStatus:
@@ -44,8 +46,9 @@ class ReplyView:
         return "current" if there == here else "todo"
 
 
-def reply_view(reply: Reply, user: Any, *, decision: Any = None) -> ReplyView:
-    """Everything a page shows about one reply for this user (``decision``: a form with errors)."""
+def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_form: Any = None) -> ReplyView:
+    """Everything a page shows about one reply for this user (``decision``, ``publication_form``:
+    a form with errors)."""
     actions = replies.allowed_actions(user, reply)
     view = ReplyView(
         reply=reply, actions=actions, steps=replies.pipeline(reply),
@@ -59,6 +62,9 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None) -> ReplyView:
         view.decision = decision or forms.decision_form_for(reply)
     if "submit" in actions:
         view.submit = forms.submit_form_for(reply)
+    view.publication = publication.state(reply)
+    if view.publication is not None and publication.can_record(user, reply) and not reply.assignment.item.is_read_only:
+        view.publication_form = publication_form or forms.publication_form_for(reply)
     return view
 
 

@@ -18,7 +18,7 @@ from tracker.core.web import flash_error, next_target
 from tracker.handling import services as handling
 from tracker.items.workflow import Action
 from tracker.replies import attachments as reply_files
-from tracker.replies import forms
+from tracker.replies import forms, publication
 from tracker.replies import services as replies
 
 bp = Blueprint("replies", __name__)
@@ -161,10 +161,10 @@ def edit(reply_id: int):
 # --- the reply page and its decisions -------------------------------------------------------
 
 
-def _show(reply, *, form=None, status: int = 200):
+def _show(reply, *, form=None, publication_form=None, status: int = 200):
     from tracker.replies.panels import reply_view
 
-    view = reply_view(reply, current_user, decision=form)
+    view = reply_view(reply, current_user, decision=form, publication_form=publication_form)
     return render_template("replies/show.html", r=view, reply=reply, a=reply.assignment,
                            item=reply.assignment.item), status
 
@@ -226,6 +226,27 @@ def submit(reply_id: int):
         flash_error(exc)
         return _show(reply.refresh(), status=exc.status)
     flash(gettext(STEP_MESSAGES[reply.status]), "success")
+    return redirect(_back(reply_anchor(reply)))
+
+
+@bp.post("/replies/<int:reply_id>/publication")
+@login_required
+def record_publication(reply_id: int):
+    """公开: the answering unit (or the office) records the day the sent reply was published."""
+    reply = replies.get_reply_for(current_user, reply_id)
+    require(policy.can(current_user, Action.RECORD_PUBLICATION, reply))
+    form = forms.publication_form_for(reply, formdata=request.form)
+    if not form.validate():
+        flash(gettext(CHECK_FORM), "danger")
+        return _show(reply, publication_form=form, status=422)
+    try:
+        publication.record(reply, actor=current_user, published_on=form.published_on.data, version=form.version.data)
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        flash_error(exc, form)
+        return _show(reply.refresh(), publication_form=form, status=exc.status)
+    flash(gettext("已登记公开日期"), "success")
     return redirect(_back(reply_anchor(reply)))
 
 
