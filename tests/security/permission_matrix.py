@@ -173,6 +173,7 @@ ENDPOINTS: dict[str, Any] = {
     "assignments.unit_users": only(OFFICE),
     "assignments.receive": on(SEES_ASSIGNMENT, UNIT_OWN),
     "assignments.return_request": on(SEES_ASSIGNMENT, UNIT_OWN),
+    "assignments.late_return": on(SEES_ASSIGNMENT, (OFFICE,)),
     "assignments.decide_return": only(OFFICE),
     "handling.progress": on(SEES_ASSIGNMENT, UNIT_OWN),
     "handling.contact": on(SEES_ASSIGNMENT, UNIT_OWN),

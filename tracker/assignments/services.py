@@ -437,14 +437,21 @@ def receive(a: Assignment, *, actor: Any) -> Assignment:
     return a
 
 
-def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | None = None) -> ReturnRequest:
-    ensure(policy.can(actor, Action.REQUEST_RETURN, a))
+def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | None = None,
+                   late: bool = False) -> ReturnRequest:
+    """申退. A unit asks within the window (``return_due``); after it, only the office may accept
+    the unit's request (``late``: DOMAIN.md §3, "later requests refused unless the office
+    overrides"), which it then decides like any other."""
+    ensure(policy.can(actor, Action.ACCEPT_LATE_RETURN if late else Action.REQUEST_RETURN, a))
     items.ensure_writable(a.item)
     today = today or clock.today()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("请填写申请退回的理由", fields={"reason": "请填写申请退回的理由"})
-    if today > a.return_due:
+    if late and today <= a.return_due:
+        raise Conflict(f"申退期限未过（截止 {a.return_due.isoformat()}），请由承办单位自行申请退回",
+                       code="return_window_open")
+    if not late and today > a.return_due:
         raise Conflict(
             f"申退期限已过（截止 {a.return_due.isoformat()}），不能再申请退回；"
             "如确需调整，请联系交办单位（督查室）处理。",
@@ -455,18 +462,26 @@ def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | N
     profile_rules = rules.rule_set(a.item.session)
     decision_due = deadlines.add_period(
         today, profile_rules.clocks["return_decision"], rules.work_calendar(),
-        key="return_decision", roll_forward=False,
+        key="return_decision", roll_forward=profile_rules.roll_forward,
     ).due
     with db.atomic():
         _transition(a, Action.REQUEST_RETURN)
-        req = ReturnRequest.create(assignment=a, reason=reason, requested_at=clock.now(),
+        req = ReturnRequest.create(assignment=a, reason=reason, requested_at=clock.now(), late_override=late,
                                    requested_by=actor.id, decision_due=decision_due)
+        if late:
+            detail = f"督查室受理{a.unit.name}逾期申退（申退期限 {a.return_due.isoformat()}）：{reason}"
+        else:
+            detail = f"{a.unit.name}申请退回：{reason}"
         audit.record("return_requested", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
-                     after={"reason": reason}, detail=f"{a.unit.name}申请退回：{reason}")
+                     after={"reason": reason, "late_override": late}, detail=detail)
         items.refresh_status(a.item)
-        notify(office_users(), f"申退待审核：{a.item.number}号 {a.item.title}",
-               f"{a.unit.name}申请退回，理由：{reason}。请于 {decision_due.isoformat()} 前审核。",
-               item=a.item)
+        if late:
+            notify(unit_users(a.unit_id), f"督查室已受理逾期申退：{a.item.number}号 {a.item.title}",
+                   f"理由：{reason}。审核期间请照常办理。", item=a.item)
+        else:
+            notify(office_users(), f"申退待审核：{a.item.number}号 {a.item.title}",
+                   f"{a.unit.name}申请退回，理由：{reason}。请于 {decision_due.isoformat()} 前审核。",
+                   item=a.item)
     return req
 
 

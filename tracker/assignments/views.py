@@ -151,6 +151,38 @@ def return_request(assignment_id: int):
     ), status
 
 
+@bp.route("/assignments/<int:assignment_id>/late-return", methods=["GET", "POST"])
+@login_required
+def late_return(assignment_id: int):
+    """After the 申退 window the office may accept the unit's request (DOMAIN.md §3), then decides it."""
+    a = assignment_services.get_assignment_for(current_user, assignment_id)
+    require(policy.can(current_user, Action.ACCEPT_LATE_RETURN, a))
+    form = ReturnRequestForm()
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                req = assignment_services.request_return(a, actor=current_user, reason=form.reason.data, late=True)
+            except (PermissionDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash_error(exc, form)
+                status = exc.status
+                a = a.refresh()
+            else:
+                flash(gettext("已受理逾期申退，请审核"), "success")
+                return redirect(url_for("assignments.decide_return", request_id=req.id))
+        else:
+            flash(gettext(CHECK_FORM), "danger")
+            status = 422
+    today = clock.today()
+    return render_template(
+        "assignments/return_request.html", a=a, item=a.item, form=form, today=today, late=True,
+        window_open=today <= a.return_due,
+        state_allows=workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN),
+    ), status
+
+
 # --- the office desk ------------------------------------------------------------------------
 
 

@@ -254,6 +254,8 @@ class AssignmentRow:
                       and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.can_request_return = may_return and today <= a.return_due
         self.return_window_closed = may_return and today > a.return_due
+        self.can_accept_late_return = (policy.can(user, Action.ACCEPT_LATE_RETURN, a) and today > a.return_due
+                                       and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.due_class = due_class(a.current_due, today) if status.value in OWING else ""
         self.pending_return = None
         if status == AssignmentStatus.RETURN_REQUESTED and self.full:
@@ -288,7 +290,7 @@ def show(item_id: int):
         timeline=timeline, today=today, sees_all=sees_all, date_labels=DATE_LABELS, warnings=warnings,
         submitter_view=submitter_view, withdrawal=withdrawal.last_withdrawal(item),
         has_actions=any(r.can_receive or r.can_request_return or r.return_window_closed or r.pending_return
-                        for r in rows),
+                        or r.can_accept_late_return for r in rows),
         event_labels=EVENT_LABELS,
         can_assign=policy.can(current_user, Action.ASSIGN, item) and not item.is_read_only,
         can_edit=policy.can(current_user, Action.EDIT, item) and not item.is_read_only,

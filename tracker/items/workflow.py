@@ -50,6 +50,7 @@ class Action(StrEnum):
     COMPLETE = "complete"
     FULFIL_COMMITMENT = "fulfil_commitment"
     RECORD_PUBLICATION = "record_publication"
+    ACCEPT_LATE_RETURN = "accept_late_return"
     CARRY_OVER_COMMITMENT = "carry_over_commitment"
     # reply
     SUBMIT = "submit"
@@ -86,6 +87,7 @@ ACTION_LABELS = {
     Action.UNMERGE: "撤销并案",
     Action.FULFIL_COMMITMENT: "兑现承诺",
     Action.RECORD_PUBLICATION: "登记公开",
+    Action.ACCEPT_LATE_RETURN: "受理逾期申退",
     Action.CARRY_OVER_COMMITMENT: "结转下年",
     Action.REHANDLE: "重新办理",
     Action.COMPLETE: "办结",
