@@ -20,7 +20,7 @@ from tracker.api.common import (
 )
 from tracker.api.serializers import SCHEMAS as S
 from tracker.api.serializers import serialize_assignment, serialize_return_request
-from tracker.api.spec import INT, documented, obj, page_of
+from tracker.api.spec import DATE, INT, STR, documented, obj, page_of
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment, ReturnRequest
 from tracker.core.enums import HandlingRole, RequestStatus
@@ -86,6 +86,34 @@ def create_assignment(item_id: int):
 def get_assignment(assignment_id: int):
     user = current_api_user()
     a = assignments.get_assignment_for(user, assignment_id)
+    return jsonify(serialize_assignment(a, user))
+
+
+@bp.patch("/assignments/<int:assignment_id>")
+@api_login_required
+@documented("调整交办（五定）", tags=("assignments",),
+            request=obj({"task": STR, "responsible_leader": STR, "handler_user_id": INT, "handler_phone": STR,
+                         "reply_due": DATE, "note": STR, "version": INT}),
+            response=S["ASSIGNMENT"],
+            description="交办单位可用，承办任务未答复、未退回时。未给出的字段保持不变；reply_due 只对主办、独办、分办的"
+                        "第一轮有效，不得早于交办日期、不得超过最长办理期限；考核办法不可改。调整记入办理记录并通知承办单位。")
+def patch_assignment(assignment_id: int):
+    user = current_api_user()
+    a = assignments.get_assignment_for(user, assignment_id)
+    ensure(policy.can(user, Action.EDIT_ASSIGNMENT, a), "只有交办单位可以调整交办内容")
+    p = Fields(json_body())
+    task = p.text("task", max_len=2000, default=a.task)
+    leader = p.text("responsible_leader", max_len=100, default=a.responsible_leader)
+    handler_id = p.integer("handler_user_id")
+    phone = p.text("handler_phone", max_len=50, default=a.handler_phone)
+    reply_due = p.date("reply_due")
+    note = p.text("note", max_len=500)
+    version = p.integer("version")
+    p.check()
+    a = assignments.adjust_assignment(
+        a, actor=user, task=task, responsible_leader=leader,
+        handler_id=handler_id if handler_id is not None else a.handler_id, handler_phone=phone,
+        reply_due=reply_due, note=note, version=version)
     return jsonify(serialize_assignment(a, user))
 
 

@@ -221,6 +221,34 @@ class AssignForm(FlaskForm):
         return [entry.form.spec() for entry in self.units.entries]
 
 
+class AdjustForm(FlaskForm):
+    """The office adjusts an open assignment's five fixes (the scorecard stays as assigned)."""
+
+    version = HiddenField()
+    task = TextAreaField(_l("办理任务（定任务）"), validators=[Length(max=2000, message=_l("不能超过 2000 字"))],
+                         render_kw={"rows": 3})
+    responsible_leader = StringField(_l("责任领导（定责任）"),
+                                     validators=[Length(max=100, message=_l("不能超过 100 个字符"))])
+    handler_id = SelectField(_l("经办人（定人员）"), coerce=int_or_none, validate_choice=False)
+    handler_phone = StringField(_l("经办人电话"), validators=[Length(max=50, message=_l("不能超过 50 个字符"))],
+                                render_kw={"placeholder": _l("留空则使用经办人账号登记的电话")})
+    reply_due = DateField(_l("答复期限（定时限）"), validators=[Optional()], format="%Y-%m-%d")
+    note = StringField(_l("调整说明"), validators=[Length(max=500, message=_l("不能超过 500 字"))],
+                       render_kw={"placeholder": _l("如：原经办人调离；情况复杂，延长办理时间")})
+
+    def prepare(self, a: Any, *, fill: bool) -> AdjustForm:
+        self.handler_id.choices = options(((u.id, handler_label(u)) for u in handlers_of(a.unit_id)),
+                                          blank=_l("请选择经办人"))
+        if fill:
+            self.version.data = str(a.version)
+            self.task.data = a.task
+            self.responsible_leader.data = a.responsible_leader
+            self.handler_id.data = a.handler_id
+            self.handler_phone.data = a.handler_phone
+            self.reply_due.data = a.reply_due
+        return self
+
+
 class ReturnRequestForm(FlaskForm):
     """申退: the unit says the item is not its remit."""
 

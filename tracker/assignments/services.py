@@ -20,12 +20,13 @@ from tracker.core.enums import (
     AssignmentStatus,
     HandlingMode,
     HandlingRole,
+    ItemStatus,
     RequestStatus,
     Role,
     Tier,
     label,
 )
-from tracker.core.errors import Conflict, NotFound, ValidationFailed, ensure
+from tracker.core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, ensure
 from tracker.items import services as items
 from tracker.items import workflow
 from tracker.items.models import Item
@@ -413,6 +414,112 @@ def assign_many(item: Item, *, actor: Any, tier: str, leader_id: int | None,
 
 
 # --- unit actions ---------------------------------------------------------------------------
+
+
+# States in which the office may still adjust the five fixes of an assignment.
+ADJUSTABLE = frozenset({AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDLING, AssignmentStatus.RETURN_REQUESTED,
+                        AssignmentStatus.OPINION_SUBMITTED, AssignmentStatus.REHANDLING})
+
+
+def adjust_blocker(a: Assignment) -> str | None:
+    """Why the office cannot adjust the assignment now (Chinese), or None."""
+    if a.item.is_read_only:
+        return f"该件{label(ItemStatus(a.item.status))}，不能再调整"
+    status = AssignmentStatus(a.status)
+    if status not in ADJUSTABLE:
+        return f"该承办任务{label(status)}，不能再调整"
+    return None
+
+
+def reply_due_adjustable(a: Assignment) -> bool:
+    """The office sets the reply date of an answering unit's first round here; a co unit's date
+    follows the lead's, and a re-handling round has its own (set when re-handling is ordered)."""
+    return a.role != HandlingRole.CO.value and (a.round or 1) == 1
+
+
+def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leader: Any, handler_id: Any,
+                      handler_phone: Any = "", reply_due: Any = None, note: Any = "",
+                      version: Any = None) -> Assignment:
+    """The office adjusts the five fixes of an open assignment (DOMAIN.md §4: 定任务, 定责任,
+    定人员, 定时限 within the cap; the 定考核办法 stays as assigned): e.g. a handler who left, or more
+    time for a hard item. Bad input raises ValidationFailed and changes nothing; the change is
+    logged with before and after, and the unit is told."""
+    ensure(policy.can(actor, Action.EDIT_ASSIGNMENT, a), "只有交办单位可以调整交办内容")
+    a = Assignment.get_by_id(a.id)
+    why_not = adjust_blocker(a)
+    if why_not:
+        raise Conflict(why_not, code="not_adjustable")
+    if version not in (None, "") and str(version) != str(a.version):
+        raise StaleVersion()
+    errors: dict[str, str] = {}
+    task = str(task or "").strip()
+    leader = str(responsible_leader or "").strip()
+    phone = str(handler_phone or "").strip()
+    if not task:
+        errors["task"] = "请填写办理任务（定任务）"
+    elif len(task) > 2000:
+        errors["task"] = "不能超过 2000 字"
+    if not leader:
+        errors["responsible_leader"] = "请填写责任领导（定责任）"
+    elif len(leader) > 100:
+        errors["responsible_leader"] = "不能超过 100 字"
+    if len(phone) > 50:
+        errors["handler_phone"] = "不能超过 50 字"
+    handler = None
+    try:
+        handler = User.get_or_none(User.id == int(handler_id)) if handler_id not in (None, "") else None
+    except (TypeError, ValueError):
+        handler = None
+    if handler is None or handler.unit_id != a.unit_id or handler.role not in _UNIT_ROLES or not handler.active:
+        errors["handler_id"] = "经办人须为该承办单位的在职用户（定人员）"
+    new_due = a.reply_due
+    if reply_due not in (None, "") and reply_due_adjustable(a):
+        new_due = reply_due if isinstance(reply_due, dt.date) else None
+        if new_due is None:
+            try:
+                new_due = dt.date.fromisoformat(str(reply_due).strip())
+            except ValueError:
+                errors["reply_due"] = "日期格式不正确，应为 YYYY-MM-DD"
+        if new_due is not None and new_due != a.reply_due:
+            msg = deadlines.validate_reply_due(new_due, a.assigned_on, rule_set_for(a.item), rules.work_calendar())
+            if msg:
+                errors["reply_due"] = msg
+    note = str(note or "").strip()
+    if len(note) > 500:
+        errors["note"] = "不能超过 500 字"
+    if errors:
+        raise ValidationFailed("交办内容未调整：" + "；".join(errors.values()), fields=errors)
+
+    phone = phone or (handler.phone if handler.id != a.handler_id else a.handler_phone) or ""
+    before = {"task": a.task, "responsible_leader": a.responsible_leader, "handler": a.handler.display if a.handler else "",
+              "handler_phone": a.handler_phone, "reply_due": a.reply_due.isoformat()}
+    after = {"task": task, "responsible_leader": leader, "handler": handler.display, "handler_phone": phone,
+             "reply_due": new_due.isoformat()}
+    changed = {k for k in before if before[k] != after[k]}
+    if not changed:
+        return a
+    fields: dict[str, Any] = {"task": task, "responsible_leader": leader, "handler": handler.id, "handler_phone": phone,
+                              "version": Assignment.version + 1, "updated_at": clock.now()}
+    if new_due != a.reply_due:
+        fields["reply_due"] = new_due
+        fields["reply_due_set_by_office"] = True
+        fields["current_due"] = current_due_of(SimpleNamespace(
+            role=a.role, round=a.round, co_opinion_due=a.co_opinion_due, reply_due=new_due,
+            rehandle_due=a.rehandle_due, extended_due=a.extended_due))
+    names = {"task": "办理任务", "responsible_leader": "责任领导", "handler": "经办人", "handler_phone": "经办人电话",
+             "reply_due": "答复期限"}
+    what = "；".join(f"{names[k]}：{before[k] or '（空）'} → {after[k]}" for k in names if k in changed
+                    and k != "task") + ("；办理任务已修改" if "task" in changed else "")
+    with db.atomic():
+        rows = Assignment.update(**fields).where((Assignment.id == a.id) & (Assignment.version == a.version)).execute()
+        if rows != 1:
+            raise StaleVersion()
+        detail = f"调整交办内容（{a.unit.name}）：{what}" + (f"。说明：{note}" if note else "")
+        audit.record("assignment_edited", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, detail=detail)
+        notify(unit_users(a.unit_id), f"交办内容已调整：{a.item.number}号 {a.item.title}",
+               what + (f"。说明：{note}" if note else ""), item=a.item)
+    return Assignment.get_by_id(a.id)
 
 
 def get_assignment_for(user: Any, assignment_id: int) -> Assignment:

@@ -15,7 +15,7 @@ from tracker.accounts.policy import Perm
 from tracker.assignments import desk as desk_sections
 from tracker.assignments import desk_returns
 from tracker.assignments import services as assignment_services
-from tracker.assignments.forms import ReceiveForm, ReturnRequestForm, handler_label, handlers_of
+from tracker.assignments.forms import AdjustForm, ReceiveForm, ReturnRequestForm, handler_label, handlers_of
 from tracker.core import clock
 from tracker.core.enums import AssignmentStatus, RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
@@ -181,6 +181,37 @@ def late_return(assignment_id: int):
         window_open=today <= a.return_due,
         state_allows=workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN),
     ), status
+
+
+@bp.route("/assignments/<int:assignment_id>/adjust", methods=["GET", "POST"])
+@login_required
+def adjust(assignment_id: int):
+    """调整交办: the office changes an open assignment's task, leader, handler or reply date."""
+    a = assignment_services.get_assignment_for(current_user, assignment_id)
+    require(policy.can(current_user, Action.EDIT_ASSIGNMENT, a))
+    form = AdjustForm().prepare(a, fill=request.method == "GET")
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            flash(gettext(CHECK_FORM), "danger")
+            status = 422
+        else:
+            try:
+                assignment_services.adjust_assignment(
+                    a, actor=current_user, task=form.task.data, responsible_leader=form.responsible_leader.data,
+                    handler_id=form.handler_id.data, handler_phone=form.handler_phone.data,
+                    reply_due=form.reply_due.data, note=form.note.data, version=form.version.data)
+            except (PermissionDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash_error(exc, form)
+                status = exc.status
+            else:
+                flash(gettext("已调整%(unit)s的交办内容", unit=a.unit.name), "success")
+                return redirect(url_for("items.show", item_id=a.item_id))
+    return render_template("assignments/adjust.html", a=a, item=a.item, form=form,
+                           blocker=assignment_services.adjust_blocker(a),
+                           date_editable=assignment_services.reply_due_adjustable(a)), status
 
 
 # --- the office desk ------------------------------------------------------------------------

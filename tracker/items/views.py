@@ -49,7 +49,7 @@ DATE_LABELS = {"receipt_due": _l("签收期限"), "return_due": _l("申退期限
 # Timeline entries without a written detail show their type in Chinese.
 EVENT_LABELS = {"registered": _lp("event", "登记"), "edited": _lp("event", "修改"), "assigned": _lp("event", "交办"), "received": _lp("event", "签收"),
                 "return_requested": _lp("event", "申请退回"), "return_decided": _lp("event", "申退审核"), "deadline_recomputed": _lp("event", "期限调整"),
-                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"), "reply_published": _lp("event", "公开"),
+                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"), "reply_published": _lp("event", "公开"), "assignment_edited": _lp("event", "调整交办"),
                 "feedback": _lp("event", "征询意见"), "closed": _lp("event", "销号"), "archived": _lp("event", "归档"), "merged": _lp("event", "并案"),
                 "withdrawn": _lp("event", "撤回"), "instruction": _lp("event", "领导批示"), "reminder_sent": _lp("event", "提醒"), "slip_issued": _lp("event", "督办单")}
 CHECK_FORM = N_("请检查标红的内容后重新提交")  # flash(gettext(CHECK_FORM), ...)
@@ -254,6 +254,8 @@ class AssignmentRow:
                       and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.can_request_return = may_return and today <= a.return_due
         self.return_window_closed = may_return and today > a.return_due
+        self.can_adjust = (policy.can(user, Action.EDIT_ASSIGNMENT, a) and not a.item.is_read_only
+                           and status in assignment_services.ADJUSTABLE)
         self.can_accept_late_return = (policy.can(user, Action.ACCEPT_LATE_RETURN, a) and today > a.return_due
                                        and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.due_class = due_class(a.current_due, today) if status.value in OWING else ""
@@ -290,7 +292,7 @@ def show(item_id: int):
         timeline=timeline, today=today, sees_all=sees_all, date_labels=DATE_LABELS, warnings=warnings,
         submitter_view=submitter_view, withdrawal=withdrawal.last_withdrawal(item),
         has_actions=any(r.can_receive or r.can_request_return or r.return_window_closed or r.pending_return
-                        or r.can_accept_late_return for r in rows),
+                        or r.can_accept_late_return or r.can_adjust for r in rows),
         event_labels=EVENT_LABELS,
         can_assign=policy.can(current_user, Action.ASSIGN, item) and not item.is_read_only,
         can_edit=policy.can(current_user, Action.EDIT, item) and not item.is_read_only,
