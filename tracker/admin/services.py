@@ -266,7 +266,7 @@ class ProfileChange:
 
 def save_profile(profile: RuleProfile, *, clocks: dict[str, tuple[Any, Any]], roll_forward: bool,
                  review_department_replies: bool, checklist_blocks_closeout: bool,
-                 actor: Any) -> ProfileChange:
+                 actor: Any, reply_anchor: str | None = None) -> ProfileChange:
     """Validate the clocks ``{key: (amount, unit)}`` and save; open assignments are recomputed."""
     ensure(policy.can(actor, Perm.MANAGE_RULES))
     errors: dict[str, str] = {}
@@ -292,11 +292,15 @@ def save_profile(profile: RuleProfile, *, clocks: dict[str, tuple[Any, Any]], ro
         start = dt.date(2001, 1, 1)  # any date: compare the two periods by their length
         if _rough_days(parsed["reply_cap"], start) < _rough_days(parsed["reply"], start):
             errors["reply_cap_amount"] = "最长办理期限不能短于答复期限"
+    from tracker.assignments.deadlines import REPLY_ANCHORS
+
+    if reply_anchor is not None and reply_anchor not in REPLY_ANCHORS:
+        errors["reply_anchor"] = "答复期限的起算日只能是交办日、闭会日或收到日"
     _fail(errors)
     updated = rules.update_profile(profile, clocks=parsed, roll_forward=bool(roll_forward),
                                    review_department_replies=bool(review_department_replies),
                                    checklist_blocks_closeout=bool(checklist_blocks_closeout),
-                                   actor=actor)
+                                   actor=actor, reply_anchor=reply_anchor)
     return ProfileChange(updated, int(getattr(updated, "recomputed_count", 0) or 0))
 
 

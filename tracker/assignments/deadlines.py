@@ -191,6 +191,10 @@ class RuleSet:
     # A reply deadline written in the document itself (三书一函 文书载明的期限): it wins over
     # the session's date and the clock, and the cap never shortens it.
     written_reply_due: date | None = None
+    # What the reply clock counts from (REPLY_ANCHORS) and that day for the item at hand; None:
+    # the assignment day (also when the session's 闭会日 or the item's 收到日 is not recorded).
+    reply_anchor: str = "assigned"
+    reply_anchor_date: date | None = None
 
     def clock(self, key: str) -> Clock:
         """The profile's clock; the default one for a key the profile lacks."""
@@ -200,6 +204,14 @@ class RuleSet:
         if key in DEFAULT_CLOCKS:
             return DEFAULT_CLOCKS[key]
         raise KeyError(f"unknown clock {key!r}")
+
+
+# The reply clock's anchors (DOMAIN.md §3) and how explain() names them.
+REPLY_ANCHORS: dict[str, str] = {
+    "assigned": N_("交办日"),
+    "session_closed": N_("闭会日"),
+    "received": N_("收到日"),
+}
 
 
 @dataclass(frozen=True)
@@ -224,6 +236,7 @@ class Deadline:
     makeup_days: tuple[date, ...] = ()
     day_names: tuple[tuple[date, str], ...] = ()
     ends_on_rest_day: bool = False
+    anchor_label: str = ""  # what ``anchor`` is, when not the clock's usual anchor (e.g. 闭会日)
 
     @property
     def overridden(self) -> bool:
@@ -282,7 +295,7 @@ class Deadline:
             return f"按文书载明的期限 {_fmt(self.counted_to)}（文书载明的期限优先于规则默认期限{late}）"
         if self.clock is None:
             return f"由交办单位指定为 {_fmt(self.counted_to)}"
-        label = CLOCK_ANCHOR_LABELS.get(self.key, "起算日")
+        label = self.anchor_label or CLOCK_ANCHOR_LABELS.get(self.key, "起算日")
         anchor = f"自{label} {_fmt(self.anchor)} 起（当日不计）"
         n = self.clock.amount
         end = self.counted_to
@@ -531,7 +544,7 @@ def reply_deadlines(
             "reply", assigned_on, rules.absolute_reply_due, absolute=True
         )
     else:
-        reply = add_period(
+        reply = _anchored_reply(assigned_on, rules, cal) or add_period(
             assigned_on,
             rules.clock(rules.reply_clock),
             cal,
@@ -539,6 +552,19 @@ def reply_deadlines(
             roll_forward=rules.roll_forward,
         )
     return _cap(reply, cap), cap
+
+
+def _anchored_reply(assigned_on: date, rules: RuleSet, cal: WorkCalendar) -> Deadline | None:
+    """The reply date counted from the profile's anchor (闭会日 or 收到日) instead of the
+    assignment day; None when the anchor is the assignment day, its date is not recorded, or
+    the date it gives is not after the assignment day (then the usual clock applies)."""
+    anchor = rules.reply_anchor_date
+    if rules.reply_anchor == "assigned" or anchor is None or rules.reply_clock != "reply":
+        return None
+    reply = add_period(anchor, rules.clock("reply"), cal, key="reply", roll_forward=rules.roll_forward)
+    if reply.due <= assigned_on:
+        return None
+    return replace(reply, anchor_label=REPLY_ANCHORS.get(rules.reply_anchor, ""))
 
 
 def assignment_deadlines(

@@ -87,7 +87,12 @@ def rule_set_for(item: Item) -> deadlines.RuleSet:
 
         supervision = optional_module("tracker.supervision.services")
         written = supervision.written_due_of(item) if supervision is not None else None
-    return session_rule_set(item.session, item.kind, written_reply_due=written)
+    found = session_rule_set(item.session, item.kind, written_reply_due=written)
+    if found.reply_anchor == "received":  # counted from the item's 收到日, when recorded
+        from dataclasses import replace
+
+        found = replace(found, reply_anchor_date=item.received_on)
+    return found
 
 
 def session_rule_set(session: Any, kind: str, *, written_reply_due: dt.date | None = None) -> deadlines.RuleSet:

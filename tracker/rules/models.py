@@ -17,6 +17,8 @@ class RuleProfile(BaseModel):
     review_department_replies = pw.BooleanField(default=False)
     checklist_blocks_closeout = pw.BooleanField(default=False)
     clocks_run_during_return = pw.BooleanField(default=True)
+    # what the reply clock counts from: assigned (交办日), session_closed (闭会日), received (收到日)
+    reply_anchor = pw.CharField(max_length=20, default="assigned")
     updated_at = UTCDateTimeField(null=True)
 
     class Meta:

@@ -127,11 +127,17 @@ def profile_for(session: Any = None) -> RuleProfile:
 
 
 def rule_set(session: Any = None) -> RuleSet:
+    """The rules of a session's items: its profile, its absolute reply date, and the reply
+    clock's anchor (the session's 闭会日 when the profile counts from it; an item's 收到日 is
+    added by ``assignments.services.rule_set_for``)."""
     profile = profile_for(session)
+    anchor = getattr(profile, "reply_anchor", None) or "assigned"
     return RuleSet(
         clocks=clocks_from_json(profile.clocks),
         roll_forward=profile.roll_forward,
         absolute_reply_due=getattr(session, "reply_due_absolute", None) if session else None,
+        reply_anchor=anchor,
+        reply_anchor_date=(getattr(session, "closed_on", None) if session and anchor == "session_closed" else None),
     )
 
 
@@ -220,24 +226,33 @@ def remove_calendar_override(day: dt.date, *, actor: Any) -> int:
 
 def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
                    review_department_replies: bool, checklist_blocks_closeout: bool,
-                   actor: Any) -> RuleProfile:
+                   actor: Any, reply_anchor: str | None = None) -> RuleProfile:
+    from tracker.assignments.deadlines import REPLY_ANCHORS
+    from tracker.core.errors import ValidationFailed
+
+    reply_anchor = reply_anchor or profile.reply_anchor or "assigned"
+    if reply_anchor not in REPLY_ANCHORS:
+        raise ValidationFailed("答复期限的起算日只能是交办日、闭会日或收到日", fields={"reply_anchor": "取值不正确"})
     forget_memo()
     with db.atomic():
         before = {
             "clocks": profile.clocks, "roll_forward": profile.roll_forward,
             "review_department_replies": profile.review_department_replies,
             "checklist_blocks_closeout": profile.checklist_blocks_closeout,
+            "reply_anchor": profile.reply_anchor,
         }
         profile.clocks = clocks_to_json(clocks)
         profile.roll_forward = roll_forward
         profile.review_department_replies = review_department_replies
         profile.checklist_blocks_closeout = checklist_blocks_closeout
+        profile.reply_anchor = reply_anchor
         profile.updated_at = clock.now()
         profile.save()
         after = {
             "clocks": profile.clocks, "roll_forward": roll_forward,
             "review_department_replies": review_department_replies,
             "checklist_blocks_closeout": checklist_blocks_closeout,
+            "reply_anchor": reply_anchor,
         }
         b, a = audit.changes(before, after)
         audit.record("profile_changed", profile, actor=actor, before=b, after=a,
