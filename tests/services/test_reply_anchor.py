@@ -83,3 +83,20 @@ def test_an_unknown_anchor_is_refused(f):
         _set_anchor("tomorrow", f.user(Role.ADMIN))
     assert "reply_anchor" in refused.value.fields
     assert rules.default_profile().reply_anchor == "assigned"
+
+
+def test_the_rules_page_sets_and_shows_the_anchor(f, client, login_as):
+    from tracker.core.enums import Role
+
+    admin_user = f.user(Role.ADMIN)
+    login_as(admin_user)
+    page = client.get("/admin/rules").get_data(as_text=True)
+    assert '<option selected value="assigned">' in page or 'value="assigned" selected' in page
+    profile = rules.default_profile()
+    data = {f"{k}_amount": str(c.amount) for k, c in rules.clocks_from_json(profile.clocks).items()}
+    data.update({f"{k}_unit": c.unit.value for k, c in rules.clocks_from_json(profile.clocks).items()})
+    data.update({"roll_forward": "y", "reply_anchor": "session_closed"})
+    response = client.post("/admin/rules", data=data, follow_redirects=True)
+    assert response.status_code == 200 and "已保存规则配置" in response.get_data(as_text=True)
+    assert rules.default_profile().reply_anchor == "session_closed"
+    assert "自闭会日起" in client.get("/admin/rules").get_data(as_text=True)

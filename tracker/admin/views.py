@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from tracker.accounts import policy
 from tracker.accounts.models import Person, User
 from tracker.admin import forms, services
-from tracker.assignments.deadlines import CLOCK_ANCHOR_LABELS, CLOCK_KEYS, CLOCK_LABELS
+from tracker.assignments.deadlines import CLOCK_ANCHOR_LABELS, CLOCK_KEYS, CLOCK_LABELS, REPLY_ANCHORS
 from tracker.core import clock
 from tracker.core.calendar import package_years
 from tracker.core.enums import Role, Tier, choices
@@ -345,7 +345,7 @@ def profile():
             return redirect(url_for("admin.profile"))
     elif request.method == "POST":
         flash(gettext("提交的内容有误，请按提示修改"), "danger")
-    clocks_rows = [(key, gettext(CLOCK_LABELS[key]), CLOCK_HELP.get(key, ""), _anchor_text(key),
+    clocks_rows = [(key, gettext(CLOCK_LABELS[key]), CLOCK_HELP.get(key, ""), _anchor_text(key, prof.reply_anchor),
                     getattr(form, f"{key}_amount"), getattr(form, f"{key}_unit")) for key in CLOCK_KEYS]
     return render_template("admin/profile.html", form=form, profile=prof, clocks_rows=clocks_rows), \
         422 if request.method == "POST" else 200
@@ -372,9 +372,11 @@ CLOCK_HELP = {
 }
 
 
-def _anchor_text(key: str) -> str:
+def _anchor_text(key: str, reply_anchor: str = "assigned") -> str:
     if key == "extension_notice":
         return gettext("答复期限前至少")
+    if key == "reply" and reply_anchor != "assigned":  # the profile's anchor (see below the table)
+        return gettext("自%(anchor)s起", anchor=gettext(REPLY_ANCHORS[reply_anchor]))
     return gettext("自%(anchor)s起", anchor=gettext(CLOCK_ANCHOR_LABELS[key]))
 
 

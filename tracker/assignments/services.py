@@ -454,8 +454,7 @@ def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leade
     why_not = adjust_blocker(a)
     if why_not:
         raise Conflict(why_not, code="not_adjustable")
-    if version not in (None, "") and str(version) != str(a.version):
-        raise StaleVersion()
+    items.check_version(a, version)
     errors: dict[str, str] = {}
     task = str(task or "").strip()
     leader = str(responsible_leader or "").strip()
@@ -478,14 +477,13 @@ def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leade
     if handler is None or handler.unit_id != a.unit_id or handler.role not in _UNIT_ROLES or not handler.active:
         errors["handler_id"] = "经办人须为该承办单位的在职用户（定人员）"
     new_due = a.reply_due
-    if reply_due not in (None, "") and reply_due_adjustable(a):
-        new_due = reply_due if isinstance(reply_due, dt.date) else None
+    if reply_due not in (None, "") and not reply_due_adjustable(a) and clock.as_date(reply_due) != a.reply_due:
+        errors["reply_due"] = "会办单位的答复期限随主办单位，重新办理的期限在重新办理时确定，不在此调整"
+    elif reply_due not in (None, "") and reply_due_adjustable(a):
+        new_due = clock.as_date(reply_due)
         if new_due is None:
-            try:
-                new_due = dt.date.fromisoformat(str(reply_due).strip())
-            except ValueError:
-                errors["reply_due"] = "日期格式不正确，应为 YYYY-MM-DD"
-        if new_due is not None and new_due != a.reply_due:
+            errors["reply_due"] = "日期格式不正确，应为 YYYY-MM-DD"
+        elif new_due != a.reply_due:
             msg = deadlines.validate_reply_due(new_due, a.assigned_on, rule_set_for(a.item), rules.work_calendar())
             if msg:
                 errors["reply_due"] = msg

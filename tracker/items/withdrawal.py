@@ -93,7 +93,7 @@ def withdraw(item: Item, *, actor: Any, requested_on: Any, reason: Any, consent:
         raise Conflict(why_not, code="not_withdrawable")
     items.check_version(item, version)
     errors: dict[str, str] = {}
-    day = _date(requested_on)
+    day = clock.as_date(requested_on)
     if requested_on in (None, ""):
         errors["requested_on"] = "请填写书面申请撤回的日期"
     elif day is None:
@@ -161,7 +161,7 @@ def last_withdrawal(item: Item) -> Withdrawal | None:
     if entry is None:
         return None
     after = entry.after if isinstance(entry.after, dict) else {}
-    return Withdrawal(at=entry.at, actor_name=entry.actor_name, requested_on=_date(after.get("requested_on")),
+    return Withdrawal(at=entry.at, actor_name=entry.actor_name, requested_on=clock.as_date(after.get("requested_on")),
                       reason=str(after.get("reason") or ""), consent=bool(after.get("consent")),
                       detail=entry.detail)
 
@@ -170,14 +170,3 @@ def _who(item: Item) -> str:
     from tracker.core.enums import is_supervision_kind
 
     return "制发机关" if is_supervision_kind(item.kind) else "提出人"
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()) if value not in (None, "") else None
-    except ValueError:
-        return None

@@ -17,6 +17,7 @@ from tracker.core import clock
 from tracker.core.db import db
 from tracker.core.enums import Publish, ReplyStatus, label
 from tracker.core.errors import Conflict, StaleVersion, ValidationFailed, ensure
+from tracker.items import services as items
 from tracker.items.workflow import Action
 from tracker.replies.models import Reply
 from tracker.rules import services as rules
@@ -77,9 +78,8 @@ def record(reply: Reply, *, actor: Any, published_on: Any, version: Any = None) 
         raise Conflict("答复发送后才能登记公开情况", code="reply_not_sent")
     if reply.publish == Publish.NONE.value:
         raise Conflict(f"该答复的公开属性为“{label(Publish.NONE)}”，无需登记公开", code="not_to_publish")
-    if version not in (None, "") and str(version) != str(reply.version):
-        raise StaleVersion()
-    day = _date(published_on)
+    items.check_version(reply, version)
+    day = clock.as_date(published_on)
     sent = _sent_day(reply)
     error = None
     if published_on in (None, ""):
@@ -110,14 +110,3 @@ def record(reply: Reply, *, actor: Any, published_on: Any, version: Any = None) 
                              f"{day.isoformat()}，{when}）" if before is None else
                              f"{a.unit.name}第 {reply.round} 轮答复的公开日期由 {before.isoformat()} 改为 {day.isoformat()}"))
     return Reply.get_by_id(reply.id)
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()) if value not in (None, "") else None
-    except ValueError:
-        return None

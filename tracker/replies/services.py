@@ -157,17 +157,6 @@ def _write(reply: Reply, *, version: int, status: ReplyStatus | None = None, **f
 # --- validation -----------------------------------------------------------------------------
 
 
-def _parse_due(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
 def clean_commitments(raw: Any, *, today: dt.date) -> tuple[list[dict], str | None]:
     """[{text, due_date}] rows → (cleaned rows with ISO dates, first problem or None)."""
     if raw in (None, ""):
@@ -186,7 +175,7 @@ def clean_commitments(raw: Any, *, today: dt.date) -> tuple[list[dict], str | No
             return [], f"第 {n} 项承诺事项缺少内容"
         if len(text) > 2000:
             return [], f"第 {n} 项承诺事项不能超过 2000 个字"
-        due = _parse_due(raw_due)
+        due = clock.as_date(raw_due)
         if raw_due in (None, ""):
             return [], f"第 {n} 项承诺事项缺少完成时限"
         if due is None:
