@@ -406,3 +406,18 @@ def test_a_calendar_change_recomputes_dates_and_the_sweep_follows(f, w):
     assert not Reminder.select().where(Reminder.rule_key == "overdue_1").exists()
     sweep(at(a.reply_due + dt.timedelta(days=1)))
     assert [r.due_on for r in Reminder.select().where(Reminder.rule_key == "overdue_1")] == [a.reply_due]
+
+
+def test_a_department_items_red_slip_goes_to_the_units_city_leader_in_charge(f, w):
+    """DOMAIN §10: the red slip goes to "the city leader in charge": the item's leading city
+    leader when it has one (above), else the unit's 分管市领导."""
+    from tracker.units import services as units
+
+    deputy_mayor = f.user(Role.LEADER, name="孙副市长")
+    units.update_unit(w.unit, actor=f.user(Role.ADMIN), name=w.unit.name, short_name=w.unit.short_name,
+                      category=w.unit.category, active=True, city_leader_id=deputy_mayor.id)
+    a = open_assignment(f, w)  # a department item: no leading city leader
+    assert sweep(at(a.reply_due + dt.timedelta(days=21))).errors == 0
+    red = Reminder.get(Reminder.rule_key == "overdue_10")
+    assert {n.user_id for n in red.notifications} == {deputy_mayor.id, w.office.id}
+    assert w.city_leader.id not in {n.user_id for n in Notification.select()}

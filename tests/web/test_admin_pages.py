@@ -509,3 +509,24 @@ def test_list_pages_do_not_query_per_row(f, as_admin, path):
         f.user(Role.UNIT_HANDLER, u)
         f.user(Role.SUBMITTER, person=f.person())
     assert queries() == few
+
+
+def test_admin_names_a_units_city_leader_in_charge(f, as_admin):
+    unit = f.unit("市水务局")
+    mayor = f.user(Role.LEADER, name="孙副市长")
+    page = text(as_admin.get(f"/admin/units/{unit.id}/edit"))
+    assert "分管市领导" in page and "孙副市长" in page
+    data = {"name": unit.name, "short_name": "", "category": "department"}
+    as_admin.post(f"/admin/units/{unit.id}/edit", data={**data, "city_leader_id": str(mayor.id)})
+    assert Unit.get_by_id(unit.id).city_leader_id == mayor.id
+    entry = AuditEntry.select().where(AuditEntry.action == "unit_updated").order_by(AuditEntry.id.desc()).get()
+    assert entry.after == {"city_leader": "孙副市长"}
+    # a form without the field leaves it as it is; a user who is not a city leader is refused
+    as_admin.post(f"/admin/units/{unit.id}/edit", data={**data, "name": "市水务局（改）"})
+    assert Unit.get_by_id(unit.id).city_leader_id == mayor.id
+    handler = f.user(Role.UNIT_HANDLER, unit)
+    response = as_admin.post(f"/admin/units/{unit.id}/edit", data={**data, "city_leader_id": str(handler.id)})
+    assert response.status_code == 422 and "分管市领导须为启用的市领导账号" in text(response)
+    assert Unit.get_by_id(unit.id).city_leader_id == mayor.id
+    as_admin.post(f"/admin/units/{unit.id}/edit", data={**data, "city_leader_id": ""})
+    assert Unit.get_by_id(unit.id).city_leader_id is None

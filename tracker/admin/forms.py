@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tracker.accounts.models import Person
+from tracker.accounts.models import Person, User
 from tracker.admin import services
 from tracker.assignments.deadlines import CLOCK_KEYS, CLOCK_LABELS, PERIOD_UNIT_LABELS, PeriodUnit
 from tracker.core.enums import Body, Role, choices
@@ -94,7 +94,17 @@ class UnitForm(FlaskForm):
                                              Length(max=200, message=_l("单位名称不能超过 200 个字符"))])
     short_name = StringField(_l("简称"), validators=[Length(max=50, message=_l("简称不能超过 50 个字符"))])
     category = select(_l("类别"), [(k, _l(v)) for k, v in services.UNIT_CATEGORIES.items()])
+    city_leader_id = select(_l("分管市领导"), validate_choice=False)  # checked by the service
     submit = SubmitField(_l("保存"))
+
+    def with_leaders(self) -> UnitForm:
+        """The city leaders to choose from (active leader accounts)."""
+        leaders = (User.select().where((User.role == Role.LEADER.value) & (User.active == True))  # noqa: E712
+                   .order_by(User.id))
+        self.city_leader_id.choices = opts([("", _l("（未指定）")),
+                                            *((str(u.id), u.display + (f"（{u.title}）" if u.title else ""))
+                                              for u in leaders)])
+        return self
 
 
 class PersonForm(FlaskForm):

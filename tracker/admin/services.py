@@ -129,7 +129,8 @@ def users_list(*, role: str | None = None, unit_id: int | None = None, q: str | 
 # --- units ----------------------------------------------------------------------------------
 
 
-def update_unit_details(unit: Unit, *, name: str, short_name: str, category: str, actor: Any) -> Unit:
+def update_unit_details(unit: Unit, *, name: str, short_name: str, category: str, actor: Any,
+                        city_leader_id: Any = ...) -> Unit:
     ensure(policy.can(actor, Perm.MANAGE_UNITS))
     short_name = (short_name or "").strip()
     if category not in UNIT_CATEGORIES:
@@ -137,7 +138,7 @@ def update_unit_details(unit: Unit, *, name: str, short_name: str, category: str
     if short_name and Unit.select().where((Unit.short_name == short_name) & (Unit.id != unit.id)).exists():
         _fail({"short_name": f"简称“{short_name}”已被其他单位使用"})
     return units.update_unit(unit, actor=actor, name=name, short_name=short_name, category=category,
-                             active=unit.active)
+                             active=unit.active, city_leader_id=city_leader_id)
 
 
 def set_unit_active(unit: Unit, active: bool, *, actor: Any) -> Unit:

@@ -226,11 +226,15 @@ def unit_new():
 @requires(Perm.MANAGE_UNITS)
 def unit_edit(unit_id: int):
     unit = _get(Unit, unit_id)
-    form = forms.UnitForm(obj=None if request.method == "POST" else unit)
+    form = forms.UnitForm(obj=None if request.method == "POST" else unit).with_leaders()
+    if request.method == "GET":
+        form.city_leader_id.data = str(unit.city_leader_id or "")
     if form.validate_on_submit():
         try:
             services.update_unit_details(unit, name=form.name.data, short_name=form.short_name.data or "",
-                                         category=form.category.data, actor=current_user)
+                                         category=form.category.data, actor=current_user,
+                                         city_leader_id=(form.city_leader_id.data if "city_leader_id" in request.form
+                                                         else ...))  # not sent: unchanged
         except DomainError as exc:
             flash_error(exc, form)
         else:

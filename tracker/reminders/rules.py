@@ -100,7 +100,7 @@ RECIPIENTS: dict[str, str] = {
     "unit_handlers": N_("承办单位全部经办人"),
     "unit_leader": N_("承办单位领导"),
     "office": N_("交办单位（督查室）"),
-    "city_leader": N_("领办市领导"),
+    "city_leader": N_("领办或分管市领导"),
 }
 
 OFFSET_UNITS: dict[str, str] = {"working_day": N_("个工作日"), "calendar_day": N_("天")}

@@ -338,6 +338,10 @@ class Directory:
                 self.handlers[user.unit_id].append(user)
             elif user.role == Role.OFFICE.value:
                 self.office.append(user)
+        # each unit's city leader in charge (分管市领导), for items with no leading city leader
+        self.unit_city_leader: dict[int, int] = {
+            unit_id: leader_id for unit_id, leader_id in
+            Unit.select(Unit.id, Unit.city_leader).where(Unit.city_leader.is_null(False)).tuples()}
 
     def resolve(self, codes: tuple[str, ...], s: Subject) -> list[User]:
         found: list[User] = []
@@ -351,8 +355,9 @@ class Directory:
                 found.extend(self.leaders.get(s.unit_id, []))
             elif code == "office":
                 found.extend(self.office)
-            elif code == "city_leader":
-                user = self.by_id.get(s.leader_id) if s.leader_id else None
+            elif code == "city_leader":  # the item's leading city leader, else the unit's in charge
+                leader_id = s.leader_id or self.unit_city_leader.get(s.unit_id)
+                user = self.by_id.get(leader_id) if leader_id else None
                 found.extend([user] if user else [])
         unique: dict[int, User] = {}
         for user in found:

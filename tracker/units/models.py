@@ -13,6 +13,10 @@ class Unit(BaseModel):
     category = pw.CharField(max_length=20, default="department")  # department / district / other
     active = pw.BooleanField(default=True)
     sort_order = pw.IntegerField(default=0)
+    # 分管市领导: the city leader in charge of the unit, who gets its red slips (DOMAIN.md §10)
+    # unless the item has a leading city leader of its own (deferred: accounts imports units)
+    city_leader = pw.DeferredForeignKey("User", null=True, on_delete="SET NULL", index=False,
+                                        column_name="city_leader_id", backref="units_in_charge")
 
     class Meta:
         table_name = "units"

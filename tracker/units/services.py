@@ -55,21 +55,40 @@ def create_unit(*, name: str, short_name: str = "", category: str = "department"
     return unit
 
 
+def city_leader_for(value: Any) -> Any:
+    """The user named as a unit's city leader in charge (分管市领导): an active city-leader account,
+    or None for none; ValidationFailed for anyone else."""
+    from tracker.accounts.models import User
+    from tracker.core.enums import Role
+
+    if value in (None, "", 0):
+        return None
+    try:
+        user = User.get_or_none(User.id == int(value))
+    except (TypeError, ValueError):
+        user = None
+    if user is None or user.role != Role.LEADER.value or not user.active:
+        raise ValidationFailed("分管市领导须为启用的市领导账号", fields={"city_leader_id": "分管市领导须为启用的市领导账号"})
+    return user
+
+
 def update_unit(unit: Unit, *, actor: Any, name: str, short_name: str, category: str,
-                active: bool) -> Unit:
+                active: bool, city_leader_id: Any = ...) -> Unit:
     ensure(policy.can(actor, policy.Perm.MANAGE_UNITS))
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("请填写单位名称", fields={"name": "请填写单位名称"})
     if Unit.select().where((Unit.name == name) & (Unit.id != unit.id)).exists():
         raise ValidationFailed(f"承办单位“{name}”已存在", fields={"name": f"承办单位“{name}”已存在"})
+    leader = unit.city_leader if city_leader_id is ... else city_leader_for(city_leader_id)
     with db.atomic():
         before = {"name": unit.name, "short_name": unit.short_name, "category": unit.category,
-                  "active": unit.active}
+                  "active": unit.active, "city_leader": unit.city_leader.display if unit.city_leader else ""}
         unit.name, unit.short_name, unit.category, unit.active = name, short_name.strip(), category, active
+        unit.city_leader = leader
         unit.save()
         after = {"name": unit.name, "short_name": unit.short_name, "category": unit.category,
-                 "active": unit.active}
+                 "active": unit.active, "city_leader": leader.display if leader else ""}
         b, a = audit.changes(before, after)
         audit.record("unit_updated", unit, actor=actor, before=b, after=a)
     return unit
