@@ -281,3 +281,33 @@ def test_docx_lists_the_overdue_items_and_the_plain_rendering_works_too(world, a
     plain = docx.Document(io.BytesIO(dispatch._docx(report)))  # without the documents module
     cells = "\n".join(c.text for t in plain.tables for row in t.rows for c in row.cells)
     assert "市教育局" in cells and "会办意见" in cells
+
+
+def test_the_weekly_report_reminds_units_of_their_office_supervised_items(world, f):
+    """DOMAIN §4: 政府办督办件 get weekly dispatch reminders: once a week, with the report, each
+    unit still owing something on one hears which and how late; department items do not."""
+    from tracker.core.enums import Tier
+
+    unit = f.unit("市水务局")
+    handler = f.user(Role.UNIT_HANDLER, unit)
+    with time_machine.travel(NOON_0615, tick=False):
+        supervised = f.item(session=world.session, number="S1", title="关于整治城区积水点的建议",
+                            tier=Tier.OFFICE_SUPERVISED.value)
+        f.assign(supervised, unit, role="sole", handler=handler, assigned_on=D(2026, 3, 2))  # due 06-02
+        department = f.item(session=world.session, number="S2", title="关于增设公交站台的建议")
+        f.assign(department, unit, role="sole", handler=handler, assigned_on=D(2026, 3, 2))
+
+    def reminders(user):
+        return list(Notification.select().where((Notification.user == user.id)
+                                                & Notification.title.startswith("督办件周调度提醒")))
+
+    with time_machine.travel(_at("2026-06-15T09:00"), tick=False):
+        assert dispatch.generate_weekly(_at("2026-06-15T09:00")) is not None
+        [note] = reminders(handler)
+        assert "尚有 1 件未办结，其中超期 1 件" in note.body
+        assert "S1号 关于整治城区积水点的建议（答复期限 2026-06-02，已超期 13 天）" in note.body
+        assert "S2号" not in note.body
+        dispatch.generate_weekly(_at("2026-06-15T10:00"))  # the same week: nothing more
+        dispatch.generate_report(D(2026, 6, 15), actor=world.office)  # a manual regeneration: no reminder
+        assert len(reminders(handler)) == 1
+    assert not reminders(world.handler)  # a unit with no office-supervised item

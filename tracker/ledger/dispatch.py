@@ -123,7 +123,41 @@ def generate_report(as_of: dt.date, actor: Any = None, session_id: int | None = 
                      detail=f"{action}{title}")
         if announce:
             _announce(report)
+        if automatic and action == "生成" and scope == "all":  # the week's report: once a week
+            remind_supervised_units(as_of)
     return report
+
+
+SUPERVISED_LISTED = 20  # items named in one unit's weekly reminder
+
+
+def remind_supervised_units(as_of: dt.date) -> int:
+    """政府办督办件 get weekly dispatch reminders (DOMAIN.md §4): with the week's report, each unit
+    still owing something on an office-supervised item hears which items and how late (the
+    statistics' facts: void parts left out, days overdue as everywhere). Returns the number of
+    notifications queued."""
+    from operator import attrgetter
+
+    from tracker.core.enums import Tier
+    from tracker.reminders.services import unit_users
+
+    owed = [f for f in load_facts(StatsFilter(session_ids=open_session_ids()))
+            if f.tier == Tier.OFFICE_SUPERVISED.value and not f.void and f.owing]
+    sent = 0
+    for unit_id, facts in stats.group(owed, attrgetter("unit_id")).items():
+        facts = sorted(facts, key=attrgetter("current_due", "item_number"))
+        late = sum(1 for f in facts if f.days_overdue(as_of) > 0)
+        lines = []
+        for f in facts[:SUPERVISED_LISTED]:
+            days = f.days_overdue(as_of)
+            act = "会办意见" if f.is_co else "答复"
+            lines.append(f"{f.item_number}号 {f.item_title}（{act}期限 {f.current_due.isoformat()}"
+                         + (f"，已超期 {days} 天）" if days else "）"))
+        more = f"\n……另有 {len(facts) - SUPERVISED_LISTED} 件" if len(facts) > SUPERVISED_LISTED else ""
+        body = (f"截至 {as_of.isoformat()}，本单位承办的政府办督办件尚有 {len(facts)} 件未办结"
+                + (f"，其中超期 {late} 件" if late else "") + "：\n" + "\n".join(lines) + more)
+        sent += notify(unit_users(unit_id), f"督办件周调度提醒（{as_of.isoformat()}）", body, kind="reminder")
+    return sent
 
 
 def _replace(report: DispatchReport, data: dict, title: str, actor_id: int | None, now: dt.datetime,
