@@ -36,7 +36,7 @@ from tracker.core.enums import (
 )
 from tracker.items import services as items
 from tracker.items.models import Item, Session
-from tracker.replies.models import Commitment
+from tracker.replies.models import Commitment, Reply
 from tracker.units import services as units
 from tracker.units.models import Unit
 
@@ -374,6 +374,9 @@ class Seeder:
                                  actor=admin)
             leaders.append(user)
             login(user, PASSWORDS["leader"], ok, f"{label(Role.LEADER)}（{title}）")
+        for n, unit in enumerate(unit_rows.values()):  # each unit's city leader in charge (分管市领导)
+            if unit.city_leader_id is None:
+                Unit.update(city_leader=leaders[n % len(leaders)].id).where(Unit.id == unit.id).execute()
 
         handler: dict[str, User] = {}
         unit_leader: dict[str, User] = {}
@@ -768,6 +771,13 @@ class Story:
         if _has(handling, "record_contact") and rng.random() < 0.5:
             for a in answering:
                 self.contact(a, "after", "phone")
+        from tracker.replies import publication
+
+        for a in answering:  # most units publish their reply (全文/摘要) and record the day
+            for r in Reply.select().where((Reply.assignment == a.id) & (Reply.status == "sent")):
+                if r.publish != "none" and rng.random() < 0.7:
+                    publication.record(r, actor=self.unit_user(plan_code(self.cast, a)),
+                                       published_on=r.sent_on or self.today)
         if plan.scenario not in AFTER_SENT or not _has(
                 closeout, "closeout_for", "give_feedback", "order_rehandling", "fulfil_commitment", "close_item"):
             return
