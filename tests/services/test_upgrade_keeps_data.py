@@ -69,7 +69,10 @@ def test_upgrade_from_the_previous_head_keeps_all_rows(scratch_db):
             Submitter.create(item=item, name=f"代表{n}", role="lead")
             AuditEntry.create(at=now, actor_id=user.id, actor_name="督查室", action="registered",
                               object_type="item", object_id=item.id, item_id=item.id, detail=f"登记第{n}号")
-        before = {m.__name__: sorted(tuple(r.values()) for r in m.select().dicts()) for m in models}
+        # the columns each table has at the previous head (the last migration may add some)
+        columns = {m: [m._meta.columns[c.name] for c in scratch_db.get_columns(m._meta.table_name)
+                       if c.name in m._meta.columns] for m in models}
+        before = {m.__name__: sorted(m.select(*columns[m]).tuples()) for m in models}
         assert unit.id and before["Item"]
 
     router = Router(scratch_db, migrate_dir=str(MIGRATIONS_DIR))
@@ -77,7 +80,7 @@ def test_upgrade_from_the_previous_head_keeps_all_rows(scratch_db):
     router.run()
     assert router.diff == []
     with scratch_db.bind_ctx(models):
-        after = {m.__name__: sorted(tuple(r.values()) for r in m.select().dicts()) for m in models}
+        after = {m.__name__: sorted(m.select(*columns[m]).tuples()) for m in models}
     assert after == before
 
 
