@@ -123,14 +123,27 @@ def receive(assignment_id: int):
 @bp.route("/assignments/<int:assignment_id>/return-request", methods=["GET", "POST"])
 @login_required
 def return_request(assignment_id: int):
+    return _return_request_page(assignment_id, late=False)
+
+
+@bp.route("/assignments/<int:assignment_id>/late-return", methods=["GET", "POST"])
+@login_required
+def late_return(assignment_id: int):
+    """After the 申退 window the office may accept the unit's request (DOMAIN.md §3), then decides it."""
+    return _return_request_page(assignment_id, late=True)
+
+
+def _return_request_page(assignment_id: int, *, late: bool):
+    """申退: the unit asks within the window; ``late``: the office accepts it after the window
+    and goes on to decide it."""
     a = assignment_services.get_assignment_for(current_user, assignment_id)
-    require(policy.can(current_user, Action.REQUEST_RETURN, a))
+    require(policy.can(current_user, Action.ACCEPT_LATE_RETURN if late else Action.REQUEST_RETURN, a))
     form = ReturnRequestForm()
     status = 200
     if form.is_submitted():
         if form.validate():
             try:
-                assignment_services.request_return(a, actor=current_user, reason=form.reason.data)
+                req = assignment_services.request_return(a, actor=current_user, reason=form.reason.data, late=late)
             except (PermissionDenied, NotFound):
                 raise
             except DomainError as exc:
@@ -138,6 +151,9 @@ def return_request(assignment_id: int):
                 status = exc.status
                 a = a.refresh()
             else:
+                if late:
+                    flash(gettext("已受理逾期申退，请审核"), "success")
+                    return redirect(url_for("assignments.decide_return", request_id=req.id))
                 flash(gettext("已提交申请退回，等待交办单位审核"), "success")
                 return redirect(url_for("items.show", item_id=a.item_id))
         else:
@@ -145,39 +161,7 @@ def return_request(assignment_id: int):
             status = 422
     today = clock.today()
     return render_template(
-        "assignments/return_request.html", a=a, item=a.item, form=form, today=today,
-        window_open=today <= a.return_due,
-        state_allows=workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN),
-    ), status
-
-
-@bp.route("/assignments/<int:assignment_id>/late-return", methods=["GET", "POST"])
-@login_required
-def late_return(assignment_id: int):
-    """After the 申退 window the office may accept the unit's request (DOMAIN.md §3), then decides it."""
-    a = assignment_services.get_assignment_for(current_user, assignment_id)
-    require(policy.can(current_user, Action.ACCEPT_LATE_RETURN, a))
-    form = ReturnRequestForm()
-    status = 200
-    if form.is_submitted():
-        if form.validate():
-            try:
-                req = assignment_services.request_return(a, actor=current_user, reason=form.reason.data, late=True)
-            except (PermissionDenied, NotFound):
-                raise
-            except DomainError as exc:
-                flash_error(exc, form)
-                status = exc.status
-                a = a.refresh()
-            else:
-                flash(gettext("已受理逾期申退，请审核"), "success")
-                return redirect(url_for("assignments.decide_return", request_id=req.id))
-        else:
-            flash(gettext(CHECK_FORM), "danger")
-            status = 422
-    today = clock.today()
-    return render_template(
-        "assignments/return_request.html", a=a, item=a.item, form=form, today=today, late=True,
+        "assignments/return_request.html", a=a, item=a.item, form=form, today=today, late=late,
         window_open=today <= a.return_due,
         state_allows=workflow.assignment_allows(AssignmentStatus(a.status), Action.REQUEST_RETURN),
     ), status

@@ -254,8 +254,8 @@ class AssignmentRow:
                       and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.can_request_return = may_return and today <= a.return_due
         self.return_window_closed = may_return and today > a.return_due
-        self.can_adjust = (policy.can(user, Action.EDIT_ASSIGNMENT, a) and not a.item.is_read_only
-                           and status in assignment_services.ADJUSTABLE)
+        self.can_adjust = (policy.can(user, Action.EDIT_ASSIGNMENT, a)
+                           and assignment_services.adjust_blocker(a) is None)
         self.can_accept_late_return = (policy.can(user, Action.ACCEPT_LATE_RETURN, a) and today > a.return_due
                                        and workflow.assignment_allows(status, Action.REQUEST_RETURN))
         self.due_class = due_class(a.current_due, today) if status.value in OWING else ""
