@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 from playhouse.test_utils import count_queries
 
 from tests.ledger_data import EXPECTED_FULL_ROW, TODAY, handled_item, owing_item
@@ -279,3 +280,24 @@ def test_the_dispatch_sheet_counts_as_the_statistics_do(f):
     for key in ("assigned", "received", "replied", "overdue", "co_assigned"):
         assert row[key] == by_stats[key], key
     assert row["reply_rate"] == by_stats["reply_rate"] == 0.5
+
+
+def test_the_dispatch_sheet_agrees_with_the_statistics_on_the_fixture_session(f):
+    """On the hand-built statistics session (every edge of DOMAIN §8) the sheet's lean facts
+    (no contacts, forms or commitments) give each unit the same figures as the statistics."""
+    from tests.stats_builders import build_fixture_session
+    from tracker.ledger import stats
+    from tracker.ledger.stats_queries import StatsFilter, load_facts
+
+    with time_machine.travel(dt.datetime(2026, 6, 15, 4, tzinfo=dt.UTC), tick=False):
+        ns = build_fixture_session()
+        today = dt.date(2026, 6, 15)
+        sheet = {r["unit"]: r for r in ledger_rows.dispatch_snapshot(LedgerFilters(session_id=ns.session.id),
+                                                                     today=today)["rows"]}
+        figures = {u["unit_name"]: u for u in stats.by_unit(load_facts(StatsFilter(session_id=ns.session.id)), today)}
+    assert set(sheet) == {name for name, u in figures.items() if u["assigned"] or u["co_assigned"]}
+    for name, row in sheet.items():
+        u = figures[name]
+        assert (row["assigned"], row["received"], row["replied"], row["overdue"], row["co_assigned"],
+                row["co_done"], row["reply_rate"]) == (u["assigned"], u["received"], u["replied"], u["overdue"],
+                                                      u["co_assigned"], u["co_submitted"], u["reply_rate"]), name

@@ -88,8 +88,12 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
     found = existing_items()
     if not seed:
         from tracker.bench.seed import from_database
+        from tracker.core import migrations
 
         with connection():
+            applied = migrations.upgrade()  # data seeded by an older version: its schema brought up to date
+            if applied:
+                echo(f"已升级数据库结构：{'、'.join(applied)}")
             try:
                 seeded_before = from_database()
             except LookupError:

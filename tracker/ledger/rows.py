@@ -746,7 +746,7 @@ def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -
     from tracker.ledger.stats_queries import StatsFilter, load_facts
 
     today = today or clock.today()
-    facts = load_facts(StatsFilter(item_ids=item_ids(filters, today)))
+    facts = load_facts(StatsFilter(item_ids=item_ids(filters, today)), details=False)  # no contacts, forms
     units = []
     for (_unit_id, unit_name), members in stats.group(facts, attrgetter("unit_id", "unit_name")).items():
         counts = stats.counts(members, today)

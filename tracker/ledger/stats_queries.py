@@ -181,21 +181,25 @@ def _rows(query: pw.SelectQuery) -> list[tuple]:
     return db.execute_sql(*query.sql()).fetchall()
 
 
-def load_facts(flt: StatsFilter | None = None) -> list[AssignmentFacts]:
+def load_facts(flt: StatsFilter | None = None, *, details: bool = True) -> list[AssignmentFacts]:
     """The facts of every assignment matching the filter, units in their display order.
 
     A session of 15,000 assignments means ~70,000 rows from eight tables, read as raw tuples
     (no models, no per-value conversion: dates through :class:`_Days`), each table in one
     batched query, with the cyclic garbage collector paused (see
-    :func:`~tracker.core.collector.pause_collector`)."""
+    :func:`~tracker.core.collector.pause_collector`).
+
+    ``details=False`` leaves out the contacts, feedback forms and commitments (their tuples stay
+    empty, so the counts made of them read 0): for figures that use none of them, e.g. the
+    ledger's 调度情况 sheet (assigned, received, replied, overdue, co opinions, slips)."""
     paused = pause_collector()
     try:
-        return _load_facts(flt or StatsFilter())
+        return _load_facts(flt or StatsFilter(), details)
     finally:
         resume_collector(paused)
 
 
-def _load_facts(flt: StatsFilter) -> list[AssignmentFacts]:
+def _load_facts(flt: StatsFilter, details: bool = True) -> list[AssignmentFacts]:
     conds = _where(flt)
     co = HandlingRole.CO.value
     answering = Assignment.role != co
@@ -266,7 +270,7 @@ def _load_facts(flt: StatsFilter) -> list[AssignmentFacts]:
     # contacts in date order; equal contacts share one (immutable) fact
     contacts: dict[int, list[ContactFact]] = {}
     shared_contacts: dict[tuple, ContactFact] = {}
-    for aid, on, method, stage in _rows(
+    for aid, on, method, stage in () if not details else _rows(
             joined(Contact.select(Contact.assignment, _day(Contact.contact_on), Contact.method, Contact.stage))
             .order_by(*per_assignment, Contact.contact_on, Contact.id)):
         key = (on, method, stage)
@@ -280,7 +284,7 @@ def _load_facts(flt: StatsFilter) -> list[AssignmentFacts]:
 
     commitments: dict[int, list[CommitmentFact]] = {}
     sent_reply = Reply.alias("sent_reply")
-    for aid, cid, text, due_on, status, fulfilled_on in _rows(
+    for aid, cid, text, due_on, status, fulfilled_on in () if not details else _rows(
             joined(Commitment.select(Commitment.assignment, Commitment.id, Commitment.text, _day(Commitment.due_on),
                                      Commitment.status, _day(Commitment.fulfilled_on)))
             .switch(Commitment).join(sent_reply, on=(Commitment.reply == sent_reply.id))
@@ -313,7 +317,7 @@ def _load_facts(flt: StatsFilter) -> list[AssignmentFacts]:
                 .where(~pw.fn.EXISTS(later_round), Feedback.source != FeedbackSource.WINDOW_EXPIRED.value,
                        *item_filter)
                 .order_by(Item.id, Feedback.submitter))
-    feedback = _rows(feedback)
+    feedback = _rows(feedback) if details else []
     item_forms: dict[int, list[FormFact]] = {}
     if feedback:
         item_c, name_c, work_c, result_c, round_c, created_c = zip(*feedback, strict=True)
