@@ -301,3 +301,17 @@ def test_the_dispatch_sheet_agrees_with_the_statistics_on_the_fixture_session(f)
         assert (row["assigned"], row["received"], row["replied"], row["overdue"], row["co_assigned"],
                 row["co_done"], row["reply_rate"]) == (u["assigned"], u["received"], u["replied"], u["overdue"],
                                                       u["co_assigned"], u["co_submitted"], u["reply_rate"]), name
+
+
+def test_the_dispatch_sheet_adds_up_its_batches(f, monkeypatch):
+    """The sheet counts the facts of one batch of items at a time (memory stays flat): batches of
+    one item give the same figures as one batch of all."""
+    from tests.stats_builders import build_fixture_session
+
+    with time_machine.travel(dt.datetime(2026, 6, 15, 4, tzinfo=dt.UTC), tick=False):
+        ns = build_fixture_session()
+        flt = LedgerFilters(session_id=ns.session.id)
+        whole = ledger_rows.dispatch_snapshot(flt, today=dt.date(2026, 6, 15))
+        monkeypatch.setattr(ledger_rows, "DISPATCH_BATCH", 1)
+        assert ledger_rows.dispatch_snapshot(flt, today=dt.date(2026, 6, 15)) == whole
+    assert whole["has_slips"] and len(whole["rows"]) >= 3

@@ -17,7 +17,7 @@ falls within :data:`DUE_SOON_DAYS` days from today.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, namedtuple
+from collections import Counter, defaultdict, namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -736,6 +736,9 @@ def iter_co_rows(filters: LedgerFilters, *, today: dt.date | None = None,
 # --- sheet 3: dispatch snapshot per unit -------------------------------------------------------
 
 
+DISPATCH_BATCH = 1000  # items whose facts the 调度情况 sheet holds at once
+
+
 def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -> dict[str, Any]:
     """Per-unit progress of the selected items, counted as the statistics count them (DOMAIN.md §8,
     :mod:`tracker.ledger.stats`: returned parts and withdrawn or merged items are left out; a part
@@ -746,13 +749,22 @@ def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -
     from tracker.ledger.stats_queries import StatsFilter, load_facts
 
     today = today or clock.today()
-    facts = load_facts(StatsFilter(item_ids=item_ids(filters, today)), details=False)  # no contacts, forms
+    # the facts of one batch of items at a time (their counts added up per unit): memory stays
+    # flat however large the ledger; lean facts, as no contacts or forms are counted here
+    ids = [i for (i,) in item_ids(filters, today).tuples()]
+    totals: dict[int, Counter] = defaultdict(Counter)
+    slips_of: dict[int, Counter] = defaultdict(Counter)
+    for first in range(0, len(ids), DISPATCH_BATCH):
+        facts = load_facts(StatsFilter(item_ids=ids[first:first + DISPATCH_BATCH]), details=False)
+        for unit_id, members in stats.group(facts, attrgetter("unit_id")).items():
+            totals[unit_id].update(stats.counts(members, today))
+            slips_of[unit_id].update(s.color for f in members for s in f.slips)
+        del facts
     units = []
-    for (_unit_id, unit_name), members in stats.group(facts, attrgetter("unit_id", "unit_name")).items():
-        counts = stats.counts(members, today)
-        if not (counts["assigned"] or counts["co_assigned"]):  # only void parts (returned, withdrawn)
-            continue
-        units.append((unit_name, counts, Counter(s.color for f in members for s in f.slips)))
+    for unit in Unit.select(Unit.id, Unit.name).where(Unit.id.in_(list(totals) or [0])).order_by(Unit.sort_order, Unit.id):
+        counts = totals[unit.id]
+        if counts["assigned"] or counts["co_assigned"]:  # else only void parts (returned, withdrawn)
+            units.append((unit.name, counts, slips_of[unit.id]))
     has_slips = any(slips for _name, _counts, slips in units)
 
     columns: list[tuple[str, str, str]] = [
