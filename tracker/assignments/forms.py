@@ -239,13 +239,8 @@ class AdjustForm(FlaskForm):
     def prepare(self, a: Any, *, fill: bool) -> AdjustForm:
         self.handler_id.choices = options(((u.id, handler_label(u)) for u in handlers_of(a.unit_id)),
                                           blank=_l("请选择经办人"))
-        if fill:
-            self.version.data = str(a.version)
-            self.task.data = a.task
-            self.responsible_leader.data = a.responsible_leader
-            self.handler_id.data = a.handler_id
-            self.handler_phone.data = a.handler_phone
-            self.reply_due.data = a.reply_due
+        if fill:  # the fields are named as the assignment's columns
+            self.process(obj=a)
         return self
 
 
