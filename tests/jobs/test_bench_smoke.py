@@ -84,6 +84,16 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
     memory = data["export_memory"]
     assert memory["small"]["rows"] == 20 and memory["large"]["rows"] == 100
     assert memory["small"]["peak_mb"] > 0 and memory["large"]["peak_mb"] > 0
+    # every role's pages, each opened as that role (pages it may not open are left out)
+    sweep = data["pages"]
+    assert sweep["budget_ms"] == 300
+    seen = {(p["role"], p["path"]) for p in sweep["pages"]}
+    assert {("office", "/desk"), ("leader", "/overdue"), ("unit_handler", "/inbox"), ("unit_leader", "/inbox"),
+            ("submitter", "/my-items"), ("admin", "/admin/users"), ("office", "/items?q=%E5%81%9C%E8%BD%A6"),
+            ("office", "/items?page=40")} <= seen
+    assert ("submitter", "/desk") not in seen and ("unit_handler", "/dashboard") not in seen
+    assert all(p["median_ms"] > 0 and p["bytes"] > 0 for p in sweep["pages"])
+    assert sweep["over_budget"] == [f"{p['role']} {p['path']}" for p in sweep["pages"] if p["median_ms"] > 300]
     seed = data["seed"]
     assert seed["items"] == 2000 and seed["rows"]["items"] == 2000
     assert seed["rows"]["audit_entries"] > seed["rows"]["items"]

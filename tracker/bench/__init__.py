@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 @click.option("--quick", is_flag=True, help="每个场景只预热 1 次、测量 3 次（冒烟测试用）")
 @click.option("--only", default="", metavar="NAME[,NAME]",
               help="只测量这些场景（逗号分隔：overdue_list,item_page,dashboard_stats,reminder_sweep,"
-                   "ledger_export,import,export_memory）")
+                   "ledger_export,import,export_memory,pages）")
 @with_appcontext
 def bench_command(n_items: int, output: str, force: bool, no_seed: bool, import_rows: int, quick: bool,
                   only: str) -> None:

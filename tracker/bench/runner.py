@@ -18,12 +18,14 @@ import click
 from flask import Flask, current_app
 
 from tracker.bench import baselines, report, scenarios
+from tracker.bench import pages as bench_pages
 from tracker.bench.seed import BENCH_PASSWORD, SeedResult
 from tracker.core import clock
 from tracker.core.collector import freeze_startup_objects, thaw_startup_objects
 from tracker.core.db import connection, db
 
 SCENARIOS = ("overdue_list", "item_page", "dashboard_stats", "reminder_sweep", "ledger_export", "import")
+EXTRAS = ("export_memory", "pages")  # measured after the scenarios, without a baseline
 
 
 def existing_items() -> int:
@@ -102,9 +104,9 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
         raise click.ClickException(
             f"数据库中已有 {found} 件建议提案。基准测试会写入 {n_items} 件种子数据，须在新的空数据库上运行"
             f"（设置 TRACKER_DATABASE_URL 指向一个新数据库）；确需在此数据库上运行请加 --force。")
-    unknown = sorted(set(only or ()) - set(SCENARIOS) - {"export_memory"})
+    unknown = sorted(set(only or ()) - set(SCENARIOS) - set(EXTRAS))
     if unknown:
-        raise click.ClickException(f"没有这个场景：{'、'.join(unknown)}（可选：{'、'.join(SCENARIOS)}、export_memory）")
+        raise click.ClickException(f"没有这个场景：{'、'.join(unknown)}（可选：{'、'.join(SCENARIOS + EXTRAS)}）")
     out_path = Path(output)
     if not out_path.parent.exists():
         raise click.ClickException(f"目录“{out_path.parent}”不存在")
@@ -161,6 +163,9 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
                 memory = scenarios.export_memory(seeded, work)
                 echo(f"  导出内存峰值：{memory['small']['rows']} 行 {memory['small']['peak_mb']} MB，"
                      f"{memory['large']['rows']} 行 {memory['large']['peak_mb']} MB")
+            page_sweep = None
+            if not only or "pages" in only:
+                page_sweep = bench_pages.sweep(web, seeded, BENCH_PASSWORD, echo, runs=1 if quick else bench_pages.RUNS)
     finally:
         thaw_startup_objects()
         shutil.rmtree(work, ignore_errors=True)
@@ -177,6 +182,7 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
         "scenarios": results,
         "peak_rss_mb": report.peak_rss_mb(),
         "export_memory": memory,
+        "pages": page_sweep,
         "seed": seed_info,
         "seconds": round(time.perf_counter() - started, 1),
         # other work on the machine shows in every figure: the load average at start and end

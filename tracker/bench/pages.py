@@ -1,0 +1,100 @@
+"""Every page at scale: each role's pages, timed on the seeded database.
+
+The six scenarios time the pages the benchmark issue names. A page nobody named can still read
+ten years of history on every view (the office desk once rendered 6.8 MB in 5.9 s at 200,000
+items): this sweep opens every GET page without URL arguments, as each role's first account,
+plus a few pages with typical arguments (a search, the last page of the item list, an item),
+and lists those over :data:`PAGE_BUDGET_MS`. Informational: the budget is the project's own,
+not one of the issue's targets. Exports and the API are left out (the scenarios time exports;
+the API shares the pages' queries).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask
+
+from tracker.accounts.models import User
+from tracker.bench.scenarios import logged_in_client
+from tracker.bench.seed import SeedResult
+from tracker.core.db import connection
+from tracker.core.enums import Role
+from tracker.items.models import Item
+
+PAGE_BUDGET_MS = 300
+RUNS = 3
+SKIPPED_PREFIXES = ("/api/", "/static/", "/login", "/logout", "/healthz")
+SKIPPED_SUFFIXES = (".xlsx", ".docx", ".css", ".json", ".csv", ".js")
+SEARCH_TERM = "停车"  # in the seeded titles (停车难, one of the topics)
+
+
+def plain_paths(app: Flask) -> list[str]:
+    """The app's GET pages that take no URL arguments, in path order."""
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or "GET" not in (rule.methods or ()) or rule.endpoint == "static":
+            continue
+        path = rule.rule
+        if path.startswith(SKIPPED_PREFIXES) or path.endswith(SKIPPED_SUFFIXES):
+            continue
+        paths.add(path)
+    return sorted(paths)
+
+
+def extra_paths(seeded: SeedResult) -> list[str]:
+    """Pages with the arguments users give most: a search, the last page of the list, an item."""
+    with connection():
+        items = Item.select().count()
+        typical = Item.select(Item.id).where(Item.session == seeded.latest_npc).order_by(Item.id).first()
+    last_page = max(1, -(-items // 50))
+    paths = [f"/items?q={quote(SEARCH_TERM)}", f"/items?page={last_page}", "/items?sort=-due",
+             f"/items/similar?title={quote('关于' + SEARCH_TERM)}"]
+    if typical is not None:
+        paths.append(f"/items/{typical.id}")
+    return paths
+
+
+def role_accounts() -> dict[str, str]:
+    """Each role's first active account (the seeded ones are ``bench_*``)."""
+    accounts = {}
+    with connection():
+        for role in Role:
+            user = (User.select(User.username)
+                    .where(User.role == role.value, User.active == True)  # noqa: E712
+                    .order_by(User.id).first())
+            if user is not None:
+                accounts[role.value] = user.username
+    return accounts
+
+
+def sweep(app: Flask, seeded: SeedResult, password: str, echo: Callable[[str], None] = print,
+          runs: int = RUNS) -> dict[str, Any]:
+    """Median time and size of every page each role can open (status 200), slowest first."""
+    paths = plain_paths(app) + extra_paths(seeded)
+    rows: list[dict[str, Any]] = []
+    for role, username in role_accounts().items():
+        client = logged_in_client(app, username, password)
+        for path in paths:
+            response = client.get(path)  # warm-up; pages the role may not open are left out
+            if response.status_code != 200:
+                continue
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+            rows.append({"role": role, "user": username, "path": path,
+                         "median_ms": round(statistics.median(times), 1), "bytes": len(response.data)})
+    rows.sort(key=lambda r: -r["median_ms"])
+    over = [r for r in rows if r["median_ms"] > PAGE_BUDGET_MS]
+    echo(f"  各角色页面：{len(rows)} 个（{len({r['path'] for r in rows})} 个地址），"
+         f"超过 {PAGE_BUDGET_MS} ms 的 {len(over)} 个；最慢：")
+    for r in rows[:5]:
+        echo(f"    {r['median_ms']:>8.1f} ms  {r['bytes'] / 1024:>7.0f} KB  {r['role']:<13} {r['path']}")
+    return {"budget_ms": PAGE_BUDGET_MS, "runs": runs, "pages": rows,
+            "over_budget": [f"{r['role']} {r['path']}" for r in over]}
