@@ -49,10 +49,12 @@ def unit_choices(include_inactive_id: int | None = None) -> list[tuple[int, str]
 
 
 def person_choices() -> list[SelectChoice]:
+    # every word translated once: ten years of deputies and members are thousands of options
     nouns = {Body.NPC.value: gettext("代表"), Body.CPPCC.value: gettext("委员")}
-    rows = [(p.id, gettext("%(name)s（%(about)s）", name=p.name, about=nouns.get(p.body, gettext("其他"))
-                           + (gettext("，") + p.delegation if p.delegation else "")))
-            for p in Person.select().order_by(Person.body, Person.name)]
+    other, comma, pattern = gettext("其他"), gettext("，"), gettext("%(name)s（%(about)s）")
+    query = Person.select(Person.id, Person.name, Person.body, Person.delegation).order_by(Person.body, Person.name)
+    rows = [(pid, pattern % {"name": name, "about": nouns.get(body, other) + (comma + delegation if delegation else "")})
+            for pid, name, body, delegation in query.tuples()]
     return opts([(NONE, _l("（不关联）")), *rows])
 
 
