@@ -91,6 +91,9 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
     assert {("office", "/desk"), ("leader", "/overdue"), ("unit_handler", "/inbox"), ("unit_leader", "/inbox"),
             ("submitter", "/my-items"), ("admin", "/admin/users"), ("office", "/items?q=%E5%81%9C%E8%BD%A6"),
             ("office", "/items?page=40")} <= seen
+    # one part being handled: its unit's forms, the office's adjust page, the item page for all but the submitter
+    assert {role for role, path in seen if path.endswith("/progress")} == {"unit_handler", "unit_leader"}
+    assert {role for role, path in seen if path.endswith("/adjust")} == {"office"}
     assert ("submitter", "/desk") not in seen and ("unit_handler", "/dashboard") not in seen
     assert all(p["median_ms"] > 0 and p["bytes"] > 0 for p in sweep["pages"])
     assert sweep["over_budget"] == [f"{p['role']} {p['path']}" for p in sweep["pages"] if p["median_ms"] > 300]

@@ -20,11 +20,13 @@ from urllib.parse import quote
 from flask import Flask
 
 from tracker.accounts.models import User
+from tracker.assignments.models import Assignment
 from tracker.bench.scenarios import logged_in_client
 from tracker.bench.seed import SeedResult
 from tracker.core.db import connection
-from tracker.core.enums import Role
+from tracker.core.enums import AssignmentStatus, HandlingRole, ReplyStatus, Role
 from tracker.items.models import Item
+from tracker.replies.models import Reply
 
 PAGE_BUDGET_MS = 300
 RUNS = 3
@@ -47,15 +49,32 @@ def plain_paths(app: Flask) -> list[str]:
 
 
 def extra_paths(seeded: SeedResult) -> list[str]:
-    """Pages with the arguments users give most: a search, the last page of the list, an item."""
+    """Pages with the arguments users give most: a search, the last page of the list, and the
+    pages of one item being handled by the first unit account's unit (its assignment, forms and
+    latest sent reply; the latest such part), each opened by every role (those refused are left out)."""
     with connection():
         items = Item.select().count()
-        typical = Item.select(Item.id).where(Item.session == seeded.latest_npc).order_by(Item.id).first()
+        handler = (User.select(User.unit).where(User.role == Role.UNIT_HANDLER.value, User.active == True)  # noqa: E712
+                   .order_by(User.id).first())
+        unit_id = handler.unit_id if handler else None
+        open_part = (Assignment.select(Assignment.id, Assignment.item, Assignment.unit)
+                     .where(Assignment.unit == unit_id, Assignment.role != HandlingRole.CO.value,
+                            Assignment.status == AssignmentStatus.HANDLING.value)
+                     .order_by(Assignment.id.desc()).first())
+        sent = (Reply.select(Reply.id).join(Assignment)
+                .where(Assignment.unit == unit_id, Reply.status == ReplyStatus.SENT.value)
+                .order_by(Reply.id.desc()).first())
     last_page = max(1, -(-items // 50))
     paths = [f"/items?q={quote(SEARCH_TERM)}", f"/items?page={last_page}", "/items?sort=-due",
              f"/items/similar?title={quote('关于' + SEARCH_TERM)}"]
-    if typical is not None:
-        paths.append(f"/items/{typical.id}")
+    if open_part is not None:
+        a, item = open_part.id, open_part.item_id
+        paths += [f"/items/{item}", f"/items/{item}/edit", f"/items/{item}/closeout", f"/items/{item}/similar",
+                  f"/assignments/{a}/progress", f"/assignments/{a}/contacts", f"/assignments/{a}/reply/new",
+                  f"/assignments/{a}/extension", f"/assignments/{a}/adjust", f"/assessment/assignment/{a}",
+                  f"/assessment/unit/{open_part.unit_id}", f"/sessions/{seeded.latest_npc}/reconcile"]
+    if sent is not None:
+        paths.append(f"/replies/{sent.id}")
     return paths
 
 
