@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tracker.ledger.stats import AssignmentFacts
 
@@ -69,11 +70,12 @@ class ItemScore:
     scorecard: str
     criteria: tuple[CriterionScore, ...]
 
-    @property
+    # cached: an ItemScore is immutable, and a ranking reads each item's score many times
+    @cached_property
     def earned(self) -> float:
         return sum(c.points for c in self.criteria if c.points is not None)
 
-    @property
+    @cached_property
     def possible(self) -> int:
         return sum(c.weight for c in self.criteria if c.points is not None)
 
@@ -81,7 +83,7 @@ class ItemScore:
     def full(self) -> int:
         return sum(c.weight for c in self.criteria)
 
-    @property
+    @cached_property
     def score(self) -> float | None:
         """Out of 100 over the criteria judged so far; None while nothing can be judged."""
         if not self.possible:
@@ -143,14 +145,16 @@ def timeliness(f: AssignmentFacts, weight: int, today: dt.date) -> tuple[float |
 
 def contact(f: AssignmentFacts, weight: int, today: dt.date) -> tuple[float | None, str]:
     """办前、办中、办后沟通: a third of the points for each stage with a recorded contact."""
+    by_stage: dict[str, list[str]] = {}
+    for c in f.contacts:  # one pass (a session scores ~10,000 items)
+        by_stage.setdefault(c.stage, []).append(f"{_d(c.on)}（{METHOD_LABELS.get(c.method, c.method)}）")
     parts = []
     covered = 0
     for stage, stage_label in STAGES:
-        rows = [c for c in f.contacts if c.stage == stage]
+        rows = by_stage.get(stage)
         if rows:
             covered += 1
-            parts.append(stage_label + " " + "、".join(f"{_d(c.on)}（{METHOD_LABELS.get(c.method, c.method)}）"
-                                                       for c in rows))
+            parts.append(stage_label + " " + "、".join(rows))
         else:
             parts.append(f"{stage_label} 无记录")
     listing = "；".join(parts)
@@ -327,22 +331,27 @@ class UnitScore:
 
     @property
     def total(self) -> float | None:
-        if self.item_mean is None:
+        return self._total(self.item_mean)
+
+    def _total(self, mean: float | None) -> float | None:
+        if mean is None:
             return None
-        return round(self.item_mean + self.organisational - self.deductions - self.red_slip_deduction, 2)
+        return round(mean + self.organisational - self.deductions - self.red_slip_deduction, 2)
 
     @property
     def explanation(self) -> str:
-        if self.item_mean is None:
+        scored = self.scored_items  # each read walks every item of the unit: once here
+        mean = round(sum(i.score for i in scored) / len(scored), 2) if scored else None
+        if mean is None:
             return "暂无可评分的件，不参加排名"
-        text = f"{len(self.scored_items)} 件平均 {fmt(self.item_mean)} 分"
+        text = f"{len(scored)} 件平均 {fmt(mean)} 分"
         if self.organisational:
             text += f" + 组织工作 {fmt(self.organisational)} 分"
         if self.deductions:
             text += f" − 扣分 {fmt(self.deductions)} 分"
         if self.red_slips:
             text += f" − 红单 {self.red_slips} 张 × {fmt(self.red_slip_points)} 分"
-        return text + f" = {fmt(self.total)} 分"
+        return text + f" = {fmt(self._total(mean))} 分"
 
 
 def unit_scores(items: Iterable[ItemScore], adjustments: Iterable[AdjustmentFact] = (),
@@ -364,12 +373,13 @@ def unit_scores(items: Iterable[ItemScore], adjustments: Iterable[AdjustmentFact
 
 
 def rank(scores: list[UnitScore]) -> list[UnitScore]:
-    ranked = sorted((s for s in scores if s.total is not None), key=lambda s: (-s.total, s.unit_name))
+    totals = {id(s): s.total for s in scores}  # each total walks the unit's items: once
+    ranked = sorted((s for s in scores if totals[id(s)] is not None), key=lambda s: (-totals[id(s)], s.unit_name))
     previous = None
     for i, s in enumerate(ranked, start=1):
-        s.rank = previous.rank if previous is not None and previous.total == s.total else i
+        s.rank = previous.rank if previous is not None and totals[id(previous)] == totals[id(s)] else i
         previous = s
-    rest = sorted((s for s in scores if s.total is None), key=lambda s: s.unit_name)
+    rest = sorted((s for s in scores if totals[id(s)] is None), key=lambda s: s.unit_name)
     for s in rest:
         s.rank = None
     return ranked + rest

@@ -100,7 +100,9 @@ def query(filters: Filters, today: dt.date | None = None) -> pw.ModelSelect:
                           status=filters.status, unit_id=filters.unit_id, today=today or clock.today())
     return (base.select(Item, SupervisionDoc)
             .join(SupervisionDoc, on=(SupervisionDoc.item == Item.id), attr="doc")
-            .where(Item.kind.in_(list(KINDS)))
+            # the items having a document, read by their ids: the database starts from the (few)
+            # documents, never from every item of every year
+            .where(Item.kind.in_(list(KINDS)), Item.id.in_(SupervisionDoc.select(SupervisionDoc.item)))
             .order_by(SupervisionDoc.issue_date, Item.id))
 
 

@@ -503,5 +503,6 @@ def documents_query(user: Any, *, kind: str | None = None, session_id: int | Non
              .join(Session, on=(Item.session == Session.id))
              .switch(Item)
              .join(SupervisionDoc, on=(SupervisionDoc.item == Item.id), attr="doc")
-             .where(Item.kind.in_(list(KINDS))))
+             # the items having a document, by id: read from the (few) documents, not every item
+             .where(Item.kind.in_(list(KINDS)), Item.id.in_(SupervisionDoc.select(SupervisionDoc.item))))
     return policy.visible_items(query, user).order_by(SupervisionDoc.issue_date.desc(), Item.id.desc())
