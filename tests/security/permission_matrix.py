@@ -169,6 +169,9 @@ ENDPOINTS: dict[str, Any] = {
     "imports.result": only(OFFICE),
     # assignments (unit A's lead assignment of item X unless OBJECTS says otherwise)
     "assignments.desk": only(OFFICE),
+    "assignments.desk_returns_list": only(OFFICE),
+    "assignments.desk_replies": only(OFFICE),
+    "assignments.desk_closeout": only(OFFICE),
     "assignments.inbox": only(UNITS),
     "assignments.unit_users": only(OFFICE),
     "assignments.receive": on(SEES_ASSIGNMENT, UNIT_OWN),

@@ -162,8 +162,10 @@ def test_commitments_page_for_units_and_the_office(client, login_as, f):
     other = Commitment.get(Commitment.text == "完成学校改造")
     assert client.post(f"/commitments/{other.id}/fulfil", data={f"cf{other.id}-evidence": "x"}).status_code == 404
     login_as(s1.office)
-    page = html(client.get("/commitments"))
-    assert "年内建成口袋公园" in page and "完成学校改造" in page and "年末结转" in page
+    page = html(client.get("/commitments"))  # by default the commitments still followed up
+    assert "完成学校改造" in page and "年内建成口袋公园" not in page and "年末结转" in page
+    page = html(client.get("/commitments?status="))  # every status
+    assert "年内建成口袋公园" in page and "完成学校改造" in page
     page = html(client.get(f"/commitments?unit_id={s2.unit.id}"))
     assert "完成学校改造" in page and "年内建成口袋公园" not in page
     page = html(client.get("/commitments?status=kept"))

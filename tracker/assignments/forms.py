@@ -273,10 +273,18 @@ class DecisionForm(FlaskForm):
     approve = SubmitField(_l("同意退回"))
     reject = SubmitField(_l("驳回申退"))
 
-    def set_choices(self, *, units, scorecards, exclude_unit_id: int | None) -> None:
+    def set_choices(self, *, units, scorecards, exclude_unit_id: int | None,
+                    handlers: list[SelectChoice] | None = None) -> None:
+        """``handlers``: every unit's handler_choices_by_unit(units), when a page with several
+        forms has read them once (the excluded unit's group is left out here)."""
+        excluded = next((u.name for u in units if u.id == exclude_unit_id), None)
         units = [u for u in units if u.id != exclude_unit_id]
         self.unit_id.choices = options(((u.id, u.name) for u in units), blank=_l("请选择单位"))
-        self.handler_id.choices = [SelectChoice("", _l("请选择经办人")), *handler_choices_by_unit(units)]
+        if handlers is None:
+            handlers = handler_choices_by_unit(units)
+        else:
+            handlers = [c for c in handlers if c.optgroup != excluded]
+        self.handler_id.choices = [SelectChoice("", _l("请选择经办人")), *handlers]
         self.scorecard_id.choices = scorecard_choices(scorecards)
         self._exclude = exclude_unit_id
 

@@ -208,6 +208,56 @@ def desk():
     return render_template("assignments/desk.html", sections=desk_sections.collect(current_user))
 
 
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/desk/returns")
+@login_required
+def desk_returns_list():
+    """Every pending return request, oldest first, a page at a time (each links to its decision page)."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    count = desk_returns.count()
+    page, pages = desk_sections.page_bounds(count, _page_arg())
+    rows = desk_returns.pending(offset=(page - 1) * desk_sections.PER_PAGE, limit=desk_sections.PER_PAGE)
+    return render_template("assignments/desk_returns_list.html", rows=rows, count=count, page=page, pages=pages)
+
+
+@bp.get("/desk/replies")
+@login_required
+def desk_replies():
+    """Every reply waiting for the office's review, longest waiting first, a page at a time."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    from tracker.replies import desk as replies_desk
+
+    ids = replies_desk.waiting_ids()
+    count = len(ids)
+    page, pages = desk_sections.page_bounds(count, _page_arg())
+    start = (page - 1) * desk_sections.PER_PAGE
+    rows = replies_desk.rows_of(ids[start:start + desk_sections.PER_PAGE])
+    return render_template("replies/desk_list.html", rows=rows, count=count, page=page, pages=pages)
+
+
+@bp.get("/desk/closeout")
+@login_required
+def desk_closeout():
+    """One close-out queue (?queue=expired|dissatisfied|ready) in full, a page at a time."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    from tracker.replies import closeout, closeout_desk
+
+    queue = request.args.get("queue", "ready")
+    if queue not in closeout_desk.QUEUES:
+        raise NotFound()
+    today = clock.today()
+    ids = getattr(closeout.office_queues(today), queue)
+    page, pages = desk_sections.page_bounds(len(ids), _page_arg())
+    start = (page - 1) * desk_sections.PER_PAGE
+    rows = closeout.queue_rows(ids[start:start + desk_sections.PER_PAGE], today)
+    return render_template("closeout/desk_list.html", queue=queue, title=closeout_desk.QUEUE_TITLES[queue],
+                           queues=[(q, closeout_desk.QUEUE_TITLES[q]) for q in closeout_desk.QUEUES],
+                           rows=rows, count=len(ids), page=page, pages=pages)
+
+
 @bp.route("/return-requests/<int:request_id>/decision", methods=["GET", "POST"])
 @login_required
 def decide_return(request_id: int):

@@ -18,11 +18,19 @@ def desk_section(user: Any) -> dict | None:
     from tracker.assignments.models import Assignment
     from tracker.items.models import Item, Session
 
+    # The 6 latest (session, day) groups lie within the 6 latest days: find those days on the
+    # assignments alone, then group only their rows (grouping every assignment joined with its
+    # item and session took ~260 ms at 300,000 assignments).
+    days = [d for (d,) in Assignment.select(Assignment.assigned_on).distinct()
+            .order_by(Assignment.assigned_on.desc()).limit(RECENT_DAYS).tuples()]
+    if not days:
+        return None
     rows = list(
         Assignment.select(Item.session, Session.name, Assignment.assigned_on,
                           pw.fn.COUNT(pw.fn.DISTINCT(Assignment.item)).alias("n"))
         .join(Item, on=(Assignment.item == Item.id))
         .join(Session, on=(Item.session == Session.id))
+        .where(Assignment.assigned_on >= min(days))
         .group_by(Item.session, Session.name, Assignment.assigned_on)
         .order_by(Assignment.assigned_on.desc(), Item.session.desc())
         .limit(RECENT_DAYS)

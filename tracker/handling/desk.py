@@ -9,6 +9,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from tracker.accounts import policy
+from tracker.assignments.desk import ROWS
 from tracker.assignments.models import ExtensionRequest
 from tracker.handling import forms
 from tracker.handling import services as handling
@@ -22,13 +23,14 @@ class PendingExtension:
 
 
 def desk_section(user: Any) -> dict | None:
-    """Pending extension requests, oldest first, each with its decision form."""
+    """The oldest pending extension requests, each with its decision form, and how many wait."""
     if not policy.has(user, policy.Perm.OFFICE_DESK):
         return None
     rows = []
-    for req in handling.pending_extensions():
+    for req in handling.pending_extensions().limit(ROWS):
         form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
         form.next.data = url_for("assignments.desk") + "#desk-extensions"
         rows.append(PendingExtension(request=req, form=form,
                                      beyond_cap=req.requested_due > req.assignment.reply_due_max))
-    return {"title": _l("延期待审核"), "rows": rows, "count": len(rows)}
+    count = len(rows) if len(rows) < ROWS else handling.pending_extensions().order_by().count()
+    return {"title": _l("延期待审核"), "rows": rows, "count": count}

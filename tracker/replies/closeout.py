@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import peewee as pw
@@ -67,7 +68,8 @@ from tracker.units.models import Unit
 
 __all__ = [
     "Closeout", "carry_over_commitment", "carry_over_year", "close_item", "archive_item",
-    "closeout_conditions", "closeout_for", "closeout_many", "commitments_for", "fulfil_commitment",
+    "closeout_conditions", "closeout_for", "closeout_many", "commitments_for", "count_commitments_for",
+    "fulfil_commitment",
     "give_feedback", "order_rehandling", "record_expired_feedback", "reconcile",
     "resolve_dissatisfaction",
 ]
@@ -160,17 +162,37 @@ def _dedupe(subs: Iterable[Submitter]) -> list[Submitter]:
     return out
 
 
-def closeout_many(item_list: Sequence[Item], today: dt.date | None = None) -> dict[int, Closeout]:
-    """Close-out facts for many items in a fixed number of queries (desk, reconciliation)."""
+def closeout_many(item_list: Sequence[Any], today: dt.date | None = None, *,
+                  light: bool = False) -> dict[int, Closeout]:
+    """Close-out facts for many items in a fixed number of queries per batch (desk,
+    reconciliation). ``light``: the items are light rows (:func:`_item_rows`) and their records
+    are read as such too, for callers that want the facts and conditions of thousands of items
+    (see :func:`_closeout_batch`)."""
     today = today or clock.today()
     result: dict[int, Closeout] = {}
     item_list = list(item_list)
-    for start in range(0, len(item_list), 500):
-        result.update(_closeout_batch(item_list[start:start + 500], today))
+    size = BATCH * 4 if light else BATCH
+    for start in range(0, len(item_list), size):
+        result.update(_closeout_batch(item_list[start:start + size], today, light=light))
     return result
 
 
-def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
+BATCH = 500
+
+
+class _Row(SimpleNamespace):
+    """A light stand-in for a model row (plain attributes, no peewee instance): what
+    :func:`_closeout_batch` reads when only the facts are wanted (the desk's counts)."""
+
+
+def _light(query: pw.ModelSelect, *names: str) -> list[_Row]:
+    return [_Row(**dict(zip(names, row, strict=True))) for row in query.tuples()]
+
+
+def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) -> dict[int, Closeout]:
+    """The facts of one batch of items. ``light``: read plain rows instead of model instances
+    (the facts, conditions and counts are the same; ``raters``, ``feedback``, ``dissatisfied``
+    and ``answering`` then hold light rows, not models)."""
     if not batch:
         return {}
     ids = [i.id for i in batch]
@@ -185,28 +207,41 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
     parent_numbers = dict(Item.select(Item.id, Item.number).where(Item.id.in_(list(parent_ids))).tuples()) \
         if parent_ids else {}
     all_item_ids = ids + [c for cs in kids.values() for c in cs]
-    subs_by_item: dict[int, list[Submitter]] = defaultdict(list)
-    for s in (Submitter.select().where(Submitter.item.in_(all_item_ids))
-              .order_by(Submitter.item, Submitter.position, Submitter.id)):
+    subs_by_item: dict[int, list[Any]] = defaultdict(list)
+    sub_query = Submitter.select().where(Submitter.item.in_(all_item_ids)).order_by(
+        Submitter.item, Submitter.position, Submitter.id)
+    subs = (_light(sub_query.select(Submitter.id, Submitter.item, Submitter.name, Submitter.person),
+                   "id", "item_id", "name", "person_id") if light else sub_query)
+    for s in subs:
         subs_by_item[s.item_id].append(s)
-    by_item: dict[int, list[Assignment]] = defaultdict(list)
+    by_item: dict[int, list[Any]] = defaultdict(list)
     rounds: dict[int, int] = defaultdict(lambda: 1)
-    for a in (Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item.in_(ids))
-              .order_by(Assignment.id)):
+    unit_names = dict(Unit.select(Unit.id, Unit.name).tuples())
+    a_query = Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item.in_(ids)).order_by(Assignment.id)
+    rows = (_light(Assignment.select(Assignment.id, Assignment.item, Assignment.unit, Assignment.role,
+                                     Assignment.status, Assignment.round)
+                   .where(Assignment.item.in_(ids)).order_by(Assignment.id),
+                   "id", "item_id", "unit_id", "role", "status", "round") if light else a_query)
+    for a in rows:
         rounds[a.item_id] = max(rounds[a.item_id], a.round)
         if a.status != AssignmentStatus.RETURNED.value:
             by_item[a.item_id].append(a)
     a_ids = [a.id for rows in by_item.values() for a in rows]
     sent: dict[int, dict[int, dt.date | None]] = defaultdict(dict)  # assignment -> round -> sent_on
-    replies_by_id: dict[int, Reply] = {}
+    sent_reply_ids: list[int] = []
     if a_ids:
-        for r in Reply.select().where((Reply.assignment.in_(a_ids)) & (Reply.status == ReplyStatus.SENT.value)):
-            sent[r.assignment_id][r.round] = r.sent_on or (clock.local_date(r.sent_at) if r.sent_at else None)
-            replies_by_id[r.id] = r
-    commitments: dict[int, list[Commitment]] = defaultdict(list)
-    if replies_by_id:
-        for c in Commitment.select().where(Commitment.reply.in_(list(replies_by_id))).order_by(Commitment.id):
-            commitments[c.assignment_id].append(c)
+        for rid, aid, rnd, sent_on, sent_at in (
+                Reply.select(Reply.id, Reply.assignment, Reply.round, Reply.sent_on, Reply.sent_at)
+                .where((Reply.assignment.in_(a_ids)) & (Reply.status == ReplyStatus.SENT.value)).tuples()):
+            sent[aid][rnd] = sent_on or (clock.local_date(sent_at) if sent_at else None)
+            sent_reply_ids.append(rid)
+    # commitments of sent replies: (text, due_on, status) per assignment
+    commitments: dict[int, list[tuple[str, dt.date, str]]] = defaultdict(list)
+    if sent_reply_ids:
+        for aid, text, due_on, status in (
+                Commitment.select(Commitment.assignment, Commitment.text, Commitment.due_on, Commitment.status)
+                .where(Commitment.reply.in_(sent_reply_ids)).order_by(Commitment.id).tuples()):
+            commitments[aid].append((text, due_on, status))
     contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if a_ids:
         for aid, stage, method in (Contact.select(Contact.assignment, Contact.stage, Contact.method)
@@ -214,12 +249,18 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
             contacts[aid].append((stage, method))
     instructed = {i for (i,) in Instruction.select(Instruction.item).where(Instruction.item.in_(ids))
                   .distinct().tuples()}
-    feedback: dict[int, list[Feedback]] = defaultdict(list)
-    for fb in Feedback.select().where(Feedback.item.in_(ids)).order_by(Feedback.round, Feedback.id):
+    feedback: dict[int, list[Any]] = defaultdict(list)
+    fb_query = Feedback.select().where(Feedback.item.in_(ids)).order_by(Feedback.round, Feedback.id)
+    fbs_rows = (_light(fb_query.select(Feedback.id, Feedback.item, Feedback.submitter, Feedback.round,
+                                       Feedback.work, Feedback.result, Feedback.resolution),
+                       "id", "item_id", "submitter_id", "round", "work", "result", "resolution")
+                if light else fb_query)
+    for fb in fbs_rows:
         feedback[fb.item_id].append(fb)
     entries = _checklist_entries()
     kind_conditions = _kind_conditions(batch)
     profiles: dict[int | None, Any] = {}
+    windows: dict[tuple[int | None, dt.date], dt.date] = {}  # (profile, anchor) -> window's last day
     sessions = {s.id: s for s in Session.select().where(Session.id.in_(list({i.session_id for i in batch})))}
 
     out: dict[int, Closeout] = {}
@@ -246,29 +287,33 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
         if all_replied:
             anchors = [sent[a.id][rnd] for a in answering if sent[a.id].get(rnd)]
             if anchors:
-                window_due = deadlines.add_period(max(anchors), rule_set.clock("feedback_window"), cal,
-                                                  key="feedback_window",
-                                                  roll_forward=rule_set.roll_forward).due
+                anchor = max(anchors)
+                window_due = windows.get((key, anchor))
+                if window_due is None:
+                    window_due = windows[(key, anchor)] = deadlines.add_period(
+                        anchor, rule_set.clock("feedback_window"), cal, key="feedback_window",
+                        roll_forward=rule_set.roll_forward).due
         window_over = window_due is not None and today > window_due
         open_commitments = []
         checklist: list[UnitChecklist] = []
         # the "3+1" checklist (contacts with deputies, commitments) is not asked of 三书一函
         tier_entries = [] if is_supervision_kind(item.kind) else entries.get(item.tier, [])
         for a in answering:
+            unit_name = unit_names.get(a.unit_id, "")
             cs = commitments[a.id]
-            for c in cs:
-                if c.status == CommitmentStatus.OPEN.value:
-                    open_commitments.append(OpenCommitment(c.text, a.unit.name, c.due_on))
-            stages = frozenset(s for s, _ in contacts[a.id])
-            methods = frozenset(m for _, m in contacts[a.id])
-            cfacts = ChecklistFacts(
-                contact_stages=stages, contact_methods=methods, commitments_total=len(cs),
-                commitments_kept=sum(1 for c in cs if c.status == CommitmentStatus.KEPT.value),
-                commitments_carried=sum(1 for c in cs if c.status == CommitmentStatus.CARRIED_OVER.value),
-                has_instruction=item.id in instructed,
-            )
+            for text, due_on, status in cs:
+                if status == CommitmentStatus.OPEN.value:
+                    open_commitments.append(OpenCommitment(text, unit_name, due_on))
             if tier_entries:
-                checklist.append(UnitChecklist(a.unit.name, evaluate_checklist(tier_entries, cfacts)))
+                stages = frozenset(s for s, _ in contacts[a.id])
+                methods = frozenset(m for _, m in contacts[a.id])
+                cfacts = ChecklistFacts(
+                    contact_stages=stages, contact_methods=methods, commitments_total=len(cs),
+                    commitments_kept=sum(1 for c in cs if c[2] == CommitmentStatus.KEPT.value),
+                    commitments_carried=sum(1 for c in cs if c[2] == CommitmentStatus.CARRIED_OVER.value),
+                    has_instruction=item.id in instructed,
+                )
+                checklist.append(UnitChecklist(unit_name, evaluate_checklist(tier_entries, cfacts)))
         missing_labels: list[str] = []
         for uc in checklist:
             for text in missing(uc.results):
@@ -276,7 +321,7 @@ def _closeout_batch(batch: list[Item], today: dt.date) -> dict[int, Closeout]:
         facts = CloseoutFacts(
             status=item.status,
             merged_into=f"第{parent_numbers[item.merged_into_id]}号" if item.merged_into_id in parent_numbers else "",
-            answering=tuple(UnitReply(a.unit.name, a.status in REPLIED_STATES,
+            answering=tuple(UnitReply(unit_names.get(a.unit_id, ""), a.status in REPLIED_STATES,
                                       a.status == AssignmentStatus.REHANDLING.value, a.round)
                             for a in answering),
             round=rnd,
@@ -695,28 +740,62 @@ def open_commitments() -> pw.ModelSelect:
             .where((Reply.status == ReplyStatus.SENT.value) & (Commitment.status == CommitmentStatus.OPEN.value)))
 
 
+# the commitments still followed up (not yet kept): the default of the commitments page
+PENDING = "pending"
+PENDING_STATUSES = (CommitmentStatus.OPEN.value, CommitmentStatus.CARRIED_OVER.value)
+
+
 def commitments_for(user: Any, *, unit_id: int | None = None, status: str | None = None,
                     overdue: bool = False, item_id: int | None = None,
                     today: dt.date | None = None) -> pw.ModelSelect:
-    """Commitments of sent replies the user may see: a unit its own, the office and leaders all."""
+    """Commitments of sent replies the user may see: a unit its own, the office and leaders all.
+
+    ``status``: one CommitmentStatus value, or :data:`PENDING` (open or carried over).
+    Ordered open first, then carried over, then kept; by due date within each.
+    """
+    # the unit and the item are only shown: outer joins (their keys are never null), so that the
+    # database reads the commitments first (by status and due date) and never all units' assignments
+    query = (Commitment.select(Commitment, Reply, Assignment, Unit, Item)
+             .join(Reply).switch(Commitment).join(Assignment)
+             .join(Unit, pw.JOIN.LEFT_OUTER).switch(Assignment).join(Item, pw.JOIN.LEFT_OUTER))
+    query = _filter_commitments(query, user, unit_id=unit_id, status=status, overdue=overdue, item_id=item_id,
+                                today=today)
+    if overdue or (status and status != PENDING):  # one status: the rank is constant (index order)
+        return query.order_by(Commitment.due_on, Commitment.id)
+    rank = pw.Case(Commitment.status, [(CommitmentStatus.OPEN.value, 0), (CommitmentStatus.CARRIED_OVER.value, 1)], 2)
+    return query.order_by(rank, Commitment.due_on, Commitment.id)
+
+
+def count_commitments_for(user: Any, *, unit_id: int | None = None, status: str | None = None,
+                          overdue: bool = False, item_id: int | None = None,
+                          today: dt.date | None = None) -> int:
+    """How many rows :func:`commitments_for` gives (without reading the units and items)."""
+    query = Commitment.select(Commitment.id).join(Reply)
+    if policy.role_of(user) in policy.UNIT or unit_id or item_id:
+        query = query.switch(Commitment).join(Assignment)
+    return _filter_commitments(query, user, unit_id=unit_id, status=status, overdue=overdue, item_id=item_id,
+                               today=today).count()
+
+
+def _filter_commitments(query: pw.ModelSelect, user: Any, *, unit_id: int | None, status: str | None,
+                        overdue: bool, item_id: int | None, today: dt.date | None) -> pw.ModelSelect:
     ensure(policy.has(user, policy.Perm.LIST_ITEMS), "您没有权限查看承诺事项")
     today = today or clock.today()
-    query = (Commitment.select(Commitment, Reply, Assignment, Unit, Item)
-             .join(Reply).switch(Commitment).join(Assignment).join(Unit).switch(Assignment).join(Item)
-             .where(Reply.status == ReplyStatus.SENT.value))
+    query = query.where(Reply.status == ReplyStatus.SENT.value)
     role = policy.role_of(user)
     if role in policy.UNIT:
         query = query.where(Assignment.unit == (user.unit_id or -1))
     elif unit_id:
         query = query.where(Assignment.unit == unit_id)
-    if status:
+    if status == PENDING:
+        query = query.where(Commitment.status.in_(PENDING_STATUSES))
+    elif status:
         query = query.where(Commitment.status == status)
     if overdue:
         query = query.where((Commitment.status == CommitmentStatus.OPEN.value) & (Commitment.due_on < today))
     if item_id:
         query = query.where(Assignment.item == item_id)
-    rank = pw.Case(Commitment.status, [(CommitmentStatus.OPEN.value, 0), (CommitmentStatus.CARRIED_OVER.value, 1)], 2)
-    return query.order_by(rank, Commitment.due_on, Commitment.id)
+    return query
 
 
 def get_commitment_for(user: Any, commitment_id: int) -> Commitment:
@@ -873,8 +952,8 @@ class Reconciliation:
     only_theirs: list[str]
     duplicates_theirs: list[str]
     status_counts: list[tuple[str, int]]
-    closable: list[Item]
-    not_closable: list[tuple[Item, list[str]]]
+    closable: list[Any]  # light rows (id, number, title, status)
+    not_closable: list[tuple[Any, list[str]]]
     closed: int
     problems: list[str] = field(default_factory=list)
 
@@ -887,15 +966,16 @@ def _sort_key(number: str) -> tuple[int, int, str]:
     return (0, int(number), "") if number.isdigit() else (1, 0, number)
 
 
-def session_overview(session: Session, today: dt.date | None = None) -> tuple[list[tuple[str, int]], list[Item],
-                                                                              list[tuple[Item, list[str]]], int]:
-    """Per-status counts, closable items, not-yet-closable items with why, and the closed count."""
+def session_overview(session: Session, today: dt.date | None = None) -> tuple[list[tuple[str, int]], list[Any],
+                                                                              list[tuple[Any, list[str]]], int]:
+    """Per-status counts, closable items, not-yet-closable items with why, and the closed count
+    (items as light rows: id, number, title, status...)."""
     counts = Counter(s for (s,) in Item.select(Item.status).where(Item.session == session.id).tuples())
     status_counts = [(s.value, counts[s.value]) for s in ItemStatus if counts.get(s.value)]
-    open_items = list(Item.select().where((Item.session == session.id)
-                                          & Item.status.not_in(list(FINISHED_ITEM_STATES))))
+    open_items = _item_rows(Item.select().where((Item.session == session.id)
+                                                & Item.status.not_in(list(FINISHED_ITEM_STATES))))
     open_items.sort(key=lambda i: _sort_key(number_key(i.number)))
-    facts = closeout_many(open_items, today)
+    facts = closeout_many(open_items, today, light=True)  # a session's open items: thousands
     closable = [i for i in open_items if facts[i.id].closable]
     not_closable = [(i, facts[i.id].conditions) for i in open_items if not facts[i.id].closable]
     closed = counts.get(ItemStatus.CLOSED.value, 0) + counts.get(ItemStatus.ARCHIVED.value, 0)
@@ -957,3 +1037,112 @@ def user_display(user_id: int | None) -> str:
         return ""
     user = User.get_or_none(User.id == user_id)
     return user.display if user else ""
+
+
+# --- the office's close-out queues (the desk) -----------------------------------------------
+
+DESK_QUEUES = ("expired", "dissatisfied", "ready")
+
+
+@dataclass
+class OfficeQueues:
+    """The items of the office's three close-out queues, most urgent first (ids; exact)."""
+
+    expired: list[int]  # the feedback window is over and someone has not rated: oldest window first
+    dissatisfied: list[int]  # an unresolved 不满意 in the current round
+    ready: list[int]  # every close-out condition is met
+
+    def count(self, queue: str) -> int:
+        return len(getattr(self, queue))
+
+
+def _item_rows(query: pw.ModelSelect) -> list[_Row]:
+    """Light item rows with what :func:`_closeout_batch` reads of an item, and its number and title."""
+    return _light(query.select(Item.id, Item.session, Item.status, Item.tier, Item.kind, Item.merged_into,
+                               Item.number, Item.title),
+                  "id", "session_id", "status", "tier", "kind", "merged_into_id", "number", "title")
+
+
+def _queue_candidates(today: dt.date) -> pw.ModelSelect:
+    """Items after the reply that may be in one of the office's queues, in one query.
+
+    Only a filter in front of the facts, never a decision: an item is left out only when the
+    facts cannot put it in any queue. An open commitment of a sent reply blocks close-out
+    (:func:`closeout_conditions`), so such an item is left out unless it may be in one of the
+    other two queues: it has an unresolved 不满意 in some round, or a submitter (of it or of a
+    child merged into it) has no feedback in the current round."""
+    a, r, c = Assignment.alias(), Reply.alias(), Commitment.alias()
+    f, s, k, a2 = Feedback.alias(), Submitter.alias(), Item.alias(), Assignment.alias()
+    open_commitment = (c.select(pw.SQL("1")).join(r, on=(c.reply == r.id)).switch(c)
+                       .join(a, on=(c.assignment == a.id))
+                       .where((a.item == Item.id) & (r.assignment == a.id) & a.role.in_(sorted(ANSWERING))
+                              & (a.status != AssignmentStatus.RETURNED.value)
+                              & (r.status == ReplyStatus.SENT.value)
+                              & (c.status == CommitmentStatus.OPEN.value)))
+    unresolved = (f.select(pw.SQL("1"))
+                  .where((f.item == Item.id)
+                         & ((f.work == Rating.DISSATISFIED.value) | (f.result == Rating.DISSATISFIED.value))
+                         & ((f.resolution == "") | f.resolution.is_null())))
+    current_round = pw.fn.COALESCE(a2.select(pw.fn.MAX(a2.round)).where(a2.item == Item.id), 1)
+    f2 = Feedback.alias()
+    not_rated = (s.select(pw.SQL("1"))
+                 .where(((s.item == Item.id)
+                         | s.item.in_(k.select(k.id).where((k.merged_into == Item.id)
+                                                           & (k.status == ItemStatus.MERGED.value))))
+                        & ~pw.fn.EXISTS(f2.select(pw.SQL("1")).where((f2.item == Item.id) & (f2.submitter == s.id)
+                                                                     & (f2.round == current_round)))))
+    # ... and the window can be over only when a reply of the current round was sent at least
+    # the shortest feedback window before today (a day more for the time zone)
+    cutoff = today - dt.timedelta(days=_shortest_window_days() - 1)
+    a3, r3 = Assignment.alias(), Reply.alias()
+    sent_long_ago = (r3.select(pw.SQL("1")).join(a3, on=(r3.assignment == a3.id))
+                     .where((a3.item == Item.id) & (r3.round == current_round)
+                            & (r3.status == ReplyStatus.SENT.value)
+                            & ((r3.sent_on.is_null(False) & (r3.sent_on < cutoff))
+                               | (r3.sent_on.is_null() & (r3.sent_at < clock.start_of_local_day(cutoff))))))
+    return (Item.select().where(Item.status.in_(AFTER_REPLY_STATES)
+                                & (~pw.fn.EXISTS(open_commitment) | pw.fn.EXISTS(unresolved)
+                                   | (pw.fn.EXISTS(not_rated) & pw.fn.EXISTS(sent_long_ago))))
+            .order_by(Item.id))
+
+
+def _shortest_window_days() -> int:
+    """Days the shortest feedback window of any session lasts at least (a working day or a
+    calendar day counts one, a month 28 days less the end-of-month clamp)."""
+    days = []
+    for session in [None, *Session.select()]:
+        c = rules.rule_set(session).clock("feedback_window")
+        if c.unit is deadlines.PeriodUnit.CALENDAR_MONTH:
+            days.append(max(0, 28 * c.amount - 3))
+        else:
+            days.append(c.amount)
+    return min(days)
+
+
+def office_queues(today: dt.date | None = None) -> OfficeQueues:
+    """Which items wait for the office after the reply: the feedback window is over with ratings
+    missing (to record 未表态), an unresolved 不满意 (to decide), or close-out is possible.
+
+    Exact: each item that may be in a queue gets its facts, the same as :func:`closeout_many`
+    (read as light rows, without model instances); the rows to show are then loaded with
+    :func:`queue_rows`."""
+    today = today or clock.today()
+    expired: list[tuple[dt.date, int]] = []
+    dissatisfied: list[int] = []
+    ready: list[int] = []
+    for item_id, co in closeout_many(_item_rows(_queue_candidates(today)), today, light=True).items():
+        if co.window_over and co.missing_raters:
+            expired.append((co.window_due, item_id))
+        if co.dissatisfied:
+            dissatisfied.append(item_id)
+        if co.closable:
+            ready.append(item_id)
+    expired.sort()
+    return OfficeQueues(expired=[i for _, i in expired], dissatisfied=dissatisfied, ready=ready)
+
+
+def queue_rows(item_ids: Sequence[int], today: dt.date | None = None) -> list[Closeout]:
+    """The close-out facts (with the records) of the given items, in the given order."""
+    items_by_id = {i.id: i for i in Item.select().where(Item.id.in_(list(item_ids)))} if item_ids else {}
+    facts = closeout_many([items_by_id[i] for i in item_ids if i in items_by_id], today)
+    return [facts[i] for i in item_ids if i in facts]

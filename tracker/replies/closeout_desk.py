@@ -7,35 +7,25 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from tracker.accounts import policy
+from tracker.assignments.desk import ROWS
 from tracker.core import clock
-from tracker.items.models import Item
 from tracker.replies import closeout
 
-LIMIT = 50
+QUEUES = closeout.DESK_QUEUES
+QUEUE_TITLES = {"expired": _l("征询期已满、尚未反馈"), "dissatisfied": _l("不满意待决定"), "ready": _l("可以销号")}
 
 
 def desk_section(user: Any) -> dict | None:
-    """Three queues for the office, each newest-due first and capped at ``LIMIT`` rows."""
+    """Three queues for the office, each most urgent first and capped at ``ROWS`` rows."""
     if not policy.has(user, policy.Perm.OFFICE_DESK):
         return None
     today = clock.today()
-    candidates = list(Item.select().where(Item.status.in_(closeout.AFTER_REPLY_STATES)).order_by(Item.id))
-    facts = closeout.closeout_many(candidates, today)
-    expired, dissatisfied, ready = [], [], []
-    for item in candidates:
-        co = facts[item.id]
-        if co.window_over and co.missing_raters:
-            expired.append(co)
-        if co.dissatisfied:
-            dissatisfied.append(co)
-        if co.closable:
-            ready.append(co)
-    expired.sort(key=lambda co: co.window_due)
-    return {
-        "title": _l("征询意见与销号"),
-        "expired": expired[:LIMIT], "expired_count": len(expired),
-        "dissatisfied": dissatisfied[:LIMIT], "dissatisfied_count": len(dissatisfied),
-        "ready": ready[:LIMIT], "ready_count": len(ready),
-        "count": len(expired) + len(dissatisfied) + len(ready),
-        "limit": LIMIT,
-    }
+    queues = closeout.office_queues(today)
+    shown = {q: getattr(queues, q)[:ROWS] for q in QUEUES}
+    rows = {co.item.id: co for co in closeout.queue_rows([i for q in QUEUES for i in shown[q]], today)}
+    context: dict[str, Any] = {"title": _l("征询意见与销号"), "limit": ROWS}
+    for q in QUEUES:
+        context[q] = [rows[i] for i in shown[q] if i in rows]
+        context[f"{q}_count"] = queues.count(q)
+    context["count"] = sum(queues.count(q) for q in QUEUES)
+    return context

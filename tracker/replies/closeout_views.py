@@ -169,13 +169,17 @@ def _commitments_page(year_form=None, status: int = 200):
     today = clock.today()
     flt = forms.CommitmentFilterForm(request.args)
     flt.unit_id.choices = forms.options([(u.id, u.name) for u in Unit.active_ordered()], blank=_l("全部单位"))
-    flt.status.choices = forms.options(choices(CommitmentStatus), blank=_l("全部状态"))
+    flt.status.choices = forms.options([(closeout.PENDING, _l("跟踪中（未兑现、结转下年）")), *choices(CommitmentStatus)],
+                                       blank=_l("全部状态"))
+    if "status" not in request.args:  # by default the commitments still followed up, of every year
+        flt.status.data = closeout.PENDING
     unit_view = policy.role_of(current_user) in policy.UNIT
-    query = closeout.commitments_for(current_user, unit_id=None if unit_view else flt.unit_id.data,
-                                     status=flt.status.data or None, overdue=flt.overdue.data == "1", today=today)
+    scope = {"unit_id": None if unit_view else flt.unit_id.data, "status": flt.status.data or None,
+             "overdue": flt.overdue.data == "1", "today": today}
+    query = closeout.commitments_for(current_user, **scope)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     per_page = 50
-    total = query.count()
+    total = closeout.count_commitments_for(current_user, **scope)
     rows = []
     for c in query.paginate(page, per_page):
         overdue = (today - c.due_on).days if c.status == CommitmentStatus.OPEN.value and c.due_on < today else 0
@@ -196,7 +200,8 @@ def _commitments_page(year_form=None, status: int = 200):
         if year_form.year.data is None:
             year_form.year.data = today.year if today.month == 12 else today.year - 1
     pages = max(1, (total + per_page - 1) // per_page)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # an empty status is a choice (every status), not the default: kept for the pager
+    args = {k: v for k, v in request.args.items() if k != "page" and (v or k == "status")}
     return render_template("closeout/commitments.html", rows=rows, flt=flt, total=total, page=page, pages=pages,
                            args=args, unit_view=unit_view, year_form=year_form, today=today), status
 
