@@ -39,7 +39,8 @@ class Item(BaseModel):
     is_key = pw.BooleanField(default=False)
     from_motion = pw.BooleanField(default=False)  # 议案转建议
     handling_mode = pw.CharField(max_length=20, default="")
-    status = pw.CharField(max_length=20, default=ItemStatus.REGISTERED.value, index=True)
+    # indexed by item_status_number_order (status, length(number), number, id), migration 009
+    status = pw.CharField(max_length=20, default=ItemStatus.REGISTERED.value, index=False)
     version = pw.IntegerField(default=1)
     leader = pw.ForeignKeyField(User, null=True, backref="led_items", on_delete="SET NULL")
     merged_into = pw.ForeignKeyField("self", null=True, backref="merged_children", on_delete="SET NULL")

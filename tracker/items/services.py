@@ -450,3 +450,34 @@ def search(user: Any, *, session_id: int | None = None, kind: str | None = None,
                            unit_id=unit_id, overdue=overdue, due_within_days=due_within_days,
                            q=q, is_key=is_key, today=today or clock.today())
     return policy.visible_items(query, user)
+
+
+# Filters on columns that the list's order indexes lack: SQLite reads a row to test each one.
+ROW_FILTERS = ("kind", "tier", "is_key")
+
+
+def list_page(query: pw.ModelSelect, sort: str, page: int, per_page: int, *,
+              filters: dict | None = None) -> tuple[int, int, list[Item]]:
+    """``(total, page, items)``: one page of a :func:`search` query (made with ``filters``) in a
+    list order, the page number clamped to the last page. The same rows in the same order as
+    paginating the sorted query, found more cheaply at 200,000 items:
+
+    - a text search reads every item's title and content (a substring can be anywhere), so it
+      runs once, for the ids of every match in order; its count is their number;
+    - other filters are counted (from indexes), then only the page's ids are read, off the
+      list-order indexes where they serve (any page of the whole list in a few ms), and the
+      page's 50 rows are loaded by id (:func:`tracker.items.queries.page_ids`).
+    """
+    from tracker.items.queries import items_by_ids, ordered_ids, page_ids
+
+    filters = filters or {}
+    if filters.get("q"):
+        ids = ordered_ids(query, sort)
+        total = len(ids)
+        page = min(page, max(1, -(-total // per_page)))
+        return total, page, items_by_ids(ids[(page - 1) * per_page:page * per_page])
+    total = query.count()
+    page = min(page, max(1, -(-total // per_page)))
+    row_filters = any(filters.get(name) is not None for name in ROW_FILTERS)
+    ids = page_ids(query, sort, (page - 1) * per_page, per_page, total=total, row_filters=row_filters)
+    return total, page, items_by_ids(ids)

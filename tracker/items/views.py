@@ -36,7 +36,7 @@ from tracker.items import panels, withdrawal, workflow
 from tracker.items import services as item_services
 from tracker.items.forms import PER_PAGE, ItemEditForm, ItemFilterForm, ItemForm, SessionForm
 from tracker.items.models import Item, Session
-from tracker.items.queries import list_rows, sort_items
+from tracker.items.queries import SORTS, list_rows
 from tracker.items.workflow import Action
 from tracker.units.models import Unit
 
@@ -98,13 +98,11 @@ def index():
     require(policy.has(current_user, Perm.LIST_ITEMS))
     form = ItemFilterForm(formdata=request.args)
     form.set_choices(item_services.sessions_ordered(), Unit.active_ordered())
-    query = item_services.search(current_user, **form.search_kwargs())
-    total = query.count()
+    filters = form.search_kwargs()
+    query = item_services.search(current_user, **filters)
+    sort = form.sort.data if form.sort.data in SORTS else "number"
+    total, page, page_items = item_services.list_page(query, sort, _page(), PER_PAGE, filters=filters)
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(_page(), pages)
-    sort = form.sort.data if form.sort.data in ("number", "-number", "status", "due", "-due",
-                                                 "-registered") else "number"
-    page_items = list(sort_items(query.select(Item, Session).join(Session), sort).paginate(page, PER_PAGE))
     return render_template(
         "items/index.html", form=form, rows=list_rows(page_items), total=total, page=page,
         pages=pages, args=form.active_args(), sort=sort, today=clock.today(), due_class=due_class,
