@@ -37,9 +37,12 @@ class ItemKind(StrEnum):
 SUPERVISION_KINDS = (ItemKind.JUDICIAL, ItemKind.PROCURATORIAL, ItemKind.SUPERVISORY, ItemKind.POLICE)
 
 
+_SUPERVISION_KIND_VALUES = frozenset(k.value for k in SUPERVISION_KINDS)
+
+
 def is_supervision_kind(kind: str | None) -> bool:
     """Whether an item kind is one of the 三书一函 (no submitter feedback, own ledger)."""
-    return kind in {k.value for k in SUPERVISION_KINDS}
+    return kind in _SUPERVISION_KIND_VALUES
 
 
 class ObjectionStatus(StrEnum):

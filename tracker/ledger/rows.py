@@ -267,12 +267,11 @@ def _in(field: pw.Field, ids: list[int] | _Ids) -> pw.Expression:
     """``field IN (…)`` for a batch of ids, rendered as one SQL fragment (peewee builds a node
     per value otherwise, which costs more than the query for 500-row batches); with
     :data:`_BATCH`, a marker that :class:`_BatchReader` fills in."""
-    from tracker.core.db import db
+    from tracker.core.db import in_ids
 
     if isinstance(ids, _Ids):
         return field.in_(pw.SQL(_BATCH_IDS))
-    ids = [int(i) for i in ids] or [0]
-    return field.in_(pw.SQL("(" + ",".join([db.obj.param] * len(ids)) + ")", ids))
+    return in_ids(field, ids)
 
 
 def _tuples(query: pw.SelectQuery) -> list[tuple]:

@@ -16,7 +16,6 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import peewee as pw
@@ -28,7 +27,7 @@ from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit import services as audit
 from tracker.core import clock
-from tracker.core.db import db
+from tracker.core.db import db, fetch_objects, in_ids
 from tracker.core.enums import (
     ANSWERING_ROLES,
     Adoption,
@@ -101,8 +100,11 @@ def _short(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+_DISSATISFIED = Rating.DISSATISFIED.value
+
+
 def is_dissatisfied(fb: Feedback) -> bool:
-    return Rating.DISSATISFIED.value in (fb.work, fb.result)
+    return fb.work == _DISSATISFIED or fb.result == _DISSATISFIED
 
 
 # --- gathering the facts --------------------------------------------------------------------
@@ -180,15 +182,6 @@ def closeout_many(item_list: Sequence[Any], today: dt.date | None = None, *,
 BATCH = 500
 
 
-class _Row(SimpleNamespace):
-    """A light stand-in for a model row (plain attributes, no peewee instance): what
-    :func:`_closeout_batch` reads when only the facts are wanted (the desk's counts)."""
-
-
-def _light(query: pw.ModelSelect, *names: str) -> list[_Row]:
-    return [_Row(**dict(zip(names, row, strict=True))) for row in query.tuples()]
-
-
 def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) -> dict[int, Closeout]:
     """The facts of one batch of items. ``light``: read plain rows instead of model instances
     (the facts, conditions and counts are the same; ``raters``, ``feedback``, ``dissatisfied``
@@ -200,7 +193,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
     # merged children (their submitters rate the parent's reply) and parents' numbers
     kids: dict[int, list[int]] = defaultdict(list)
     for child_id, parent_id in (Item.select(Item.id, Item.merged_into)
-                                .where((Item.merged_into.in_(ids)) & (Item.status == ItemStatus.MERGED.value))
+                                .where(in_ids(Item.merged_into, ids) & (Item.status == ItemStatus.MERGED.value))
                                 .order_by(Item.id).tuples()):
         kids[parent_id].append(child_id)
     parent_ids = {i.merged_into_id for i in batch if i.merged_into_id}
@@ -208,20 +201,19 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
         if parent_ids else {}
     all_item_ids = ids + [c for cs in kids.values() for c in cs]
     subs_by_item: dict[int, list[Any]] = defaultdict(list)
-    sub_query = Submitter.select().where(Submitter.item.in_(all_item_ids)).order_by(
+    sub_query = Submitter.select().where(in_ids(Submitter.item, all_item_ids)).order_by(
         Submitter.item, Submitter.position, Submitter.id)
-    subs = (_light(sub_query.select(Submitter.id, Submitter.item, Submitter.name, Submitter.person),
-                   "id", "item_id", "name", "person_id") if light else sub_query)
+    subs = (fetch_objects(sub_query.select(Submitter.id, Submitter.item, Submitter.name, Submitter.person))
+            if light else sub_query)
     for s in subs:
         subs_by_item[s.item_id].append(s)
     by_item: dict[int, list[Any]] = defaultdict(list)
     rounds: dict[int, int] = defaultdict(lambda: 1)
     unit_names = dict(Unit.select(Unit.id, Unit.name).tuples())
-    a_query = Assignment.select(Assignment, Unit).join(Unit).where(Assignment.item.in_(ids)).order_by(Assignment.id)
-    rows = (_light(Assignment.select(Assignment.id, Assignment.item, Assignment.unit, Assignment.role,
-                                     Assignment.status, Assignment.round)
-                   .where(Assignment.item.in_(ids)).order_by(Assignment.id),
-                   "id", "item_id", "unit_id", "role", "status", "round") if light else a_query)
+    a_query = Assignment.select(Assignment, Unit).join(Unit).where(in_ids(Assignment.item, ids)).order_by(Assignment.id)
+    rows = (fetch_objects(a_query.select(Assignment.id, Assignment.item, Assignment.unit, Assignment.role,
+                                         Assignment.status, Assignment.round))
+            if light else a_query)
     for a in rows:
         rounds[a.item_id] = max(rounds[a.item_id], a.round)
         if a.status != AssignmentStatus.RETURNED.value:
@@ -230,30 +222,28 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
     sent: dict[int, dict[int, dt.date | None]] = defaultdict(dict)  # assignment -> round -> sent_on
     sent_reply_ids: list[int] = []
     if a_ids:
-        for rid, aid, rnd, sent_on, sent_at in (
-                Reply.select(Reply.id, Reply.assignment, Reply.round, Reply.sent_on, Reply.sent_at)
-                .where((Reply.assignment.in_(a_ids)) & (Reply.status == ReplyStatus.SENT.value)).tuples()):
-            sent[aid][rnd] = sent_on or (clock.local_date(sent_at) if sent_at else None)
-            sent_reply_ids.append(rid)
+        for r in fetch_objects(Reply.select(Reply.id, Reply.assignment, Reply.round, Reply.sent_on, Reply.sent_at)
+                               .where(in_ids(Reply.assignment, a_ids) & (Reply.status == ReplyStatus.SENT.value))):
+            sent[r.assignment_id][r.round] = r.sent_on or (clock.local_date(r.sent_at) if r.sent_at else None)
+            sent_reply_ids.append(r.id)
     # commitments of sent replies: (text, due_on, status) per assignment
     commitments: dict[int, list[tuple[str, dt.date, str]]] = defaultdict(list)
     if sent_reply_ids:
-        for aid, text, due_on, status in (
-                Commitment.select(Commitment.assignment, Commitment.text, Commitment.due_on, Commitment.status)
-                .where(Commitment.reply.in_(sent_reply_ids)).order_by(Commitment.id).tuples()):
-            commitments[aid].append((text, due_on, status))
+        for c in fetch_objects(Commitment.select(Commitment.assignment, Commitment.text, Commitment.due_on,
+                                                 Commitment.status)
+                               .where(in_ids(Commitment.reply, sent_reply_ids)).order_by(Commitment.id)):
+            commitments[c.assignment_id].append((c.text, c.due_on, c.status))
     contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if a_ids:
-        for aid, stage, method in (Contact.select(Contact.assignment, Contact.stage, Contact.method)
-                                   .where(Contact.assignment.in_(a_ids)).tuples()):
-            contacts[aid].append((stage, method))
-    instructed = {i for (i,) in Instruction.select(Instruction.item).where(Instruction.item.in_(ids))
+        for c in fetch_objects(Contact.select(Contact.assignment, Contact.stage, Contact.method)
+                               .where(in_ids(Contact.assignment, a_ids))):
+            contacts[c.assignment_id].append((c.stage, c.method))
+    instructed = {i for (i,) in Instruction.select(Instruction.item).where(in_ids(Instruction.item, ids))
                   .distinct().tuples()}
     feedback: dict[int, list[Any]] = defaultdict(list)
-    fb_query = Feedback.select().where(Feedback.item.in_(ids)).order_by(Feedback.round, Feedback.id)
-    fbs_rows = (_light(fb_query.select(Feedback.id, Feedback.item, Feedback.submitter, Feedback.round,
-                                       Feedback.work, Feedback.result, Feedback.resolution),
-                       "id", "item_id", "submitter_id", "round", "work", "result", "resolution")
+    fb_query = Feedback.select().where(in_ids(Feedback.item, ids)).order_by(Feedback.round, Feedback.id)
+    fbs_rows = (fetch_objects(fb_query.select(Feedback.id, Feedback.item, Feedback.submitter, Feedback.round,
+                                              Feedback.work, Feedback.result, Feedback.resolution))
                 if light else fb_query)
     for fb in fbs_rows:
         feedback[fb.item_id].append(fb)
@@ -1056,11 +1046,10 @@ class OfficeQueues:
         return len(getattr(self, queue))
 
 
-def _item_rows(query: pw.ModelSelect) -> list[_Row]:
+def _item_rows(query: pw.ModelSelect) -> list[Any]:
     """Light item rows with what :func:`_closeout_batch` reads of an item, and its number and title."""
-    return _light(query.select(Item.id, Item.session, Item.status, Item.tier, Item.kind, Item.merged_into,
-                               Item.number, Item.title),
-                  "id", "session_id", "status", "tier", "kind", "merged_into_id", "number", "title")
+    return fetch_objects(query.select(Item.id, Item.session, Item.status, Item.tier, Item.kind, Item.merged_into,
+                                      Item.number, Item.title))
 
 
 def _queue_candidates(today: dt.date) -> pw.ModelSelect:
