@@ -121,6 +121,7 @@ def test_a_unit_sees_its_own_scores_read_only(world, login_as):
     page = client.get(f"/assessment/unit/{world.u1.id}?session={world.session.id}").get_data(as_text=True)
     assert "答复于 2026-05-20，期限 2026-06-01，按期：20/20" in page
     assert "登记加减分" not in page and "人工评分" not in page
+    assert "排名" not in page  # a unit's rank is among all units: not shown to the unit (it read 第 1 名 of 1)
     assert client.get(f"/assessment/unit/{world.u2.id}?session={world.session.id}").status_code == 403
     own = client.get(f"/assessment/assignment/{world.a1.id}")
     assert own.status_code == 200 and "保存评分" not in own.get_data(as_text=True)

@@ -105,12 +105,13 @@ def unit(unit_id: int):
 
 
 def _unit_page(unit_row: Unit, form: Any, status: int = 200):
-    result = _assess(unit_id=unit_row.id)
+    # who may see the ranking gets the unit's score out of the whole scope's (its rank needs every
+    # unit's total: one assessment, not the unit's and then everyone's); a unit sees its own only
+    ranked = policy.has(current_user, policy.Perm.VIEW_ASSESSMENT)
+    result = _assess(unit_id=None if ranked else unit_row.id)
     score = result.unit(unit_row.id) if result else None
-    if score is not None and policy.has(current_user, policy.Perm.VIEW_ASSESSMENT):
-        ranked = (assessment.assess_year(result.year) if result.session is None
-                  else assessment.assess_session(result.session.id)).unit(unit_row.id)
-        score.rank = ranked.rank if ranked else None
+    if score is not None and not ranked:
+        score.rank = None
     session = result.session if result else None
     if result is not None and session is None:
         form = None  # adjustments belong to one session
