@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 
-from tests.closeout_support import replied_item
+from tests.closeout_support import replied_item, send_reply, submitter_account
 from tracker.assignments import desk as desk_sections
 from tracker.assignments import desk_returns
 from tracker.assignments import services as assignments
 from tracker.core import clock
 from tracker.core.enums import Role
+from tracker.items import merging
 from tracker.items.models import Item
 from tracker.replies import closeout, closeout_desk
 from tracker.replies import desk as replies_desk
@@ -65,6 +66,23 @@ def closeout_world(f):
                                  commitments=[("次年完成", today + dt.timedelta(days=200))])
     return {"ready": ready, "unhappy": unhappy, "late": late, "promised": promised, "waiting": waiting,
             "late_promised": late_promised, "office": ready[0].office}
+
+
+def test_a_merged_childs_submitter_keeps_an_item_with_an_open_commitment_in_the_expired_queue(f):
+    """The pre-filter's path through a merged child: the parent's own submitter has rated, the
+    child's has not, the window is over, and an open commitment keeps the item from closing."""
+    today = clock.today()
+    s = replied_item(names=("主件代表",), unit_name="并案单位", send=False)
+    person, _user = submitter_account("并入委员")
+    child = f.item(session=s.item.session, title="关于推进老旧小区加装电梯的建议",
+                   submitters=[{"name": "并入委员", "role": "lead", "person_id": person.id}])
+    merging.merge(child, s.item, actor=s.office)
+    send_reply(s.a(), sent_on=today - dt.timedelta(days=60),
+               commitments=[("次年完成", today + dt.timedelta(days=200))])
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="主件代表", **SAT)
+    queues = closeout.office_queues(today)
+    assert queues.expired == [s.item.id] and queues.ready == [] and queues.dissatisfied == []
+    assert {q: getattr(queues, q) for q in closeout.DESK_QUEUES} == _old_counts(today)
 
 
 def test_closeout_queue_counts_are_those_of_the_full_facts(closeout_world):

@@ -1073,13 +1073,18 @@ def _queue_candidates(today: dt.date) -> pw.ModelSelect:
                          & ((f.work == Rating.DISSATISFIED.value) | (f.result == Rating.DISSATISFIED.value))
                          & ((f.resolution == "") | f.resolution.is_null())))
     current_round = pw.fn.COALESCE(a2.select(pw.fn.MAX(a2.round)).where(a2.item == Item.id), 1)
-    f2 = Feedback.alias()
-    not_rated = (s.select(pw.SQL("1"))
-                 .where(((s.item == Item.id)
-                         | s.item.in_(k.select(k.id).where((k.merged_into == Item.id)
-                                                           & (k.status == ItemStatus.MERGED.value))))
-                        & ~pw.fn.EXISTS(f2.select(pw.SQL("1")).where((f2.item == Item.id) & (f2.submitter == s.id)
-                                                                     & (f2.round == current_round)))))
+    f2, s2, f3 = Feedback.alias(), Submitter.alias(), Feedback.alias()
+
+    def unrated(feedback: Any, submitter: Any) -> pw.Expression:
+        return ~pw.fn.EXISTS(feedback.select(pw.SQL("1")).where(
+            (feedback.item == Item.id) & (feedback.submitter == submitter.id) & (feedback.round == current_round)))
+
+    # two EXISTS, not one with "item = x OR item IN (children)": PostgreSQL cannot use the
+    # submitters' item index for such an OR and scanned every submitter once per item (60 s)
+    not_rated = (pw.fn.EXISTS(s.select(pw.SQL("1")).where((s.item == Item.id) & unrated(f2, s)))
+                 | pw.fn.EXISTS(s2.select(pw.SQL("1")).join(k, on=(s2.item == k.id))
+                                .where((k.merged_into == Item.id) & (k.status == ItemStatus.MERGED.value)
+                                       & unrated(f3, s2))))
     # ... and the window can be over only when a reply of the current round was sent at least
     # the shortest feedback window before today (a day more for the time zone)
     cutoff = today - dt.timedelta(days=_shortest_window_days() - 1)
@@ -1091,7 +1096,7 @@ def _queue_candidates(today: dt.date) -> pw.ModelSelect:
                                | (r3.sent_on.is_null() & (r3.sent_at < clock.start_of_local_day(cutoff))))))
     return (Item.select().where(Item.status.in_(AFTER_REPLY_STATES)
                                 & (~pw.fn.EXISTS(open_commitment) | pw.fn.EXISTS(unresolved)
-                                   | (pw.fn.EXISTS(not_rated) & pw.fn.EXISTS(sent_long_ago))))
+                                   | (not_rated & pw.fn.EXISTS(sent_long_ago))))
             .order_by(Item.id))
 
 
