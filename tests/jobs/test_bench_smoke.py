@@ -97,6 +97,10 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
     assert ("submitter", "/desk") not in seen and ("unit_handler", "/dashboard") not in seen
     assert all(p["median_ms"] > 0 and p["bytes"] > 0 for p in sweep["pages"])
     assert sweep["over_budget"] == [f"{p['role']} {p['path']}" for p in sweep["pages"] if p["median_ms"] > 300]
+    from tracker.bench import report
+
+    table = report.markdown([data])  # what the README's tables are made from
+    assert "| overdue_list |" in table and f"Pages: {len(sweep['pages'])} (role, page) pairs" in table
     seed = data["seed"]
     assert seed["items"] == 2000 and seed["rows"]["items"] == 2000
     assert seed["rows"]["audit_entries"] > seed["rows"]["items"]

@@ -103,10 +103,28 @@ def markdown(results: list[dict[str, Any]]) -> str:
             lines.append(f"Export memory (tracemalloc peak): {memory['small']['rows']:,} rows "
                          f"{memory['small']['peak_mb']} MB, {memory['large']['rows']:,} rows "
                          f"{memory['large']['peak_mb']} MB (×{memory['growth']}); "
-                         f"peak RSS of the measuring process {result['peak_rss_mb']} MB, "
-                         f"of the seeding process {result['seed'].get('peak_rss_mb')} MB.")
+                         f"peak RSS of the measuring process {result['peak_rss_mb']} MB"
+                         + (f", of the seeding process {seed['peak_rss_mb']} MB." if seed.get("peak_rss_mb") else "."))
+        lines.extend(_pages(result.get("pages")))
         lines.append("")
     return "\n".join(lines)
+
+
+def _pages(sweep: dict[str, Any] | None) -> list[str]:
+    """The page sweep: how many pages, their median, and those over the budget, slowest first."""
+    if not sweep or not sweep["pages"]:
+        return []
+    rows = sweep["pages"]
+    times = sorted(r["median_ms"] for r in rows)
+    over = [r for r in rows if r["median_ms"] > sweep["budget_ms"]]
+    lines = ["", f"Pages: {len(rows)} (role, page) pairs, {len({r['path'] for r in rows})} addresses; "
+                 f"median {_ms(times[len(times) // 2])}, slowest {_ms(times[-1])}; "
+                 f"{len(over)} over the {sweep['budget_ms']} ms budget" + (":" if over else ".")]
+    if over:
+        lines += ["", "| page | role | median | size |", "| --- | --- | ---: | ---: |"]
+        lines += [f"| `{r['path']}` | {r['role']} | {_ms(r['median_ms'])} | {r['bytes'] / 1024:,.0f} KB |"
+                  for r in sorted(over, key=lambda r: -r["median_ms"])]
+    return lines
 
 
 def short_baseline(name: str) -> str:
