@@ -15,11 +15,6 @@ ROWS = 20
 PER_PAGE = 50
 
 
-def page_bounds(count: int, page: int, per_page: int | None = None) -> tuple[int, int]:
-    """(the page asked for, clamped to the pages there are; the number of pages)."""
-    pages = max(1, -(-count // (per_page or PER_PAGE)))
-    return min(max(1, page), pages), pages
-
 SECTIONS: list[tuple[str, str]] = [
     ("tracker.assignments.desk_returns", "assignments/_desk_returns.html"),   # 申退待审核
     ("tracker.handling.desk", "handling/_desk.html"),                         # 延期待审核

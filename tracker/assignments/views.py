@@ -19,6 +19,7 @@ from tracker.assignments.forms import AdjustForm, ReceiveForm, ReturnRequestForm
 from tracker.core import clock
 from tracker.core.enums import AssignmentStatus, RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
+from tracker.core.paging import page_bounds
 from tracker.core.web import error_json, flash_error, next_target
 from tracker.items import workflow
 from tracker.items.forms import PER_PAGE
@@ -218,7 +219,7 @@ def desk_returns_list():
     """Every pending return request, oldest first, a page at a time (each links to its decision page)."""
     require(policy.has(current_user, Perm.OFFICE_DESK))
     count = desk_returns.count()
-    page, pages = desk_sections.page_bounds(count, _page_arg())
+    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
     rows = desk_returns.pending(offset=(page - 1) * desk_sections.PER_PAGE, limit=desk_sections.PER_PAGE)
     return render_template("assignments/desk_returns_list.html", rows=rows, count=count, page=page, pages=pages)
 
@@ -232,7 +233,7 @@ def desk_replies():
 
     ids = replies_desk.waiting_ids()
     count = len(ids)
-    page, pages = desk_sections.page_bounds(count, _page_arg())
+    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
     start = (page - 1) * desk_sections.PER_PAGE
     rows = replies_desk.rows_of(ids[start:start + desk_sections.PER_PAGE])
     return render_template("replies/desk_list.html", rows=rows, count=count, page=page, pages=pages)
@@ -250,7 +251,7 @@ def desk_closeout():
         raise NotFound()
     today = clock.today()
     ids = getattr(closeout.office_queues(today), queue)
-    page, pages = desk_sections.page_bounds(len(ids), _page_arg())
+    page, pages = page_bounds(len(ids), _page_arg(), desk_sections.PER_PAGE)
     start = (page - 1) * desk_sections.PER_PAGE
     rows = closeout.queue_rows(ids[start:start + desk_sections.PER_PAGE], today)
     return render_template("closeout/desk_list.html", queue=queue, title=closeout_desk.QUEUE_TITLES[queue],

@@ -468,16 +468,17 @@ def list_page(query: pw.ModelSelect, sort: str, page: int, per_page: int, *,
       list-order indexes where they serve (any page of the whole list in a few ms), and the
       page's 50 rows are loaded by id (:func:`tracker.items.queries.page_ids`).
     """
+    from tracker.core.paging import page_bounds
     from tracker.items.queries import items_by_ids, ordered_ids, page_ids
 
     filters = filters or {}
     if filters.get("q"):
         ids = ordered_ids(query, sort)
         total = len(ids)
-        page = min(page, max(1, -(-total // per_page)))
+        page, _pages = page_bounds(total, page, per_page)
         return total, page, items_by_ids(ids[(page - 1) * per_page:page * per_page])
     total = query.count()
-    page = min(page, max(1, -(-total // per_page)))
+    page, _pages = page_bounds(total, page, per_page)
     row_filters = any(filters.get(name) is not None for name in ROW_FILTERS)
     ids = page_ids(query, sort, (page - 1) * per_page, per_page, total=total, row_filters=row_filters)
     return total, page, items_by_ids(ids)
