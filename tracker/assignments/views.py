@@ -230,8 +230,9 @@ def desk_replies():
     """Every reply waiting for the office's review, longest waiting first, a page at a time."""
     require(policy.has(current_user, Perm.OFFICE_DESK))
     from tracker.replies import desk as replies_desk
+    from tracker.replies import services as replies_services
 
-    ids = replies_desk.waiting_ids()
+    ids = replies_services.awaiting_review_ids()
     count = len(ids)
     page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
     start = (page - 1) * desk_sections.PER_PAGE

@@ -8,16 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.accounts import policy
 from tracker.assignments.desk import ROWS
-from tracker.core.enums import ReplyStatus
 from tracker.replies import services as replies
 from tracker.replies.models import Reply
-
-
-def waiting_ids() -> list[int]:
-    """Ids of the replies waiting for review, the longest waiting first: one pass over the
-    replies, before any join (joined first, the query read every assignment of every unit)."""
-    return [i for (i,) in Reply.select(Reply.id).where(Reply.status == ReplyStatus.AWAITING_OFFICE_REVIEW.value)
-            .order_by(Reply.updated_at, Reply.id).tuples()]
 
 
 def rows_of(ids: list[int]) -> list:
@@ -31,6 +23,6 @@ def rows_of(ids: list[int]) -> list:
 def desk_section(user: Any) -> dict | None:
     if not policy.has(user, policy.Perm.OFFICE_DESK):
         return None
-    ids = waiting_ids()
+    ids = replies.awaiting_review_ids()
     return {"title": _l("答复待审核"), "rows": rows_of(ids[:ROWS]), "count": len(ids),
             "list_endpoint": "assignments.desk_replies"}

@@ -628,7 +628,15 @@ def return_history(reply: Reply) -> list[AuditEntry]:
 
 def awaiting_review():
     """Replies waiting for the office's review, oldest first (the office desk)."""
-    return (Reply.select(Reply, Assignment, Item, Unit)
-            .join(Assignment).join(Item).switch(Assignment).join(Unit)
-            .where(Reply.status == ReplyStatus.AWAITING_OFFICE_REVIEW.value)
-            .order_by(Reply.updated_at, Reply.id))
+    return _awaiting_review(Reply.select(Reply, Assignment, Item, Unit)
+                            .join(Assignment).join(Item).switch(Assignment).join(Unit))
+
+
+def awaiting_review_ids() -> list[int]:
+    """Their ids, in the same order, from the replies alone (joined first, the query read every
+    assignment of every unit: ~300 ms at 200,000 items)."""
+    return [i for (i,) in _awaiting_review(Reply.select(Reply.id)).tuples()]
+
+
+def _awaiting_review(query: pw.ModelSelect) -> pw.ModelSelect:
+    return query.where(Reply.status == ReplyStatus.AWAITING_OFFICE_REVIEW.value).order_by(Reply.updated_at, Reply.id)
