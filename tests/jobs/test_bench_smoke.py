@@ -96,6 +96,7 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
     assert {role for role, path in seen if path.endswith("/adjust")} == {"office"}
     assert ("submitter", "/desk") not in seen and ("unit_handler", "/dashboard") not in seen
     assert all(p["median_ms"] > 0 and p["bytes"] > 0 for p in sweep["pages"])
+    assert sweep["errors"] == []  # no page answered with a server error
     assert sweep["over_budget"] == [f"{p['role']} {p['path']}" for p in sweep["pages"] if p["median_ms"] > 300]
     from tracker.bench import report
 
@@ -132,3 +133,21 @@ def test_bench_without_seed_needs_bench_data(ctx, runner, tmp_path):
     result = runner.invoke(args=["bench", "--no-seed", "--output", str(tmp_path / "x.json")])
     assert result.exit_code != 0
     assert "没有基准测试数据" in result.output
+
+
+def test_bench_reports_a_page_that_fails(bench_app, tmp_path, monkeypatch):
+    """A page answering 500 is a finding of the sweep (listed, and the run says so), never skipped."""
+    from tracker.ledger import charts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("chart broken")
+
+    monkeypatch.setattr(charts, "overdue_bar", broken)  # only the dashboard draws it
+    out = tmp_path / "pages.json"
+    result = bench_app.test_cli_runner().invoke(args=[
+        "bench", "--items", "200", "--output", str(out), "--quick", "--only", "pages"])
+    assert result.exit_code == 0, result.output
+    sweep = json.loads(out.read_text(encoding="utf-8"))["pages"]
+    assert "office /dashboard: HTTP 500" in sweep["errors"] and "leader /dashboard: HTTP 500" in sweep["errors"]
+    assert "页面出错：office /dashboard: HTTP 500" in result.output and "未达标：pages（页面出错）" in result.output
+    assert not any(p["path"] == "/dashboard" for p in sweep["pages"])

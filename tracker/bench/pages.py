@@ -96,10 +96,13 @@ def sweep(app: Flask, seeded: SeedResult, password: str, echo: Callable[[str], N
     """Median time and size of every page each role can open (status 200), slowest first."""
     paths = plain_paths(app) + extra_paths(seeded)
     rows: list[dict[str, Any]] = []
+    errors: list[str] = []
     for role, username in role_accounts().items():
         client = logged_in_client(app, username, password)
         for path in paths:
             response = client.get(path)  # warm-up; pages the role may not open are left out
+            if response.status_code >= 500:  # a page that fails is a finding, never skipped
+                errors.append(f"{role} {path}: HTTP {response.status_code}")
             if response.status_code != 200:
                 continue
             times = []
@@ -115,5 +118,7 @@ def sweep(app: Flask, seeded: SeedResult, password: str, echo: Callable[[str], N
          f"超过 {PAGE_BUDGET_MS} ms 的 {len(over)} 个；最慢：")
     for r in rows[:5]:
         echo(f"    {r['median_ms']:>8.1f} ms  {r['bytes'] / 1024:>7.0f} KB  {r['role']:<13} {r['path']}")
+    for error in errors:
+        echo(f"  页面出错：{error}")
     return {"budget_ms": PAGE_BUDGET_MS, "runs": runs, "pages": rows,
-            "over_budget": [f"{r['role']} {r['path']}" for r in over]}
+            "over_budget": [f"{r['role']} {r['path']}" for r in over], "errors": errors}

@@ -120,6 +120,8 @@ def _pages(sweep: dict[str, Any] | None) -> list[str]:
     lines = ["", f"Pages: {len(rows)} (role, page) pairs, {len({r['path'] for r in rows})} addresses; "
                  f"median {_ms(times[len(times) // 2])}, slowest {_ms(times[-1])}; "
                  f"{len(over)} over the {sweep['budget_ms']} ms budget" + (":" if over else ".")]
+    if sweep.get("errors"):
+        lines += ["", "Pages that failed: " + "; ".join(sweep["errors"]) + "."]
     if over:
         lines += ["", "| page | role | median | size |", "| --- | --- | ---: | ---: |"]
         lines += [f"| `{r['path']}` | {r['role']} | {_ms(r['median_ms'])} | {r['bytes'] / 1024:,.0f} KB |"

@@ -193,6 +193,8 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
     missed = [s["name"] for s in results if s.get("target_met") is False]
     if memory is not None and not memory["flat"]:
         missed.append("export_memory")
+    if page_sweep is not None and page_sweep["errors"]:
+        missed.append("pages（页面出错）")
     echo(f"结果已写入 {out_path}（用时 {result['seconds']:.0f} 秒）"
          + (f"；未达标：{'、'.join(missed)}" if missed else "；全部达标"))
     return result
