@@ -31,6 +31,7 @@ from tracker.core.enums import (
 )
 from tracker.core.errors import DomainError, PermissionDenied
 from tracker.core.i18n import N_
+from tracker.core.paging import page_bounds
 from tracker.core.web import flash_error
 from tracker.items import panels, withdrawal, workflow
 from tracker.items import services as item_services
@@ -102,7 +103,7 @@ def index():
     query = item_services.search(current_user, **filters)
     sort = form.sort.data if form.sort.data in SORTS else "number"
     total, page, page_items = item_services.list_page(query, sort, _page(), PER_PAGE, filters=filters)
-    pages = max(1, math.ceil(total / PER_PAGE))
+    pages = page_bounds(total, page, PER_PAGE)[1]
     return render_template(
         "items/index.html", form=form, rows=list_rows(page_items), total=total, page=page,
         pages=pages, args=form.active_args(), sort=sort, today=clock.today(), due_class=due_class,

@@ -19,6 +19,7 @@ from tracker.core import clock
 from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
+from tracker.core.paging import page_bounds
 from tracker.core.web import flash_error, next_target
 from tracker.items import merging, similarity, withdrawal
 from tracker.items import services as item_services
@@ -199,7 +200,7 @@ def _commitments_page(year_form=None, status: int = 200):
         year_form.year.choices = forms.options([(y, gettext("%(year)s 年", year=y)) for y in (today.year, today.year - 1)])
         if year_form.year.data is None:
             year_form.year.data = today.year if today.month == 12 else today.year - 1
-    pages = max(1, (total + per_page - 1) // per_page)
+    pages = page_bounds(total, page, per_page)[1]
     # an empty status is a choice (every status), not the default: kept for the pager
     args = {k: v for k, v in request.args.items() if k != "page" and (v or k == "status")}
     return render_template("closeout/commitments.html", rows=rows, flt=flt, total=total, page=page, pages=pages,
