@@ -170,6 +170,7 @@ ENDPOINTS: dict[str, Any] = {
     # assignments (unit A's lead assignment of item X unless OBJECTS says otherwise)
     "assignments.desk": only(OFFICE),
     "assignments.desk_returns_list": only(OFFICE),
+    "assignments.desk_extensions": only(OFFICE),
     "assignments.desk_replies": only(OFFICE),
     "assignments.desk_closeout": only(OFFICE),
     "assignments.inbox": only(UNITS),

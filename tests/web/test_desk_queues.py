@@ -13,6 +13,8 @@ from tracker.assignments import desk_returns
 from tracker.assignments import services as assignments
 from tracker.core import clock
 from tracker.core.enums import Role
+from tracker.handling import desk as handling_desk
+from tracker.handling import services as handling
 from tracker.items import merging
 from tracker.items.models import Item
 from tracker.replies import closeout, closeout_desk
@@ -31,7 +33,7 @@ def text(response) -> str:
 @pytest.fixture()
 def small_pages(monkeypatch):
     """Two rows a queue on the desk, two rows a page on the list pages."""
-    for module in (desk_returns, replies_desk, closeout_desk):
+    for module in (desk_returns, replies_desk, closeout_desk, handling_desk):
         monkeypatch.setattr(module, "ROWS", 2)
     monkeypatch.setattr(desk_sections, "PER_PAGE", 2)
 
@@ -159,7 +161,42 @@ def test_desk_caps_replies_and_pages_the_rest(f, small_pages, client, login_as):
     assert f"/replies/{ids[2]}" in second
 
 
-@pytest.mark.parametrize("path", ["/desk/returns", "/desk/replies", "/desk/closeout?queue=ready"])
+@pytest.fixture()
+def many_extensions(f):
+    office = f.office()
+    reqs = []
+    for n in range(3):
+        unit = f.unit(f"延期单位{n}")
+        handler = f.user(Role.UNIT_HANDLER, unit)
+        a = f.assign(f.item(number=str(800 + n), title=f"关于延期测试{n}的建议"), unit, role="sole", handler=handler)
+        assignments.receive(a, actor=handler)
+        reqs.append(handling.request_extension(a, actor=handler, requested_due=a.reply_due + dt.timedelta(days=20 + n),
+                                               reason=f"需跨部门协调{n}"))
+    return {"office": office, "reqs": reqs}
+
+
+def test_desk_caps_extension_requests_and_pages_the_rest(many_extensions, small_pages, client, login_as):
+    """With more pending extensions than the desk shows, every one is reachable and decidable."""
+    login_as(many_extensions["office"])
+    page = text(client.get("/desk"))
+    assert "需跨部门协调0" in page and "需跨部门协调1" in page and "需跨部门协调2" not in page
+    assert "查看全部 3 件" in page and "/desk/extensions" in page
+    first = text(client.get("/desk/extensions"))
+    assert "需跨部门协调0" in first and "需跨部门协调2" not in first
+    second = text(client.get("/desk/extensions?page=2"))
+    assert "需跨部门协调2" in second and "需跨部门协调0" not in second
+    last = many_extensions["reqs"][2]
+    assert f"/extension-requests/{last.id}/decision" in second
+    # deciding from the list page comes back to it, and the request leaves the queue
+    prefix = handling_desk.forms.decision_prefix(last.id)
+    response = client.post(f"/extension-requests/{last.id}/decision",
+                           data={f"{prefix}-decision": "approve", f"{prefix}-next": "/desk/extensions?page=2"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/desk/extensions?page=2")
+    assert handling_desk.count() == 2
+    assert "需跨部门协调2" not in text(client.get("/desk/extensions?page=2"))
+
+
+@pytest.mark.parametrize("path", ["/desk/returns", "/desk/extensions", "/desk/replies", "/desk/closeout?queue=ready"])
 def test_queue_pages_are_office_only(path, f, client, login_as):
     unit = f.unit("某单位")
     for user in (f.user(Role.UNIT_HANDLER, unit), f.user(Role.LEADER)):

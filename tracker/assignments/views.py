@@ -224,6 +224,20 @@ def desk_returns_list():
     return render_template("assignments/desk_returns_list.html", rows=rows, count=count, page=page, pages=pages)
 
 
+@bp.get("/desk/extensions")
+@login_required
+def desk_extensions():
+    """Every pending extension request, oldest first, a page at a time, each with its decision form."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    from tracker.handling import desk as handling_desk
+
+    count = handling_desk.count()
+    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
+    back = url_for("assignments.desk_extensions", page=page) if page > 1 else url_for("assignments.desk_extensions")
+    rows = handling_desk.pending(offset=(page - 1) * desk_sections.PER_PAGE, limit=desk_sections.PER_PAGE, back=back)
+    return render_template("handling/desk_list.html", rows=rows, count=count, page=page, pages=pages)
+
+
 @bp.get("/desk/replies")
 @login_required
 def desk_replies():

@@ -1,4 +1,4 @@
-"""The office desk's section for extension requests (延期待审核)."""
+"""The office desk's section for extension requests (延期待审核), and its own list page."""
 
 from __future__ import annotations
 
@@ -18,19 +18,32 @@ from tracker.handling import services as handling
 @dataclass
 class PendingExtension:
     request: ExtensionRequest
-    form: forms.ExtensionDecisionForm
+    form: forms.ExtensionDecisionForm | None
     beyond_cap: bool
+
+
+def pending(*, offset: int = 0, limit: int | None = None, back: str | None = None) -> list[PendingExtension]:
+    """Pending extension requests, oldest first (one query); with ``back`` (the page to return
+    to after deciding), each with its inline decision form."""
+    rows = []
+    for req in handling.pending_extensions().offset(offset).limit(limit or ROWS):
+        form = None
+        if back is not None:
+            form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
+            form.next.data = back
+        rows.append(PendingExtension(request=req, form=form,
+                                     beyond_cap=req.requested_due > req.assignment.reply_due_max))
+    return rows
+
+
+def count() -> int:
+    return handling.pending_extensions().order_by().count()
 
 
 def desk_section(user: Any) -> dict | None:
     """The oldest pending extension requests, each with its decision form, and how many wait."""
     if not policy.has(user, policy.Perm.OFFICE_DESK):
         return None
-    rows = []
-    for req in handling.pending_extensions().limit(ROWS):
-        form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
-        form.next.data = url_for("assignments.desk") + "#desk-extensions"
-        rows.append(PendingExtension(request=req, form=form,
-                                     beyond_cap=req.requested_due > req.assignment.reply_due_max))
-    count = len(rows) if len(rows) < ROWS else handling.pending_extensions().order_by().count()
-    return {"title": _l("延期待审核"), "rows": rows, "count": count}
+    rows = pending(back=url_for("assignments.desk") + "#desk-extensions")
+    return {"title": _l("延期待审核"), "rows": rows, "count": len(rows) if len(rows) < ROWS else count(),
+            "list_endpoint": "assignments.desk_extensions"}
