@@ -220,6 +220,7 @@ ENDPOINTS: dict[str, Any] = {
     "closeout.carry_over_year": only(OFFICE),
     "closeout.reconcile_index": only(OFFICE),
     "closeout.reconcile": only(OFFICE),
+    "closeout.reconcile_export": only(OFFICE),
     # reminders and notifications
     "reminders.notifications": only(EVERYONE),
     "reminders.mark_all_read": only(EVERYONE),

@@ -586,7 +586,8 @@ def test_reconcile_shows_numbers_in_one_list_but_not_the_other(f):
     assert r.duplicates_theirs == ["3"]
     assert dict(r.status_counts) == {"registered": 3, "evaluated": 1}
     assert [i.number for i in r.closable] == ["1"]
-    assert [(i.number, c) for i, c in r.not_closable][0] == ("2", ["尚未交办承办单位"])
+    assert [(n.item.number, n.conditions, n.kinds) for n in r.not_closable][0] == ("2", ["尚未交办承办单位"],
+                                                                                 ("unassigned",))
     assert AuditEntry.select().where(AuditEntry.action == "reconciled").count() == 1
     with pytest.raises(PermissionDenied):
         closeout.reconcile(session, numbers, actor=s.handler)

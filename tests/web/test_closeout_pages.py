@@ -251,3 +251,47 @@ def test_the_office_desk_lists_closeout_queues(client, login_as, f):
     assert r.status_code == 409 and "征询期尚未届满" in html(r)
     login_as(f.user(Role.UNIT_HANDLER, s.unit))
     assert client.post(f"/items/{late.item.id}/feedback/expire").status_code in (403, 404)
+
+
+def test_reconciliation_groups_the_items_held_back_by_why_pages_them_and_exports_them(client, login_as, f,
+                                                                                       monkeypatch):
+    """A session of thousands: the office sees how many items each kind of condition holds back,
+    opens one kind a page at a time, and downloads the whole list as .xlsx."""
+    from openpyxl import load_workbook
+
+    from tracker.replies import closeout_views
+
+    s = replied_item(number="1", commitments=[("年内完成改造", clock.today() + dt.timedelta(days=90))])
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="张代表", **SAT)  # held by the commitment
+    ready = replied_item(number="2", session=s.item.session, unit_name="可销号单位")
+    closeout.give_feedback(ready.item, actor=ready.office, submitter_name="张代表", **SAT)
+    waiting = replied_item(number="3", session=s.item.session, unit_name="等待单位")  # feedback not yet in
+    for n in ("4", "5", "6"):
+        f.item(session=s.item.session, number=n, title=f"未交办的件{n}")
+    monkeypatch.setattr(closeout_views, "RECONCILE_PER_PAGE", 2)
+    session_id = s.item.session.id
+    login_as(s.office)
+
+    page = html(client.get(f"/sessions/{session_id}/reconcile"))
+    assert "尚不能销号的件及原因（5）" in page and "可以销号的件（1）" in page
+    for label, n in (("尚未交办", 3), ("等待反馈意见", 1), ("承诺事项尚未兑现", 1)):
+        assert f'{label} <span class="badge text-bg-light">{n}</span>' in page
+    assert "第 1 / 3 页" in page and "未交办的件4" not in page  # numbers 1, 3 on the first page
+    unassigned = html(client.get(f"/sessions/{session_id}/reconcile?why=unassigned&page=2"))
+    assert "未交办的件6" in unassigned and "未交办的件4" not in unassigned
+    assert f"/sessions/{session_id}/reconcile?" in unassigned and "why=unassigned" in unassigned
+    only = html(client.get(f"/sessions/{session_id}/reconcile?why=commitment"))
+    assert "年内完成改造" in only and "等待单位" not in only
+    assert "尚不能销号的件及原因（5）" in html(client.get(f"/sessions/{session_id}/reconcile?why=nonsense"))
+
+    r = client.get(f"/sessions/{session_id}/reconcile.xlsx")
+    assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [(r[0], r[3]) for r in rows] == [("1", "否"), ("3", "否"), ("4", "否"), ("5", "否"), ("6", "否"),
+                                             ("2", "是")]
+    assert rows[0][4] == "承诺事项尚未兑现" and "年内完成改造" in rows[0][5]
+    assert rows[1][4] == "等待反馈意见" and rows[2][4] == "尚未交办" and rows[2][5] == "尚未交办承办单位"
+    assert "尚不能销号 5 件" in sheet["A1"].value
+    login_as(waiting.handler)
+    assert client.get(f"/sessions/{session_id}/reconcile.xlsx").status_code == 403

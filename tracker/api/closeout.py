@@ -344,5 +344,6 @@ def reconcile(session_id: int):
         "only_ours": [{"id": i.id, "number": i.number, "title": i.title, "status": i.status} for i in r.only_ours],
         "only_theirs": r.only_theirs, "duplicates_theirs": r.duplicates_theirs, "problems": r.problems,
         "status_counts": dict(r.status_counts), "closed": r.closed, "closable": [i.id for i in r.closable],
-        "not_closable": [{"id": i.id, "number": i.number, "conditions": c} for i, c in r.not_closable],
+        "not_closable": [{"id": n.item.id, "number": n.item.number, "conditions": n.conditions}
+                         for n in r.not_closable],
     })

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tracker.core.i18n import N_  # BLOCKERS: pages translate them
+
 try:  # the administrators' list of requirement keys and labels
     from tracker.rules.checklist import REQUIREMENTS
 except ImportError:  # pragma: no cover - the rules module ships with the admin pages
@@ -135,24 +137,39 @@ def _short(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def closeout_conditions(facts: CloseoutFacts) -> list[str]:
-    """The unmet close-out conditions of DOMAIN.md §6, in Chinese; [] when the item may close."""
+# Why an item cannot close yet, by kind: each unmet condition below is of one of these (the
+# reconciliation page groups a session's items by them).
+BLOCKERS: dict[str, str] = {
+    "state": N_("已并入、撤回或已销号"),
+    "unassigned": N_("尚未交办"),
+    "reply": N_("答复尚未发送"),
+    "feedback": N_("等待反馈意见"),
+    "dissatisfied": N_("不满意尚未处理"),
+    "commitment": N_("承诺事项尚未兑现"),
+    "checklist": N_("“3+1”清单未完成"),
+    "other": N_("其他条件"),
+}
+
+
+def unmet_conditions(facts: CloseoutFacts) -> list[tuple[str, str]]:
+    """The unmet close-out conditions of DOMAIN.md §6 as (kind of :data:`BLOCKERS`, text in
+    Chinese); [] when the item may close."""
     if facts.status == "merged":
-        return [f"该件已并入{facts.merged_into or '他件'}，随主件办理，不单独销号"]
+        return [("state", f"该件已并入{facts.merged_into or '他件'}，随主件办理，不单独销号")]
     if facts.status in ("closed", "archived"):
-        return ["该件已销号"]
+        return [("state", "该件已销号")]
     if facts.status == "withdrawn":
-        return ["该件已撤回，无需销号"]
-    unmet: list[str] = []
+        return [("state", "该件已撤回，无需销号")]
+    unmet: list[tuple[str, str]] = []
     if not facts.answering:
-        unmet.append("尚未交办承办单位")
+        unmet.append(("unassigned", "尚未交办承办单位"))
     for u in facts.answering:
         if u.replied:
             continue
         if u.rehandling:
-            unmet.append(f"{u.unit}正在重新办理，尚未发送第 {u.round} 轮答复")
+            unmet.append(("reply", f"{u.unit}正在重新办理，尚未发送第 {u.round} 轮答复"))
         else:
-            unmet.append(f"{u.unit}尚未发送答复")
+            unmet.append(("reply", f"{u.unit}尚未发送答复"))
     waiting = [name for name in facts.raters if name not in facts.rated]
     if waiting and not facts.window_over and facts.answering:
         text = f"尚未收到{_names(waiting)}的反馈意见"
@@ -160,16 +177,21 @@ def closeout_conditions(facts: CloseoutFacts) -> list[str]:
             text = f"尚未收到{_names(waiting)}对第 {facts.round} 轮答复的反馈意见"
         if facts.window_due is not None:
             text += f"（征询期至 {facts.window_due.isoformat()}，逾期记为未表态）"
-        unmet.append(text)
+        unmet.append(("feedback", text))
     if facts.dissatisfied_unresolved:
-        unmet.append(f"{_names(facts.dissatisfied_unresolved)}对答复不满意，"
-                     "尚未重新办理，也未由交办单位作出处理决定")
+        unmet.append(("dissatisfied", f"{_names(facts.dissatisfied_unresolved)}对答复不满意，"
+                                      "尚未重新办理，也未由交办单位作出处理决定"))
     for c in facts.open_commitments:
-        unmet.append(f"承诺事项“{_short(c.text)}”（{c.unit}，{c.due_on.isoformat()} 到期）尚未兑现或结转")
+        unmet.append(("commitment", f"承诺事项“{_short(c.text)}”（{c.unit}，{c.due_on.isoformat()} 到期）尚未兑现或结转"))
     if facts.checklist_blocks and facts.checklist_missing:
-        unmet.append(f"“3+1”清单未完成：{_names(facts.checklist_missing)}")
-    unmet.extend(facts.extra)
+        unmet.append(("checklist", f"“3+1”清单未完成：{_names(facts.checklist_missing)}"))
+    unmet.extend(("other", text) for text in facts.extra)
     return unmet
+
+
+def closeout_conditions(facts: CloseoutFacts) -> list[str]:
+    """The unmet close-out conditions of DOMAIN.md §6, in Chinese; [] when the item may close."""
+    return [text for _kind, text in unmet_conditions(facts)]
 
 
 def closeout_warnings(facts: CloseoutFacts) -> list[str]:

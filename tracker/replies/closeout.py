@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee as pw
 
@@ -50,6 +50,7 @@ from tracker.items.models import Instruction, Item, Session, Submitter
 from tracker.items.workflow import Action
 from tracker.reminders.services import notify, office_users, unit_users
 from tracker.replies.checklist import (
+    BLOCKERS,
     ChecklistFacts,
     CheckResult,
     CloseoutFacts,
@@ -59,6 +60,7 @@ from tracker.replies.checklist import (
     closeout_warnings,
     evaluate_checklist,
     missing,
+    unmet_conditions,
 )
 from tracker.replies.models import Commitment, Feedback, Reply
 from tracker.rules import services as rules
@@ -123,6 +125,7 @@ class Closeout:
     item: Item
     facts: CloseoutFacts
     conditions: list[str]
+    kinds: tuple[str, ...]  # the kinds of the unmet conditions (checklist.BLOCKERS), each once
     warnings: list[str]
     checklist: list[UnitChecklist]
     round: int
@@ -325,8 +328,10 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
             checklist_blocks=bool(profile.checklist_blocks_closeout),
             extra=tuple(kind_conditions.get(item.id, ())),
         )
+        unmet = unmet_conditions(facts)
         out[item.id] = Closeout(
-            item=item, facts=facts, conditions=closeout_conditions(facts), warnings=closeout_warnings(facts),
+            item=item, facts=facts, conditions=[text for _kind, text in unmet],
+            kinds=tuple(dict.fromkeys(kind for kind, _text in unmet)), warnings=closeout_warnings(facts),
             checklist=checklist, round=rnd, window_due=window_due, window_over=window_over, raters=raters,
             missing_raters=missing_raters, feedback=fbs, dissatisfied=dissatisfied, reply_sent=reply_sent,
             answering=answering,
@@ -932,6 +937,33 @@ def numbers_from_xlsx(data: bytes) -> list[str]:
     return out
 
 
+class NotClosable(NamedTuple):
+    """An open item that cannot close yet: the item (a light row), its unmet conditions and their kinds."""
+
+    item: Any
+    conditions: list[str]
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class SessionOverview:
+    """Where a session's items stand for close-out."""
+
+    status_counts: list[tuple[str, int]]
+    closable: list[Any]  # light rows (id, number, title, status), by number
+    not_closable: list[NotClosable]  # by number
+    closed: int
+
+    def blocker_counts(self) -> list[tuple[str, int]]:
+        """How many items each kind of unmet condition holds back (checklist.BLOCKERS order)."""
+        counts = Counter(kind for n in self.not_closable for kind in n.kinds)
+        return [(kind, counts[kind]) for kind in BLOCKERS if counts.get(kind)]
+
+    def blocked_by(self, kind: str | None) -> list[NotClosable]:
+        """The items not closable, or only those held back by ``kind``."""
+        return [n for n in self.not_closable if kind is None or kind in n.kinds]
+
+
 @dataclass
 class Reconciliation:
     session: Session
@@ -941,23 +973,35 @@ class Reconciliation:
     only_ours: list[Item]
     only_theirs: list[str]
     duplicates_theirs: list[str]
-    status_counts: list[tuple[str, int]]
-    closable: list[Any]  # light rows (id, number, title, status)
-    not_closable: list[tuple[Any, list[str]]]
-    closed: int
+    overview: SessionOverview
     problems: list[str] = field(default_factory=list)
 
     @property
     def matched(self) -> bool:
         return not self.only_ours and not self.only_theirs
 
+    @property
+    def status_counts(self) -> list[tuple[str, int]]:
+        return self.overview.status_counts
+
+    @property
+    def closable(self) -> list[Any]:
+        return self.overview.closable
+
+    @property
+    def not_closable(self) -> list[NotClosable]:
+        return self.overview.not_closable
+
+    @property
+    def closed(self) -> int:
+        return self.overview.closed
+
 
 def _sort_key(number: str) -> tuple[int, int, str]:
     return (0, int(number), "") if number.isdigit() else (1, 0, number)
 
 
-def session_overview(session: Session, today: dt.date | None = None) -> tuple[list[tuple[str, int]], list[Any],
-                                                                              list[tuple[Any, list[str]]], int]:
+def session_overview(session: Session, today: dt.date | None = None) -> SessionOverview:
     """Per-status counts, closable items, not-yet-closable items with why, and the closed count
     (items as light rows: id, number, title, status...)."""
     counts = Counter(s for (s,) in Item.select(Item.status).where(Item.session == session.id).tuples())
@@ -967,9 +1011,10 @@ def session_overview(session: Session, today: dt.date | None = None) -> tuple[li
     open_items.sort(key=lambda i: _sort_key(number_key(i.number)))
     facts = closeout_many(open_items, today, light=True)  # a session's open items: thousands
     closable = [i for i in open_items if facts[i.id].closable]
-    not_closable = [(i, facts[i.id].conditions) for i in open_items if not facts[i.id].closable]
+    not_closable = [NotClosable(i, facts[i.id].conditions, facts[i.id].kinds)
+                    for i in open_items if not facts[i.id].closable]
     closed = counts.get(ItemStatus.CLOSED.value, 0) + counts.get(ItemStatus.ARCHIVED.value, 0)
-    return status_counts, closable, not_closable, closed
+    return SessionOverview(status_counts, closable, not_closable, closed)
 
 
 def reconcile(session: Session, numbers: Sequence[str], *, actor: Any, problems: Sequence[str] = (),
@@ -985,12 +1030,11 @@ def reconcile(session: Session, numbers: Sequence[str], *, actor: Any, problems:
     ours = {number_key(i.number): i for i in ours_items}
     only_ours = sorted((i for k, i in ours.items() if k not in theirs), key=lambda i: _sort_key(number_key(i.number)))
     only_theirs = sorted((k for k in theirs if k not in ours), key=_sort_key)
-    status_counts, closable, not_closable, closed = session_overview(session, today)
     result = Reconciliation(
         session=session, ours=len(ours_items), theirs=len(theirs), both=len(theirs & set(ours)),
         only_ours=only_ours, only_theirs=only_theirs,
         duplicates_theirs=sorted((k for k, n in counted.items() if n > 1), key=_sort_key),
-        status_counts=status_counts, closable=closable, not_closable=not_closable, closed=closed,
+        overview=session_overview(session, today),
         problems=list(problems),
     )
     audit.record("reconciled", session, actor=actor,

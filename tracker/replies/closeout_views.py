@@ -7,7 +7,7 @@ the item's close-out page (/items/<id>/closeout) with what they typed and the Ch
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,12 +27,15 @@ from tracker.items.models import Session
 from tracker.items.workflow import Action
 from tracker.replies import closeout
 from tracker.replies import closeout_forms as forms
+from tracker.replies.checklist import BLOCKERS
 from tracker.replies.closeout_panels import item_panel
 from tracker.units.models import Unit
 
 bp = Blueprint("closeout", __name__)
 
 CHECK_FORM = N_("请检查标红的内容后重新提交")
+RECONCILE_PER_PAGE = 50  # not-closable items a page on the reconciliation page
+CLOSABLE_SHOWN = 150  # closable items shown as numbers there; the Excel list has every one
 
 
 def require(allowed: bool) -> None:
@@ -358,8 +361,33 @@ def reconcile(session_id: int):
         except DomainError as exc:
             flash_error(exc, form)
             status = exc.status
-    overview = None
-    if result is None:
-        overview = closeout.session_overview(session)
-    return render_template("closeout/reconcile.html", session=session, form=form, result=result,
-                           overview=overview), status
+    overview = result.overview if result is not None else closeout.session_overview(session)
+    why = request.args.get("why") if result is None else None
+    why = why if why in BLOCKERS else None
+    shown = overview.blocked_by(why)
+    page, pages = page_bounds(len(shown), request.args.get("page", 1, type=int) or 1, RECONCILE_PER_PAGE)
+    start = (page - 1) * RECONCILE_PER_PAGE
+    return render_template(
+        "closeout/reconcile.html", session=session, form=form, result=result, overview=overview, why=why,
+        blockers=BLOCKERS, rows=shown[start:start + RECONCILE_PER_PAGE], shown=len(shown), page=page, pages=pages,
+        closable_shown=CLOSABLE_SHOWN), status
+
+
+@bp.get("/sessions/<int:session_id>/reconcile.xlsx")
+@login_required
+def reconcile_export(session_id: int):
+    """The session's close-out standing as .xlsx: every open item, closable or not, and why not."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    session = Session.get_or_none(Session.id == session_id)
+    if session is None:
+        raise NotFound()
+    from urllib.parse import quote
+
+    from tracker.core.excel import XLSX_MIMETYPE
+    from tracker.replies.reconcile_export import workbook
+
+    response = Response(workbook(session.name, closeout.session_overview(session)), mimetype=XLSX_MIMETYPE)
+    name = f"销号情况_{session.name}_{clock.today().isoformat()}.xlsx"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"reconcile-{session.id}.xlsx\"; filename*=UTF-8''{quote(name)}")
+    return response
