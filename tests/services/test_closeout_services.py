@@ -28,6 +28,7 @@ from tracker.replies.checklist import (
     closeout_conditions,
     closeout_warnings,
     evaluate_checklist,
+    unmet_conditions,
 )
 from tracker.replies.models import Commitment, Feedback
 from tracker.rules import services as rules
@@ -84,6 +85,11 @@ def test_closeout_conditions_lists_exactly_what_is_missing():
         "承诺事项“年底前完成加装电梯 30 部”（市住建局，2026-12-31 到期）尚未兑现或结转",
         "“3+1”清单未完成：办中沟通",
     ]
+    assert [kind for kind, _text in unmet_conditions(facts)] == [
+        "reply", "reply", "feedback", "dissatisfied", "commitment", "checklist"]
+    assert unmet_conditions(CloseoutFacts(status="registered", extra=("督办函未答复",))) == [
+        ("unassigned", "尚未交办承办单位"), ("other", "督办函未答复")]
+    assert unmet_conditions(CloseoutFacts(status="merged", merged_into="第12号"))[0][0] == "state"
     assert closeout_warnings(facts) == []
     relaxed = CloseoutFacts(status="evaluated", answering=(UnitReply("市住建局", True),), raters=("张代表",),
                             rated=frozenset({"张代表"}), checklist_missing=("办后沟通",))
