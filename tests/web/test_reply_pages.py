@@ -244,3 +244,18 @@ def test_edit_upload_and_delete_attachments(s, client, login_as):
     assert response.status_code == 302 and Attachment.select().count() == 1
     assert client.post(f"/attachments/{att.id}/delete").status_code == 302
     assert Attachment.select().count() == 0
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("suggestion", "答复已发送，代表委员可以查看"),
+                                                ("procuratorial_suggestion", "答复已发送")])
+def test_the_sent_message_names_who_reads_the_reply(kind, expected):
+    """A 三书一函 reply goes to the issuing organ: the message after sending does not mention deputies."""
+    from types import SimpleNamespace
+
+    from tracker.replies.views import _step_message
+
+    reply = SimpleNamespace(status=ReplyStatus.SENT.value,
+                            assignment=SimpleNamespace(item=SimpleNamespace(kind=kind)))
+    assert _step_message(reply) == expected
+    reply.status = ReplyStatus.AWAITING_SIGN_OFF.value
+    assert _step_message(reply) == "已提交本单位领导签发"

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from tracker.accounts import policy
 from tracker.assignments import services as assignment_services
 from tracker.core import clock
-from tracker.core.enums import HandlingRole, ReplyStatus
+from tracker.core.enums import HandlingRole, ReplyStatus, is_supervision_kind
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error, next_target
@@ -28,9 +28,18 @@ STEP_MESSAGES = {
     ReplyStatus.AWAITING_SIGN_OFF.value: N_("已提交本单位领导签发"),
     ReplyStatus.AWAITING_COSIGN.value: N_("已送会办单位会签"),
     ReplyStatus.AWAITING_OFFICE_REVIEW.value: N_("已送督查室审核"),
-    ReplyStatus.SENT.value: N_("答复已发送，代表委员可以查看"),
+    ReplyStatus.SENT.value: N_("答复已发送，代表委员可以查看"),  # 三书一函: SENT_TO_ISSUER
     ReplyStatus.DRAFT.value: N_("已退回修改"),
 }
+
+SENT_TO_ISSUER = N_("答复已发送")
+
+
+def _step_message(reply) -> str:
+    """What the step just done means (a 三书一函 reply goes to its issuing organ, not to deputies)."""
+    if reply.status == ReplyStatus.SENT.value and is_supervision_kind(reply.assignment.item.kind):
+        return SENT_TO_ISSUER
+    return STEP_MESSAGES.get(reply.status, N_("已处理"))
 
 
 def require(allowed: bool) -> None:
@@ -191,7 +200,7 @@ def _decide(reply_id: int, service, *, with_class: bool = False):
     except DomainError as exc:
         flash_error(exc, form)
         return _show(reply.refresh(), form=form, status=exc.status)
-    flash(gettext(STEP_MESSAGES.get(reply.status, N_("已处理"))), "success")
+    flash(gettext(_step_message(reply)), "success")
     return redirect(_back(reply_anchor(reply)))
 
 
@@ -225,7 +234,7 @@ def submit(reply_id: int):
     except DomainError as exc:
         flash_error(exc)
         return _show(reply.refresh(), status=exc.status)
-    flash(gettext(STEP_MESSAGES[reply.status]), "success")
+    flash(gettext(_step_message(reply)), "success")
     return redirect(_back(reply_anchor(reply)))
 
 
