@@ -80,17 +80,13 @@ def export():
     result = _assess()
     if result is None:
         abort(404)
-    from urllib.parse import quote
-
     from tracker.core.excel import XLSX_MIMETYPE
+    from tracker.core.web import attachment
 
-    body = assessment_xlsx(result)
-    response = Response(body, mimetype=XLSX_MIMETYPE)
     name = f"考核结果_{result.label}.xlsx"
     ascii_name = f"assessment_{'_'.join(f'{k}{v}' for k, v in result.scope_args.items())}.xlsx"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}")
-    return response
+    return Response(assessment_xlsx(result), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": attachment(name, ascii_name)})
 
 
 @bp.get("/unit/<int:unit_id>")

@@ -100,3 +100,11 @@ def next_target(default: str, candidate: str | None = None) -> str:
 
     target = candidate or request.form.get("next") or request.args.get("next")
     return target if target and is_local_url(target) else default
+
+
+def attachment(name: str, fallback: str) -> str:
+    """The Content-Disposition of a download named ``name`` (Chinese, RFC 5987), with an
+    ASCII ``fallback`` name for clients that cannot read the encoded one."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

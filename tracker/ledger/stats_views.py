@@ -301,14 +301,11 @@ def dispatch_view(report_id: int):
 
 
 def _download(report, body: bytes, ext: str, mimetype: str) -> Response:
-    from urllib.parse import quote
+    from tracker.core.web import attachment
 
     name = f"定期调度通报_{report.as_of.isoformat()}_{report.id}.{ext}"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=dispatch_{report.as_of.isoformat()}_{report.id}.{ext}; "
-        f"filename*=UTF-8''{quote(name)}")
-    return response
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": attachment(name, f"dispatch_{report.as_of.isoformat()}_{report.id}.{ext}")})
 
 
 @bp.get("/dispatch/<int:report_id>.xlsx")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
@@ -13,6 +12,7 @@ from tracker.accounts import policy
 from tracker.core import clock
 from tracker.core.enums import ItemKind, ItemStatus, Tier, choices, display_label
 from tracker.core.excel import XLSX_MIMETYPE
+from tracker.core.web import attachment
 from tracker.ledger import export
 from tracker.ledger import rows as ledger_rows
 from tracker.ledger.rows import LedgerFilters
@@ -100,9 +100,8 @@ def download():
         handle.close()
         raise
     name = export.filename(session.name if session else None)
-    disposition = f"attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''{quote(name)}"
     return Response(_stream(handle), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": disposition, "Content-Length": str(size)})
+                    headers={"Content-Disposition": attachment(name, "ledger.xlsx"), "Content-Length": str(size)})
 
 
 def _stream(handle, chunk_size: int = 64 * 1024):

@@ -20,7 +20,7 @@ from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
 from tracker.core.paging import page_bounds
-from tracker.core.web import flash_error, next_target
+from tracker.core.web import attachment, flash_error, next_target
 from tracker.items import merging, similarity, withdrawal
 from tracker.items import services as item_services
 from tracker.items.models import Session
@@ -381,13 +381,9 @@ def reconcile_export(session_id: int):
     session = Session.get_or_none(Session.id == session_id)
     if session is None:
         raise NotFound()
-    from urllib.parse import quote
-
     from tracker.core.excel import XLSX_MIMETYPE
     from tracker.replies.reconcile_export import workbook
 
-    response = Response(workbook(session.name, closeout.session_overview(session)), mimetype=XLSX_MIMETYPE)
     name = f"销号情况_{session.name}_{clock.today().isoformat()}.xlsx"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"reconcile-{session.id}.xlsx\"; filename*=UTF-8''{quote(name)}")
-    return response
+    return Response(workbook(session.name, closeout.session_overview(session)), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": attachment(name, f"reconcile-{session.id}.xlsx")})

@@ -13,7 +13,6 @@ import binascii
 import math
 import tempfile
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -28,7 +27,7 @@ from tracker.core.enums import ItemKind, ItemStatus, choices, display_label, is_
 from tracker.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from tracker.core.excel import XLSX_MIMETYPE
 from tracker.core.i18n import N_
-from tracker.core.web import flash_error
+from tracker.core.web import attachment, flash_error
 from tracker.items import services as item_services
 from tracker.items.models import Session
 from tracker.items.workflow import Action
@@ -326,9 +325,8 @@ def ledger_download():
         handle.close()
         raise
     name = supervision_ledger.filename(session.name if session else None)
-    disposition = f"attachment; filename=\"supervision-ledger.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return Response(_stream(handle), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": disposition, "Content-Length": str(size)})
+    return Response(_stream(handle), mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": attachment(name, "supervision-ledger.xlsx"), "Content-Length": str(size)})
 
 
 def _stream(handle, chunk_size: int = 64 * 1024):
