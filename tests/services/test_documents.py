@@ -263,3 +263,30 @@ def test_the_office_desk_offers_the_batch_notice(f, login_as):
     html = login_as(f.office()).get("/desk").get_data(as_text=True)
     assert f"/documents/assignment-notice.docx?session_id={h.session.id}&amp;date=2026-03-02" in html
     assert "市十七届人大四次会议 · 2026-03-02交办（1 件）" in html
+
+
+def test_the_desk_lists_the_six_latest_assignment_groups_by_day_and_session(f):
+    """Groups of (session, day), newest day first and the later session first on a day; only the
+    six latest, whatever the number of assignments on earlier days."""
+    from tracker.documents.desk import desk_section
+
+    office = f.office()
+    npc, cppcc = f.session(name="市十七届人大五次会议"), f.session(body="cppcc", name="市政协十四届五次会议")
+    unit = f.unit("市住房和城乡建设局")
+    first = dt.date(2026, 3, 2)
+    for n in range(7):  # one npc item a day over seven days, two on the last day
+        day = first + dt.timedelta(days=n)
+        f.assign(f.item(session=npc), unit, assigned_on=day)
+        if n == 6:
+            f.assign(f.item(session=npc), unit, assigned_on=day)
+    f.assign(f.item(session=cppcc), unit, assigned_on=first + dt.timedelta(days=5))
+    rows = desk_section(office)["rows"]
+    assert [(r["session"], r["day"], r["count"]) for r in rows] == [
+        ("市十七届人大五次会议", dt.date(2026, 3, 8), 2),
+        (max((npc, cppcc), key=lambda s: s.id).name, dt.date(2026, 3, 7), 1),
+        (min((npc, cppcc), key=lambda s: s.id).name, dt.date(2026, 3, 7), 1),
+        ("市十七届人大五次会议", dt.date(2026, 3, 6), 1),
+        ("市十七届人大五次会议", dt.date(2026, 3, 5), 1),
+        ("市十七届人大五次会议", dt.date(2026, 3, 4), 1),
+    ]
+    assert desk_section(f.user(Role.UNIT_HANDLER, unit)) is None

@@ -26,7 +26,7 @@ class Assignment(BaseModel):
     handler_phone = pw.CharField(max_length=50, default="")  # 定人员
     scorecard = pw.ForeignKeyField(Scorecard, null=True, on_delete="SET NULL")  # 定考核办法
     # 定时限: local dates, inclusive last days
-    assigned_on = pw.DateField()
+    assigned_on = pw.DateField(index=True)  # the desk's latest assignment days (migration 010)
     receipt_due = pw.DateField()
     return_due = pw.DateField()
     first_contact_due = pw.DateField()
