@@ -970,7 +970,7 @@ class Reconciliation:
     ours: int
     theirs: int
     both: int
-    only_ours: list[Item]
+    only_ours: list[Any]  # light rows (id, number, title, status)
     only_theirs: list[str]
     duplicates_theirs: list[str]
     overview: SessionOverview
@@ -1026,7 +1026,7 @@ def reconcile(session: Session, numbers: Sequence[str], *, actor: Any, problems:
     keys = [number_key(n) for n in numbers]
     counted = Counter(keys)
     theirs = set(counted)
-    ours_items = list(Item.select().where(Item.session == session.id))
+    ours_items = _item_rows(Item.select().where(Item.session == session.id))  # light rows: thousands
     ours = {number_key(i.number): i for i in ours_items}
     only_ours = sorted((i for k, i in ours.items() if k not in theirs), key=lambda i: _sort_key(number_key(i.number)))
     only_theirs = sorted((k for k in theirs if k not in ours), key=_sort_key)
