@@ -13,6 +13,7 @@ from e2e_steps import (
     CO_UNIT,
     LEAD_UNIT,
     PAPER_COSIGNER,
+    SESSION,
     co_submit_opinion,
     decide_reply,
     expect_flash,
@@ -95,6 +96,15 @@ def test_suggestion_from_registration_to_closeout(journey, device, tmp_path):
     # The deputy sees the item among their own, reads the reply and rates it.
     deputy = as_user("deputy")
     submitter_feedback(deputy, title)
+
+    # On the session's reconciliation the item waits only for the co-signer's form: it is found
+    # under 等待反馈意见 (counted by why, one kind at a time).
+    office.goto("/reconcile")
+    follow(office, office.page.get_by_role("link", name=re.compile(SESSION)))
+    waiting = region(office, re.compile("尚不能销号的件及原因"))
+    follow(office, waiting.get_by_role("link", name=re.compile("等待反馈意见")))
+    expect(row_with(office, title)).to_contain_text(f"尚未收到{PAPER_COSIGNER}的反馈意见")
+    office.shot("reconcile-waiting")
 
     # The office enters the co-signer's paper form, closes the item out, exports the ledger.
     office.goto(item_path)

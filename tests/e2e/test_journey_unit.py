@@ -59,9 +59,15 @@ def test_handler_signs_records_progress_and_asks_for_more_time(journey, device):
     row = desk.get_by_role("row").filter(has_text=title)
     expect(row).to_contain_text(latest)
     office.shot("desk", docs="desk")
+    # every pending request also on its own list page, decided there with the same form
+    office.goto("/desk/extensions")
+    row = row_with(office, title)
+    expect(row).to_contain_text(latest)
+    office.shot("desk-extensions")
     choose(row.get_by_label("审核意见"), "同意延期")
     submit(office, row.get_by_role("button", name="提交"))
     expect_flash(office, "已同意延期")
+    expect(office.page).to_have_url(re.compile(r"/desk/extensions$"))
 
     j.page.reload()
     expect(region(j, re.compile(f"办理情况 · {LEAD_UNIT}"))).to_contain_text(f"经批准延期至 {latest}")
