@@ -48,22 +48,39 @@ def plain_paths(app: Flask) -> list[str]:
     return sorted(paths)
 
 
-def extra_paths(seeded: SeedResult) -> list[str]:
+UNIT_ROLES = (Role.UNIT_HANDLER.value, Role.UNIT_LEADER.value)
+
+
+def _open_part(unit_id: Any) -> Assignment | None:
+    """The unit's latest part being handled (signed for, not a co unit's), or None."""
+    return (Assignment.select(Assignment.id, Assignment.item, Assignment.unit)
+            .where(Assignment.unit == unit_id, Assignment.role != HandlingRole.CO.value,
+                   Assignment.status == AssignmentStatus.HANDLING.value)
+            .order_by(Assignment.id.desc()).first())
+
+
+def sweep_unit() -> int | None:
+    """The unit whose accounts open the unit roles' pages: the first unit (in the order of its
+    first handler account) that has a part being handled, so that its forms can be opened; on
+    a small database the first handler's unit may have none on a given day."""
+    with connection():
+        units = list(dict.fromkeys(
+            u.unit_id for u in User.select(User.unit).where(User.role == Role.UNIT_HANDLER.value,
+                                                            User.active == True)  # noqa: E712
+            .order_by(User.id)))
+        return next((u for u in units if _open_part(u) is not None), units[0] if units else None)
+
+
+def extra_paths(seeded: SeedResult, unit_id: int | None) -> list[str]:
     """Pages with the arguments users give most: a search, the last page of the list, and the
-    pages of one item being handled by the first unit account's unit (its assignment, forms and
-    latest sent reply; the latest such part), each opened by every role (those refused are left out)."""
+    pages of one item being handled by the unit ``unit_id`` (its assignment, forms and latest
+    sent reply; the latest such part), each opened by every role (those refused are left out)."""
     with connection():
         items = Item.select().count()
-        handler = (User.select(User.unit).where(User.role == Role.UNIT_HANDLER.value, User.active == True)  # noqa: E712
-                   .order_by(User.id).first())
-        unit_id = handler.unit_id if handler else None
-        open_part = (Assignment.select(Assignment.id, Assignment.item, Assignment.unit)
-                     .where(Assignment.unit == unit_id, Assignment.role != HandlingRole.CO.value,
-                            Assignment.status == AssignmentStatus.HANDLING.value)
-                     .order_by(Assignment.id.desc()).first())
+        open_part = _open_part(unit_id) if unit_id else None
         sent = (Reply.select(Reply.id).join(Assignment)
                 .where(Assignment.unit == unit_id, Reply.status == ReplyStatus.SENT.value)
-                .order_by(Reply.id.desc()).first())
+                .order_by(Reply.id.desc()).first()) if unit_id else None
     last_page = max(1, -(-items // 50))
     paths = [f"/items?q={quote(SEARCH_TERM)}", f"/items?page={last_page}", "/items?sort=-due",
              f"/items/similar?title={quote('关于' + SEARCH_TERM)}"]
@@ -78,14 +95,17 @@ def extra_paths(seeded: SeedResult) -> list[str]:
     return paths
 
 
-def role_accounts() -> dict[str, str]:
-    """Each role's first active account (the seeded ones are ``bench_*``)."""
+def role_accounts(unit_id: int | None = None) -> dict[str, str]:
+    """Each role's first active account (the seeded ones are ``bench_*``); for the unit roles,
+    the first of the unit ``unit_id`` when it has one."""
     accounts = {}
     with connection():
         for role in Role:
-            user = (User.select(User.username)
-                    .where(User.role == role.value, User.active == True)  # noqa: E712
-                    .order_by(User.id).first())
+            query = (User.select(User.username)
+                     .where(User.role == role.value, User.active == True)  # noqa: E712
+                     .order_by(User.id))
+            user = (query.where(User.unit == unit_id).first() if unit_id and role.value in UNIT_ROLES else None) \
+                or query.first()
             if user is not None:
                 accounts[role.value] = user.username
     return accounts
@@ -94,10 +114,11 @@ def role_accounts() -> dict[str, str]:
 def sweep(app: Flask, seeded: SeedResult, password: str, echo: Callable[[str], None] = print,
           runs: int = RUNS) -> dict[str, Any]:
     """Median time and size of every page each role can open (status 200), slowest first."""
-    paths = plain_paths(app) + extra_paths(seeded)
+    unit_id = sweep_unit()
+    paths = plain_paths(app) + extra_paths(seeded, unit_id)
     rows: list[dict[str, Any]] = []
     errors: list[str] = []
-    for role, username in role_accounts().items():
+    for role, username in role_accounts(unit_id).items():
         client = logged_in_client(app, username, password)
         for path in paths:
             response = client.get(path)  # warm-up; pages the role may not open are left out
