@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import peewee as pw
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -209,8 +211,13 @@ def desk():
     return render_template("assignments/desk.html", sections=desk_sections.collect(current_user))
 
 
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+def _queue_page(template: str, count: int, rows_of: Callable[[int, int, int], list], **context: Any):
+    """One page of a desk queue: ``rows_of(offset, limit, page)`` gives the rows of the page asked
+    for (clamped to the last one), PER_PAGE a page."""
+    per_page = desk_sections.PER_PAGE
+    page, pages = page_bounds(count, request.args.get("page", 1, type=int) or 1, per_page)
+    return render_template(template, rows=rows_of((page - 1) * per_page, per_page, page), count=count,
+                           page=page, pages=pages, **context)
 
 
 @bp.get("/desk/returns")
@@ -218,24 +225,23 @@ def _page_arg() -> int:
 def desk_returns_list():
     """Every pending return request, oldest first, a page at a time (each links to its decision page)."""
     require(policy.has(current_user, Perm.OFFICE_DESK))
-    count = desk_returns.count()
-    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
-    rows = desk_returns.pending(offset=(page - 1) * desk_sections.PER_PAGE, limit=desk_sections.PER_PAGE)
-    return render_template("assignments/desk_returns_list.html", rows=rows, count=count, page=page, pages=pages)
+    return _queue_page("assignments/desk_returns_list.html", desk_returns.count(),
+                       lambda offset, limit, _page: desk_returns.pending(offset=offset, limit=limit))
 
 
 @bp.get("/desk/extensions")
 @login_required
 def desk_extensions():
-    """Every pending extension request, oldest first, a page at a time, each with its decision form."""
+    """Every pending extension request, oldest first, a page at a time, each with its decision form
+    (which comes back to the same page)."""
     require(policy.has(current_user, Perm.OFFICE_DESK))
     from tracker.handling import desk as handling_desk
 
-    count = handling_desk.count()
-    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
-    back = url_for("assignments.desk_extensions", page=page) if page > 1 else url_for("assignments.desk_extensions")
-    rows = handling_desk.pending(offset=(page - 1) * desk_sections.PER_PAGE, limit=desk_sections.PER_PAGE, back=back)
-    return render_template("handling/desk_list.html", rows=rows, count=count, page=page, pages=pages)
+    def rows_of(offset: int, limit: int, page: int) -> list:
+        back = url_for("assignments.desk_extensions", **({"page": page} if page > 1 else {}))
+        return handling_desk.pending(offset=offset, limit=limit, back=back)
+
+    return _queue_page("handling/desk_list.html", handling_desk.count(), rows_of)
 
 
 @bp.get("/desk/replies")
@@ -247,11 +253,8 @@ def desk_replies():
     from tracker.replies import services as replies_services
 
     ids = replies_services.awaiting_review_ids()
-    count = len(ids)
-    page, pages = page_bounds(count, _page_arg(), desk_sections.PER_PAGE)
-    start = (page - 1) * desk_sections.PER_PAGE
-    rows = replies_desk.rows_of(ids[start:start + desk_sections.PER_PAGE])
-    return render_template("replies/desk_list.html", rows=rows, count=count, page=page, pages=pages)
+    return _queue_page("replies/desk_list.html", len(ids),
+                       lambda offset, limit, _page: replies_desk.rows_of(ids[offset:offset + limit]))
 
 
 @bp.get("/desk/closeout")
@@ -266,12 +269,10 @@ def desk_closeout():
         raise NotFound()
     today = clock.today()
     ids = getattr(closeout.office_queues(today), queue)
-    page, pages = page_bounds(len(ids), _page_arg(), desk_sections.PER_PAGE)
-    start = (page - 1) * desk_sections.PER_PAGE
-    rows = closeout.queue_rows(ids[start:start + desk_sections.PER_PAGE], today)
-    return render_template("closeout/desk_list.html", queue=queue, title=closeout_desk.QUEUE_TITLES[queue],
-                           queues=[(q, closeout_desk.QUEUE_TITLES[q]) for q in closeout_desk.QUEUES],
-                           rows=rows, count=len(ids), page=page, pages=pages)
+    return _queue_page("closeout/desk_list.html", len(ids),
+                       lambda offset, limit, _page: closeout.queue_rows(ids[offset:offset + limit], today),
+                       queue=queue, title=closeout_desk.QUEUE_TITLES[queue],
+                       queues=[(q, closeout_desk.QUEUE_TITLES[q]) for q in closeout_desk.QUEUES])
 
 
 @bp.route("/return-requests/<int:request_id>/decision", methods=["GET", "POST"])
