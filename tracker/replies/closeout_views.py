@@ -323,6 +323,15 @@ def similar():
 # --- reconciliation -------------------------------------------------------------------------
 
 
+def _reconciled_session(session_id: int) -> Session:
+    """The session to reconcile, for the office only (404 when there is none)."""
+    require(policy.has(current_user, Perm.OFFICE_DESK))
+    session = Session.get_or_none(Session.id == session_id)
+    if session is None:
+        raise NotFound()
+    return session
+
+
 @bp.get("/reconcile")
 @login_required
 def reconcile_index():
@@ -333,10 +342,7 @@ def reconcile_index():
 @bp.route("/sessions/<int:session_id>/reconcile", methods=["GET", "POST"])
 @login_required
 def reconcile(session_id: int):
-    require(policy.has(current_user, Perm.OFFICE_DESK))
-    session = Session.get_or_none(Session.id == session_id)
-    if session is None:
-        raise NotFound()
+    session = _reconciled_session(session_id)
     form = forms.ReconcileForm()
     result = None
     status = 200
@@ -377,10 +383,7 @@ def reconcile(session_id: int):
 @login_required
 def reconcile_export(session_id: int):
     """The session's close-out standing as .xlsx: every open item, closable or not, and why not."""
-    require(policy.has(current_user, Perm.OFFICE_DESK))
-    session = Session.get_or_none(Session.id == session_id)
-    if session is None:
-        raise NotFound()
+    session = _reconciled_session(session_id)
     from tracker.core.excel import XLSX_MIMETYPE
     from tracker.replies.reconcile_export import workbook
 
