@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 
 import pytest
 import time_machine
+from flask import template_rendered
 
 from tests.stats_builders import build_fixture_session
 from tracker.core.enums import Role
@@ -252,3 +254,43 @@ def test_drill_down_paginates(world, login_as, at_0615, monkeypatch):
     assert len(_numbers(first.get_data(as_text=True))) == 2
     assert len(_numbers(second.get_data(as_text=True))) == 2
     assert 'aria-label="分页"' in first.get_data(as_text=True)
+
+
+# --- the garbage collector on the pages that compute over a whole session ---------------------
+
+
+@pytest.fixture()
+def collector_on_render(app):
+    """Whether Python's cyclic collector was on while each template of a request rendered."""
+    seen: list[bool] = []
+
+    def spy(sender, template, context, **extra):
+        seen.append(gc.isenabled())
+
+    was = gc.isenabled()
+    gc.enable()
+    template_rendered.connect(spy, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(spy, app)
+        (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/stats", "/assessment", "/desk", "/desk/closeout?queue=ready",
+                                  "/sessions/{session}/reconcile"])
+def test_whole_session_pages_render_with_the_collector_paused_and_turn_it_back_on(
+        world, login_as, collector_on_render, path):
+    response = login_as(world.office).get(path.format(session=world.session.id))
+    assert response.status_code == 200
+    assert collector_on_render and not any(collector_on_render)  # paused while the page was built
+    assert gc.isenabled()
+    collector_on_render.clear()
+    assert login_as(world.office).get("/items").status_code == 200  # an ordinary page: left on
+    assert collector_on_render and all(collector_on_render)
+
+
+def test_a_refused_request_turns_the_collector_back_on(world, login_as, collector_on_render):
+    assert login_as(world.handler).get(f"/sessions/{world.session.id}/reconcile").status_code in (403, 404)
+    assert login_as(world.office).get("/assessment/unit/999999").status_code == 404
+    assert gc.isenabled()

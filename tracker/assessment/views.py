@@ -13,6 +13,7 @@ from tracker.assessment import forms, scoring
 from tracker.assessment import services as assessment
 from tracker.assessment.exports import assessment_xlsx
 from tracker.assignments.services import get_assignment_for
+from tracker.core.collector import collector_paused
 from tracker.core.errors import DomainError, PermissionDenied, ensure
 from tracker.core.web import flash_error
 from tracker.items.models import Session
@@ -64,6 +65,7 @@ def _sessions() -> list[Session]:
 
 @bp.get("")
 @login_required
+@collector_paused
 def index():
     if not policy.has(current_user, policy.Perm.VIEW_ASSESSMENT):
         if policy.role_of(current_user) in policy.UNIT and current_user.unit_id:
@@ -75,6 +77,7 @@ def index():
 
 @bp.get("/export.xlsx")
 @login_required
+@collector_paused
 def export():
     ensure(policy.has(current_user, policy.Perm.VIEW_ASSESSMENT), "您没有权限导出考核结果")
     result = _assess()
@@ -91,6 +94,7 @@ def export():
 
 @bp.get("/unit/<int:unit_id>")
 @login_required
+@collector_paused
 def unit(unit_id: int):
     unit_row = Unit.get_or_none(Unit.id == unit_id)
     if unit_row is None:

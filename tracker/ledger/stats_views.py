@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Optional
 
 from tracker.accounts import policy
 from tracker.core import clock
+from tracker.core.collector import collector_paused
 from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
 from tracker.core.forms import SelectField
@@ -125,6 +126,7 @@ def _unit_word(unit: str) -> str:
 
 @bp.get("/dashboard")
 @login_required
+@collector_paused
 def dashboard():
     _require_stats()
     try:
@@ -163,6 +165,7 @@ def chart_css():
 
 @bp.get("/stats")
 @login_required
+@collector_paused
 def index():
     _require_stats()
     try:

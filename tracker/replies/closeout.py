@@ -27,6 +27,7 @@ from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit import services as audit
 from tracker.core import clock
+from tracker.core.collector import pause_collector, resume_collector
 from tracker.core.db import db, fetch_objects, in_ids
 from tracker.core.enums import (
     ANSWERING_ROLES,
@@ -177,8 +178,13 @@ def closeout_many(item_list: Sequence[Any], today: dt.date | None = None, *,
     result: dict[int, Closeout] = {}
     item_list = list(item_list)
     size = BATCH * 4 if light else BATCH
-    for start in range(0, len(item_list), size):
-        result.update(_closeout_batch(item_list[start:start + size], today, light=light))
+    # thousands of items' records and facts, none in a reference cycle: see pause_collector
+    paused = pause_collector()
+    try:
+        for start in range(0, len(item_list), size):
+            result.update(_closeout_batch(item_list[start:start + size], today, light=light))
+    finally:
+        resume_collector(paused)
     return result
 
 

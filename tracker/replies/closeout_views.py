@@ -16,6 +16,7 @@ from tracker.accounts import policy
 from tracker.accounts.policy import Perm
 from tracker.assignments import services as assignment_services
 from tracker.core import clock
+from tracker.core.collector import collector_paused
 from tracker.core.enums import CommitmentStatus, choices
 from tracker.core.errors import DomainError, NotFound, PermissionDenied
 from tracker.core.i18n import N_
@@ -341,6 +342,7 @@ def reconcile_index():
 
 @bp.route("/sessions/<int:session_id>/reconcile", methods=["GET", "POST"])
 @login_required
+@collector_paused
 def reconcile(session_id: int):
     session = _reconciled_session(session_id)
     form = forms.ReconcileForm()
@@ -381,6 +383,7 @@ def reconcile(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/reconcile.xlsx")
 @login_required
+@collector_paused
 def reconcile_export(session_id: int):
     """The session's close-out standing as .xlsx: every open item, closable or not, and why not."""
     session = _reconciled_session(session_id)
