@@ -379,12 +379,23 @@ def group(facts: Iterable[AssignmentFacts], key: Callable[[AssignmentFacts], Any
 _UNIT = attrgetter("unit_id", "unit_name")
 
 
+def grouped(facts: Iterable[AssignmentFacts], key: Callable[[AssignmentFacts], Any], today: dt.date
+            ) -> tuple[dict[str, Any], list[tuple[Any, dict[str, Any]]]]:
+    """The figures of all the facts and of each group (keys as :func:`group` gives them). Each
+    fact is in one group, so the overall counts are the groups' counts added up: each fact is
+    counted once, not once in its group and again overall."""
+    groups = [(k, counts(members, today)) for k, members in group(facts, key).items()]
+    totals = {c.key: sum(g[c.key] for _, g in groups) for c in COUNTS}
+    return metrics_of(totals), [(k, metrics_of(g)) for k, g in groups]
+
+
 def by_unit(facts: Sequence[AssignmentFacts], today: dt.date) -> list[dict[str, Any]]:
     """Per-unit figures, units in the order they first appear (the loader sorts them)."""
-    rows = []
-    for (unit_id, unit_name), members in group(facts, _UNIT).items():
-        rows.append({"unit_id": unit_id, "unit_name": unit_name, **metrics(members, today)})
-    return rows
+    return _unit_rows(grouped(facts, _UNIT, today)[1])
+
+
+def _unit_rows(units: list[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"unit_id": unit_id, "unit_name": unit_name, **m} for (unit_id, unit_name), m in units]
 
 
 def summary(facts: Sequence[AssignmentFacts], today: dt.date) -> dict[str, Any]:
@@ -399,9 +410,8 @@ def summary(facts: Sequence[AssignmentFacts], today: dt.date) -> dict[str, Any]:
 
 
 def _summary(facts: Sequence[AssignmentFacts], today: dt.date) -> dict[str, Any]:
-    units = by_unit(facts, today)
-    totals = {c.key: sum(u[c.key] for u in units) for c in COUNTS}
-    return {"overall": metrics_of(totals), "by_unit": units}
+    overall, units = grouped(facts, _UNIT, today)
+    return {"overall": overall, "by_unit": _unit_rows(units)}
 
 
 # --- drill-down: exactly the facts behind a figure --------------------------------------------

@@ -177,11 +177,9 @@ def index():
     group_title, group_field, group_key = GROUPS[group_by]
     today = clock.today()
     facts = load_facts(flt)
-    overall = stats.metrics(facts, today)
-    rows = []
-    for (gid, gname), members in stats.group(facts, group_key).items():
-        rows.append({"id": gid, "name": gname, "m": stats.metrics(members, today),
-                     "args": flt.with_(**{group_field: gid}).args()})
+    overall, groups = stats.grouped(facts, group_key, today)
+    rows = [{"id": gid, "name": gname, "m": m, "args": flt.with_(**{group_field: gid}).args()}
+            for (gid, gname), m in groups]
     definitions = [(gettext(r.label), gettext(stats.COUNT_BY_KEY[r.numerator].label),
                     gettext(stats.COUNT_BY_KEY[r.denominator].label)) for r in stats.RATES]
     return render_template(
