@@ -14,7 +14,7 @@ import peewee as pw
 from tracker.assignments.models import Assignment
 from tracker.core import clock
 from tracker.core.collector import pause_collector, resume_collector
-from tracker.core.db import db, is_sqlite
+from tracker.core.db import db, in_ids, is_sqlite
 from tracker.core.enums import (
     AssignmentStatus,
     FeedbackSource,
@@ -56,7 +56,7 @@ class StatsFilter:
     is_key: bool | None = None
     year: int | None = None
     session_ids: tuple[int, ...] | None = None  # several sessions (dispatch: the open ones)
-    # the items of a subquery (ids), e.g. what the ledger's filters select (its 调度情况 sheet)
+    # a list of item ids, e.g. a batch of what the ledger's filters select (its 调度情况 sheet)
     item_ids: Any = field(default=None, compare=False)
 
     @classmethod
@@ -130,8 +130,8 @@ def _where(flt: StatsFilter) -> list[pw.Expression]:
         # 200,000-item database); with the ids it reads the sessions' items by index (0.05 s)
         ids = [row[0] for row in Session.select(Session.id).where(Session.year == flt.year).tuples()]
         conds.append(Item.session.in_(ids or [-1]))
-    if flt.item_ids is not None:
-        conds.append(Item.id.in_(flt.item_ids))
+    if flt.item_ids is not None:  # a batch of ids (the ledger's 调度情况 sheet): one SQL fragment
+        conds.append(in_ids(Item.id, flt.item_ids))
     return conds
 
 
