@@ -24,7 +24,7 @@ from tracker.audit import services as audit
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.calendar import package_years
-from tracker.core.db import db
+from tracker.core.db import db, distinct_values
 from tracker.core.enums import Body, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.core.i18n import N_
@@ -728,8 +728,8 @@ def audit_entries(filters: AuditFilters, *, actor: Any) -> pw.ModelSelect:
 
 def audit_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(action, label) and (object type, label) pairs that occur in the log, for the filters."""
-    actions = {r.action for r in AuditEntry.select(AuditEntry.action).distinct()}
-    objects = {r.object_type for r in AuditEntry.select(AuditEntry.object_type).distinct()}
+    actions = distinct_values(AuditEntry.action)
+    objects = distinct_values(AuditEntry.object_type)
     return (sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1]),
             sorted(((o, object_label(o)) for o in objects), key=lambda pair: pair[1]))
 
