@@ -58,6 +58,16 @@ def test_office_registers_an_item_with_co_signers(f, client, login_as):
     assert "已登记第 101 号" in page and "李代表、王代表" in page
 
 
+def test_the_form_suggests_the_categories_in_use_in_order(f, client, login_as):
+    session = f.session()
+    for number, category in [("1", "教育"), ("2", "城乡建设"), ("3", ""), ("4", "教育"), ("5", "交通")]:
+        f.item(session=session, number=number, category=category)
+    login_as(f.office())
+    for page in (text(client.get("/items/new")), text(client.get(f"/items/{Item.get(Item.number == '1').id}/edit"))):
+        datalist = re.search(r'<datalist id="category-options">(.*?)</datalist>', page).group(1)
+        assert re.findall(r'<option value="([^"]*)">', datalist) == sorted(["交通", "城乡建设", "教育"])
+
+
 def test_register_and_go_on_to_assign(f, client, login_as):
     session = f.session()
     login_as(f.office())

@@ -34,7 +34,7 @@ class Item(BaseModel):
     number = pw.CharField(max_length=30)
     title = pw.CharField(max_length=300)
     content = pw.TextField(default="")
-    category = pw.CharField(max_length=50, default="")
+    category = pw.CharField(max_length=50, default="", index=True)  # the categories in use (migration 011)
     tier = pw.CharField(max_length=30, default=Tier.DEPARTMENT.value)
     is_key = pw.BooleanField(default=False)
     from_motion = pw.BooleanField(default=False)  # 议案转建议

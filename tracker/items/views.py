@@ -22,6 +22,7 @@ from tracker.assignments.forms import AssignForm
 from tracker.assignments.models import ReturnRequest
 from tracker.audit.services import item_entries
 from tracker.core import clock
+from tracker.core.db import distinct_values
 from tracker.core.enums import (
     AssignmentStatus,
     HandlingMode,
@@ -166,8 +167,8 @@ def session_item_counts() -> dict[int, int]:
 
 
 def _categories() -> list[str]:
-    return [row.category for row in Item.select(Item.category).where(Item.category != "")
-            .distinct().order_by(Item.category).limit(200)]
+    """The categories in use (at most 200), for the form's suggestions."""
+    return [c for c in distinct_values(Item.category) if c][:200]
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
