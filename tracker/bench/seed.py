@@ -688,7 +688,7 @@ class Seeder:
                 at = self.stamp(opinion_on)
                 w.add(CoOpinion, (cid, aid, f"{name}会办意见：同意主办单位的办理思路，将积极配合做好相关工作。",
                                   handler, opinion_on, at))
-                self.audit(at, handler, "co_opinion", "co_opinion", cid, ctx.item_id, unit, f"{name}提交会办意见")
+                self.audit(at, handler, "co_opinion", "coopinion", cid, ctx.item_id, unit, f"{name}提交会办意见")
                 ctx.bump(at)
                 status = AS.DONE if phase == "done" else AS.OPINION_SUBMITTED
 
@@ -707,8 +707,8 @@ class Seeder:
                 eid = w.new_id(ExtensionRequest)
                 w.add(ExtensionRequest, (eid, aid, dates["reply_due"], extended_due, "该件涉及多个部门，需进一步协调论证。",
                                          "approved", at, handler, at + dt.timedelta(days=2), office, "同意延期"))
-                self.audit(at, handler, "extension_requested", "extension_request", eid, ctx.item_id, unit, "申请延期")
-                self.audit(at + dt.timedelta(days=2), office, "extension_decided", "extension_request", eid,
+                self.audit(at, handler, "extension_requested", "extensionrequest", eid, ctx.item_id, unit, "申请延期")
+                self.audit(at + dt.timedelta(days=2), office, "extension_decided", "extensionrequest", eid,
                            ctx.item_id, unit, f"同意延期至 {extended_due.isoformat()}")
 
         # replies
@@ -790,7 +790,7 @@ class Seeder:
         at = self.stamp(min(day, self.today))
         text = self.rng.choice(self.text["progress"])
         w.add(ProgressNote, (pid, aid, text, author, at))
-        self.audit(at, author, "progress", "progress_note", pid, ctx.item_id, unit, text[:60])
+        self.audit(at, author, "progress", "progressnote", pid, ctx.item_id, unit, text[:60])
         ctx.bump(at)
 
     def long_timeline(self, ctx: _ItemCtx, aid: int, unit: int, handler: int, since: dt.date) -> None:
