@@ -7,7 +7,7 @@ import pathlib
 import re
 
 import tracker
-from tracker.admin.services import ACTION_LABELS, OBJECT_LABELS
+from tracker.audit.labels import ACTION_LABELS, OBJECT_LABELS
 from tracker.models import MODELS
 
 SOURCE = pathlib.Path(tracker.__file__).parent

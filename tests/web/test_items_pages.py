@@ -427,6 +427,17 @@ def test_submitter_timeline_hides_internal_steps(f, client, login_as):
     assert "起草答复（内部）" in text(client.get(f"/items/{item.id}"))
 
 
+def test_timeline_names_an_entry_without_words_of_its_own_as_the_audit_log_does(f, client, login_as):
+    item = f.item()
+    a = f.assign(item, f.unit())
+    from tracker.audit import services as audit
+
+    audit.record("reply_edited", a, actor=f.office(), item_id=item.id)  # no detail, no timeline word
+    login_as(f.office())
+    timeline = text(client.get(f"/items/{item.id}")).split('id="h-timeline"')[1]
+    assert "修改答复" in timeline and "reply_edited" not in timeline
+
+
 def test_my_items_lists_only_the_submitters_own_items(f, client, login_as):
     unit = f.unit("市教育局")
     person = f.person("钱委员", body="cppcc")

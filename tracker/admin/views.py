@@ -22,6 +22,7 @@ from tracker.accounts import policy
 from tracker.accounts.models import Person, User
 from tracker.admin import forms, services
 from tracker.assignments.deadlines import CLOCK_ANCHOR_LABELS, CLOCK_KEYS, CLOCK_LABELS, REPLY_ANCHORS
+from tracker.audit import labels
 from tracker.core import clock
 from tracker.core.calendar import package_years
 from tracker.core.enums import Role, Tier, choices
@@ -615,6 +616,6 @@ def audit():
     return render_template(
         "admin/audit.html", form=form, rows=rows, total=total, page=page, pages=pages,
         args=_args("actor", "actor_id", "action", "object_type", "item_id", "date_from", "date_to"),
-        action_label=services.action_label, object_label=services.object_label, actor_user=actor_user,
+        action_label=labels.action_label, object_label=labels.object_label, actor_user=actor_user,
         change_rows=services.change_rows,
     ), 200 if valid else 422

@@ -20,6 +20,7 @@ from tracker.assessment.services import active_scorecards
 from tracker.assignments import services as assignment_services
 from tracker.assignments.forms import AssignForm
 from tracker.assignments.models import ReturnRequest
+from tracker.audit.labels import action_label
 from tracker.audit.services import item_entries
 from tracker.core import clock
 from tracker.core.db import distinct_values
@@ -293,7 +294,7 @@ def show(item_id: int):
         submitter_view=submitter_view, withdrawal=withdrawal.last_withdrawal(item),
         has_actions=any(r.can_receive or r.can_request_return or r.return_window_closed or r.pending_return
                         or r.can_accept_late_return or r.can_adjust for r in rows),
-        event_labels=EVENT_LABELS,
+        event_labels=EVENT_LABELS, action_label=action_label,
         can_assign=policy.can(current_user, Action.ASSIGN, item) and not item.is_read_only,
         can_edit=policy.can(current_user, Action.EDIT, item) and not item.is_read_only,
     )
