@@ -1,11 +1,12 @@
 """The words for the audit log's entries: what each action the services write, and each kind of
 object, is called (Chinese, marked for the English catalog and translated where shown). The
-audit log page and its filters show them; an item's timeline uses them for actions it has no
-words of its own for."""
+audit log page and its filters show them; an item's timeline has shorter words of its own for
+the events of handling (:func:`event_label`) and the audit log's for the rest."""
 
 from __future__ import annotations
 
 from flask_babel import gettext
+from flask_babel import lazy_pgettext as _lp
 
 from tracker.core.i18n import N_
 
@@ -50,6 +51,17 @@ OBJECT_LABELS = {
     "auditentry": N_("操作日志"), "schedulerlease": N_("调度进程"), "": N_("系统设置"),
 }
 
+# An item's timeline: an entry without a written detail is named by its event (context "event")
+EVENT_LABELS = {"registered": _lp("event", "登记"), "edited": _lp("event", "修改"), "assigned": _lp("event", "交办"),
+                "received": _lp("event", "签收"), "return_requested": _lp("event", "申请退回"),
+                "return_decided": _lp("event", "申退审核"), "deadline_recomputed": _lp("event", "期限调整"),
+                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"),
+                "reply_sent": _lp("event", "答复"), "reply_published": _lp("event", "公开"),
+                "assignment_edited": _lp("event", "调整交办"), "feedback": _lp("event", "征询意见"),
+                "closed": _lp("event", "销号"), "archived": _lp("event", "归档"), "merged": _lp("event", "并案"),
+                "withdrawn": _lp("event", "撤回"), "instruction": _lp("event", "领导批示"),
+                "reminder_sent": _lp("event", "提醒"), "slip_issued": _lp("event", "督办单")}
+
 
 def action_label(action: str) -> str:
     label = ACTION_LABELS.get(action)
@@ -59,3 +71,9 @@ def action_label(action: str) -> str:
 def object_label(object_type: str) -> str:
     label = OBJECT_LABELS.get(object_type or "")
     return gettext(label) if label else object_type
+
+
+def event_label(action: str) -> str:
+    """An item timeline's word for an action: its own, else the audit log's."""
+    label = EVENT_LABELS.get(action)
+    return str(label) if label is not None else action_label(action)

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -20,7 +19,7 @@ from tracker.assessment.services import active_scorecards
 from tracker.assignments import services as assignment_services
 from tracker.assignments.forms import AssignForm
 from tracker.assignments.models import ReturnRequest
-from tracker.audit.labels import action_label
+from tracker.audit.labels import event_label
 from tracker.audit.services import item_entries
 from tracker.core import clock
 from tracker.core.db import distinct_values
@@ -49,12 +48,6 @@ DUE_SOON_DAYS = 7
 DATE_LABELS = {"receipt_due": _l("签收期限"), "return_due": _l("申退期限"), "first_contact_due": _l("办前沟通期限"),
                "co_opinion_due": _l("会办意见期限"), "reply_due": _l("答复期限"), "reply_due_max": _l("最长办理期限"),
                "extended_due": _l("延期"), "rehandle_due": _l("重新办理期限")}
-# Timeline entries without a written detail show their type in Chinese.
-EVENT_LABELS = {"registered": _lp("event", "登记"), "edited": _lp("event", "修改"), "assigned": _lp("event", "交办"), "received": _lp("event", "签收"),
-                "return_requested": _lp("event", "申请退回"), "return_decided": _lp("event", "申退审核"), "deadline_recomputed": _lp("event", "期限调整"),
-                "progress": _lp("event", "办理进展"), "contact": _lp("event", "沟通"), "co_opinion": _lp("event", "会办意见"), "reply_sent": _lp("event", "答复"), "reply_published": _lp("event", "公开"), "assignment_edited": _lp("event", "调整交办"),
-                "feedback": _lp("event", "征询意见"), "closed": _lp("event", "销号"), "archived": _lp("event", "归档"), "merged": _lp("event", "并案"),
-                "withdrawn": _lp("event", "撤回"), "instruction": _lp("event", "领导批示"), "reminder_sent": _lp("event", "提醒"), "slip_issued": _lp("event", "督办单")}
 CHECK_FORM = N_("请检查标红的内容后重新提交")  # flash(gettext(CHECK_FORM), ...)
 # Service field names that the page shows on another field.
 FIELD_ALIASES = {"submitters": "lead_name"}
@@ -294,7 +287,7 @@ def show(item_id: int):
         submitter_view=submitter_view, withdrawal=withdrawal.last_withdrawal(item),
         has_actions=any(r.can_receive or r.can_request_return or r.return_window_closed or r.pending_return
                         or r.can_accept_late_return or r.can_adjust for r in rows),
-        event_labels=EVENT_LABELS, action_label=action_label,
+        event_label=event_label,
         can_assign=policy.can(current_user, Action.ASSIGN, item) and not item.is_read_only,
         can_edit=policy.can(current_user, Action.EDIT, item) and not item.is_read_only,
     )

@@ -257,11 +257,11 @@ def _load_facts(flt: StatsFilter, details: bool = True) -> list[AssignmentFacts]
         field, ids = (query.model.item, item_ids) if by_item else (query.model.assignment, assignment_ids)
         if is_sqlite() or not conds:
             if by_item:
-                query, where, first = query.join(Item, on=(field == Item.id)), item_filter, (Item.id,)
+                query, where, leading = query.join(Item, on=(field == Item.id)), item_filter, (Item.id,)
             else:
                 query = query.join(Assignment, on=(field == Assignment.id)).join(Item)
-                where, first = conds, (Item.id, Assignment.id)
-            return _rows((query.where(*where) if where else query).order_by(*first, *order))
+                where, leading = conds, (Item.id, Assignment.id)
+            return _rows((query.where(*where) if where else query).order_by(*leading, *order))
         query = query.order_by(field, *order)
         return [row for first in range(0, len(ids), ID_CHUNK)
                 for row in _rows(query.where(in_ids(field, ids[first:first + ID_CHUNK])))]

@@ -178,7 +178,7 @@ def closeout_many(item_list: Sequence[Any], today: dt.date | None = None, *,
     result: dict[int, Closeout] = {}
     item_list = list(item_list)
     size = BATCH * 4 if light else BATCH
-    # thousands of items' records and facts, none in a reference cycle: see pause_collector
+    # thousands of items' records and facts, hardly any in a reference cycle: see pause_collector
     paused = pause_collector()
     try:
         for start in range(0, len(item_list), size):
