@@ -234,20 +234,20 @@ def test_a_sweep_killed_midway_is_completed_exactly_once_by_the_next(f, w, monke
     rows = [open_assignment(f, w, tier="leader_led") for _ in range(6)]
     today = rows[0].reply_due + dt.timedelta(days=21)
     calls = {"n": 0}
-    real_record = sweep_module.audit.record
+    real_entry = sweep_module.audit.entry
 
     def crash_on_the_tenth(*args, **kw):
         calls["n"] += 1
         if calls["n"] == 10:  # inside the 4th assignment's transaction (3 slips each)
             raise KeyboardInterrupt("power cut")
-        return real_record(*args, **kw)
+        return real_entry(*args, **kw)
 
-    monkeypatch.setattr(sweep_module.audit, "record", crash_on_the_tenth)
+    monkeypatch.setattr(sweep_module.audit, "entry", crash_on_the_tenth)
     with pytest.raises(KeyboardInterrupt):
         sweep(at(today))
     assert {r.assignment_id for r in Reminder.select()} == {r.id for r in rows[:3]}
     assert counts() == (9, 15, 9)  # the 4th assignment's transaction left nothing behind
-    monkeypatch.setattr(sweep_module.audit, "record", real_record)
+    monkeypatch.setattr(sweep_module.audit, "entry", real_entry)
     result = sweep(at(today))
     assert (result.reminders, result.slips) == (9, 9)
     assert counts() == (18, 30, 18)

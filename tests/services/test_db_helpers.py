@@ -20,3 +20,32 @@ def test_distinct_values_are_what_select_distinct_gives_in_order(ctx):
     assert actions == _select_distinct(AuditEntry.action)
     assert objects == _select_distinct(AuditEntry.object_type)
     assert distinct_values(Contact.method) == []  # an empty table
+
+
+def test_insert_rows_writes_what_peewee_writes_and_skips_conflicts(ctx, monkeypatch):
+    import datetime as dt
+
+    from tracker.core import db as core_db
+    from tracker.core.db import insert_rows
+    from tracker.reminders.models import Reminder, ReminderRule
+
+    at = dt.datetime(2026, 3, 5, 1, 2, 3, tzinfo=dt.UTC)
+    expected = ReminderRule.create(key="t_by_peewee", label="甲", event="reply_due", recipients=["handler", "office"],
+                                   updated_at=at)
+    [(rule_id,)] = insert_rows(ReminderRule, [{"key": "t_by_rows", "label": "甲", "event": "reply_due",
+                                               "recipients": ["handler", "office"], "updated_at": at}],
+                               returning=(ReminderRule.id,))
+    fields = [f for f in ReminderRule._meta.sorted_fields if f.name not in ("id", "key")]
+    written = ReminderRule.get_by_id(rule_id)
+    assert [getattr(written, f.name) for f in fields] == [getattr(expected, f.name) for f in fields]
+    assert written.offset_unit == "working_day" and written.active is True  # the fields' defaults
+
+    monkeypatch.setattr(core_db, "_MAX_PARAMS", 12)  # two rows a statement: several statements
+    day = dt.date(2026, 3, 9)
+    Reminder.create(key="k2", rule_key="r", due_on=day, created_at=at)
+    rows = [{"key": f"k{i}", "rule_key": "r", "item": None, "assignment": None, "commitment": None,
+             "due_on": day, "created_at": at} for i in range(5)]
+    returned = insert_rows(Reminder, rows, returning=(Reminder.key,), ignore_conflicts=True)
+    assert sorted(key for (key,) in returned) == ["k0", "k1", "k3", "k4"]  # k2 was there: skipped, not named
+    assert Reminder.select().count() == 5
+    assert {(r.due_on, r.created_at) for r in Reminder.select()} == {(day, at)}

@@ -12,6 +12,7 @@ from tests.xlsx import xlsx_bytes
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
+from tracker.core import db as core_db
 from tracker.core.enums import Role
 from tracker.core.errors import Conflict
 from tracker.items import imports
@@ -201,7 +202,7 @@ def test_a_number_registered_meanwhile_is_a_conflict_and_nothing_is_written(worl
 
 def test_a_large_list_is_written_in_several_batches(world, monkeypatch):
     monkeypatch.setattr(imports, "BATCH_ROWS", 2)
-    monkeypatch.setattr(imports, "_MAX_PARAMS", 40)  # several statements per batch too
+    monkeypatch.setattr(core_db, "_MAX_PARAMS", 40)  # several statements per batch too
     report = import_items(workbook(ROWS), world["bulk"], actor=world["office"], assigned_on=ASSIGNED_ON)
     assert report.ok and report.imported == 6
     one_by_one(workbook(ROWS), world["single"], world["office"])

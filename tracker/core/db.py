@@ -6,6 +6,7 @@ The app, the CLI, the scheduler and the tests all initialise the same proxy from
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sqlite3
 import time
@@ -186,6 +187,106 @@ def in_ids(field: pw.Field, ids: Any) -> pw.Expression:
     ids that costs more than running the query. Each id goes through ``int()``, so nothing but
     digits (and a sign) reaches the SQL. An empty list matches nothing (ids are positive)."""
     return field.in_(pw.SQL("(" + ",".join([str(int(i)) for i in ids] or ["0"]) + ")"))
+
+
+_MAX_PARAMS = 30000  # parameters per statement of insert_rows (SQLite's default limit is 32766)
+# Fields whose db_value leaves the values callers give them (str, int, bool, date,
+# ids for foreign keys, None) as they are; the others (instants, JSON) go through it.
+_PLAIN_FIELDS = (pw.CharField, pw.TextField, pw.IntegerField, pw.BooleanField, pw.DateField,
+                 pw.ForeignKeyField)
+
+
+def _sqlite_param(value: Any) -> Any:
+    """A date or a datetime as the sqlite3 module's default adapters pass it to SQLite."""
+    if type(value) is dt.datetime:
+        return value.isoformat(" ")
+    return value.isoformat() if type(value) is dt.date else value
+
+
+def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]], returning: tuple[pw.Field, ...] = (),
+                *, ignore_conflicts: bool = False) -> list[tuple[Any, ...]]:
+    """INSERT ``rows`` (dicts keyed by field name, foreign keys as ids; missing fields get
+    their defaults) with multi-row VALUES statements, and return the ``returning`` columns
+    of the inserted rows (SQLite 3.35+ and PostgreSQL both have RETURNING). With
+    ``ignore_conflicts``, a row that breaks a unique constraint is skipped (``ON CONFLICT DO
+    NOTHING``, SQLite 3.24+ and PostgreSQL) and RETURNING names only the rows inserted.
+
+    What peewee's ``insert_many`` would write, without building a query tree per value
+    (which costs more than the database's own work for tens of thousands of rows): the
+    values of instants and JSON go through their fields' ``db_value`` and, on SQLite,
+    dates and datetimes become the text the sqlite3 module's default adapters make of
+    them — once per distinct value (the rows share timestamps, dates and the JSON of alike
+    assignments). The parameters are gathered column by column."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [f for f in meta.sorted_fields if not isinstance(f, pw.AutoField)]
+    database = db.obj
+    sqlite = isinstance(database, pw.SqliteDatabase)
+    columns: list[tuple[pw.Field, Any, Any, bool | None]] = []  # field, default, converter, by value?
+    for f in fields:
+        default = meta.defaults.get(f)
+        if default is None and not f.null:
+            default = _REQUIRED
+        convert, by_value = None, None
+        if type(f) not in _PLAIN_FIELDS:
+            convert, by_value = f.db_value, False  # by object: instants shared, JSON of alike rows
+            if sqlite:
+                convert = (lambda db_value: lambda value: _sqlite_param(db_value(value)))(convert)
+        elif sqlite and type(f) is pw.DateField:
+            convert, by_value = _sqlite_param, True
+        columns.append((f, default, convert, by_value))
+    quote = database.quote
+    names = ", ".join(f.column_name.join(quote) for f in fields)
+    group = "(" + ", ".join([database.param] * len(fields)) + ")"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += " RETURNING " + ", ".join(f.column_name.join(quote) for f in returning)
+    per_statement = max(1, _MAX_PARAMS // len(fields))
+    out: list[tuple[Any, ...]] = []
+    converted: dict[str, dict[Any, Any]] = {}  # field -> {value or id(value): db value}
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        values = []
+        for f, default, convert, by_value in columns:
+            name = f.name
+            if default is _REQUIRED:
+                try:
+                    column = [row[name] for row in chunk]
+                except KeyError:
+                    raise ValueError(f"missing value for {model.__name__}.{name}") from None
+            elif callable(default):
+                column = [row[name] if name in row else default() for row in chunk]
+            else:
+                try:
+                    column = [row[name] for row in chunk]  # rows usually have every field
+                except KeyError:
+                    column = [row.get(name, default) for row in chunk]
+            if convert is not None:
+                seen = converted.setdefault(name, {None: None})  # None stays None (NULL)
+                if by_value:
+                    for value in set(column).difference(seen):
+                        seen[value] = convert(value)
+                    column = [seen[value] for value in column]
+                else:
+                    # keyed by id: the objects live on in ``rows`` meanwhile, their ids are theirs
+                    keys = [None if value is None else id(value) for value in column]
+                    for key, value in zip(keys, column, strict=True):
+                        if key not in seen:
+                            seen[key] = convert(value)
+                    column = [seen[key] for key in keys]
+            values.append(column)
+        params = list(itertools.chain.from_iterable(zip(*values, strict=True)))
+        # Identifiers from the model, values as parameters.
+        sql = (f"INSERT INTO {meta.table_name.join(quote)} ({names}) VALUES "  # noqa: S608
+               + ", ".join([group] * len(chunk)) + tail)
+        cursor = db.execute_sql(sql, params)
+        if returning:
+            out.extend(tuple(r) for r in cursor.fetchall())
+    return out
+
+
+_REQUIRED = object()  # a field without a default that may not be NULL
 
 
 def distinct_values(field: pw.Field) -> list[Any]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
@@ -43,7 +42,7 @@ from tracker.accounts.models import User
 from tracker.audit import services as audit
 from tracker.core import clock
 from tracker.core.collector import pause_collector, resume_collector
-from tracker.core.db import db
+from tracker.core.db import db, insert_rows
 from tracker.core.enums import Body, HandlingRole, ItemKind, ItemStatus, Role, SubmitterRole, Tier, label
 from tracker.core.errors import Conflict, DomainError, ValidationFailed, ensure
 from tracker.items.importing import (
@@ -395,100 +394,6 @@ def _import_row(row: ImportRow, out: RowOutcome, ctx: _Context) -> _Planned:
 # --- writing -------------------------------------------------------------------------------
 
 BATCH_ROWS = 1000  # rows of the file written per round of multi-row inserts
-_MAX_PARAMS = 30000  # parameters per statement (SQLite's default limit is 32766)
-# Fields whose db_value leaves the values the import gives them (str, int, bool, date,
-# ids for foreign keys, None) as they are; the others (instants, JSON) go through it.
-_PLAIN_FIELDS = (pw.CharField, pw.TextField, pw.IntegerField, pw.BooleanField, pw.DateField,
-                 pw.ForeignKeyField)
-
-
-def _sqlite_param(value: Any) -> Any:
-    """A date or a datetime as the sqlite3 module's default adapters pass it to SQLite."""
-    if type(value) is dt.datetime:
-        return value.isoformat(" ")
-    return value.isoformat() if type(value) is dt.date else value
-
-
-def _insert_rows(model: type[pw.Model], rows: list[dict[str, Any]],
-                 returning: tuple[pw.Field, ...] = ()) -> list[tuple[Any, ...]]:
-    """INSERT ``rows`` (dicts keyed by field name, foreign keys as ids; missing fields get
-    their defaults) with multi-row VALUES statements, and return the ``returning`` columns
-    of the inserted rows (SQLite 3.35+ and PostgreSQL both have RETURNING).
-
-    What peewee's ``insert_many`` would write, without building a query tree per value
-    (which costs more than the database's own work for tens of thousands of rows): the
-    values of instants and JSON go through their fields' ``db_value`` and, on SQLite,
-    dates and datetimes become the text the sqlite3 module's default adapters make of
-    them — once per distinct value (the rows share timestamps, dates and the JSON of alike
-    assignments). The parameters are gathered column by column."""
-    if not rows:
-        return []
-    meta = model._meta
-    fields = [f for f in meta.sorted_fields if not isinstance(f, pw.AutoField)]
-    database = db.obj
-    sqlite = isinstance(database, pw.SqliteDatabase)
-    columns: list[tuple[pw.Field, Any, Any, bool | None]] = []  # field, default, converter, by value?
-    for f in fields:
-        default = meta.defaults.get(f)
-        if default is None and not f.null:
-            default = _REQUIRED
-        convert, by_value = None, None
-        if type(f) not in _PLAIN_FIELDS:
-            convert, by_value = f.db_value, False  # by object: instants shared, JSON of alike rows
-            if sqlite:
-                convert = (lambda db_value: lambda value: _sqlite_param(db_value(value)))(convert)
-        elif sqlite and type(f) is pw.DateField:
-            convert, by_value = _sqlite_param, True
-        columns.append((f, default, convert, by_value))
-    quote = database.quote
-    names = ", ".join(f.column_name.join(quote) for f in fields)
-    group = "(" + ", ".join([database.param] * len(fields)) + ")"
-    tail = " RETURNING " + ", ".join(f.column_name.join(quote) for f in returning) if returning else ""
-    per_statement = max(1, _MAX_PARAMS // len(fields))
-    out: list[tuple[Any, ...]] = []
-    converted: dict[str, dict[Any, Any]] = {}  # field -> {value or id(value): db value}
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        values = []
-        for f, default, convert, by_value in columns:
-            name = f.name
-            if default is _REQUIRED:
-                try:
-                    column = [row[name] for row in chunk]
-                except KeyError:
-                    raise ValueError(f"missing value for {model.__name__}.{name}") from None
-            elif callable(default):
-                column = [row[name] if name in row else default() for row in chunk]
-            else:
-                try:
-                    column = [row[name] for row in chunk]  # rows usually have every field
-                except KeyError:
-                    column = [row.get(name, default) for row in chunk]
-            if convert is not None:
-                seen = converted.setdefault(name, {None: None})  # None stays None (NULL)
-                if by_value:
-                    for value in set(column).difference(seen):
-                        seen[value] = convert(value)
-                    column = [seen[value] for value in column]
-                else:
-                    # keyed by id: the objects live on in ``rows`` meanwhile, their ids are theirs
-                    keys = [None if value is None else id(value) for value in column]
-                    for key, value in zip(keys, column, strict=True):
-                        if key not in seen:
-                            seen[key] = convert(value)
-                    column = [seen[key] for key in keys]
-            values.append(column)
-        params = list(itertools.chain.from_iterable(zip(*values, strict=True)))
-        # Identifiers from the model, values as parameters.
-        sql = (f"INSERT INTO {meta.table_name.join(quote)} ({names}) VALUES "  # noqa: S608
-               + ", ".join([group] * len(chunk)) + tail)
-        cursor = db.execute_sql(sql, params)
-        if returning:
-            out.extend(tuple(r) for r in cursor.fetchall())
-    return out
-
-
-_REQUIRED = object()  # a field without a default that may not be NULL
 
 
 def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
@@ -499,20 +404,20 @@ def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
     from tracker.items.models import Submitter
 
     ids = dict((number, item_id) for item_id, number in
-               _insert_rows(Item, [p.item for p in batch], returning=(Item.id, Item.number)))
+               insert_rows(Item, [p.item for p in batch], returning=(Item.id, Item.number)))
     for p in batch:
         p.out.item_id = ids[p.item["number"]]
     for p in batch:
         for sub in p.submitters:
             sub["item"] = p.out.item_id
-    _insert_rows(Submitter, [sub for p in batch for sub in p.submitters])
+    insert_rows(Submitter, [sub for p in batch for sub in p.submitters])
     rows = []
     for p in batch:
         for _, _, a in p.assignments:
             row = a.copy()  # the planned columns are shared by rows alike
             row["item"] = p.out.item_id
             rows.append(row)
-    returned = _insert_rows(Assignment, rows, returning=(Assignment.id, Assignment.item, Assignment.unit))
+    returned = insert_rows(Assignment, rows, returning=(Assignment.id, Assignment.item, Assignment.unit))
     assignment_ids = {(item_id, unit_id): a_id for a_id, item_id, unit_id in returned}
     entries = []
     for p in batch:
@@ -523,7 +428,7 @@ def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
             entries.append(audit.entry("assigned", "assignment", assignment_ids[(item_id, unit.id)],
                                        actor=ctx.actor, item_id=item_id, unit_id=unit.id, at=ctx.now,
                                        **ctx.assigned_audit(unit, handler, a)))
-    _insert_rows(AuditEntry, entries)
+    insert_rows(AuditEntry, entries)
 
 
 def _notify_units(planned: list[_Planned], ctx: _Context) -> None:

@@ -522,9 +522,10 @@ def record_expired_feedback(today: dt.date | None = None) -> int:
     # Only a *replied* item can still wait for a rater: ``items.refresh_status`` moves an item on
     # to evaluated / follow-up once every rater of the round has answered. (Loading the close-out
     # facts of every evaluated and follow-up item too cost ~10 s a sweep at 200,000 items.)
-    candidates = list(Item.select().where(Item.status == ItemStatus.REPLIED.value).order_by(Item.id))
+    # Light rows for the scan (thousands of items at 200,000); an item found is read again below.
+    candidates = _item_rows(Item.select().where(Item.status == ItemStatus.REPLIED.value).order_by(Item.id))
     made = 0
-    for co in closeout_many(candidates, today).values():
+    for co in closeout_many(candidates, today, light=True).values():
         if not co.window_over or not co.missing_raters:
             continue
         try:
