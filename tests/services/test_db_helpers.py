@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tracker.audit import services as audit
 from tracker.audit.models import AuditEntry
-from tracker.core.db import distinct_values
+from tracker.core import db as core_db
+from tracker.core.db import distinct_values, insert_rows
 from tracker.handling.models import Contact
+from tracker.reminders.models import Reminder, ReminderRule
 
 
 def _select_distinct(field) -> list:
@@ -23,12 +27,6 @@ def test_distinct_values_are_what_select_distinct_gives_in_order(ctx):
 
 
 def test_insert_rows_writes_what_peewee_writes_and_skips_conflicts(ctx, monkeypatch):
-    import datetime as dt
-
-    from tracker.core import db as core_db
-    from tracker.core.db import insert_rows
-    from tracker.reminders.models import Reminder, ReminderRule
-
     at = dt.datetime(2026, 3, 5, 1, 2, 3, tzinfo=dt.UTC)
     expected = ReminderRule.create(key="t_by_peewee", label="甲", event="reply_due", recipients=["handler", "office"],
                                    updated_at=at)

@@ -194,6 +194,7 @@ _MAX_PARAMS = 30000  # parameters per statement of insert_rows (SQLite's default
 # ids for foreign keys, None) as they are; the others (instants, JSON) go through it.
 _PLAIN_FIELDS = (pw.CharField, pw.TextField, pw.IntegerField, pw.BooleanField, pw.DateField,
                  pw.ForeignKeyField)
+_REQUIRED = object()  # a field without a default that may not be NULL
 
 
 def _sqlite_param(value: Any) -> Any:
@@ -285,8 +286,6 @@ def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]], returning: tu
             out.extend(tuple(r) for r in cursor.fetchall())
     return out
 
-
-_REQUIRED = object()  # a field without a default that may not be NULL
 
 
 def distinct_values(field: pw.Field) -> list[Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Collection
@@ -496,19 +495,11 @@ def _told_at_assignment(subjects: list[Subject]) -> dict[int, set[int]]:
 def _insert_reminders(rows: list[dict]) -> dict[str, int]:
     """INSERT … ON CONFLICT DO NOTHING; the keys *this* statement created, with their ids.
 
-    RETURNING (PostgreSQL; SQLite 3.35+) names exactly the rows inserted, so a reminder that a
-    concurrent sweep created first is not ours and we tell nobody about it.
+    RETURNING names exactly the rows inserted, so a reminder that a concurrent sweep created
+    first is not ours and we tell nobody about it.
     """
-    if not rows:
-        return {}
-    if not is_sqlite() or sqlite3.sqlite_version_info >= (3, 35):
-        returned = insert_rows(Reminder, rows, returning=(Reminder.id, Reminder.key), ignore_conflicts=True)
-        return {key: rid for rid, key in returned}
-    created = {}
-    for row in rows:  # an old SQLite: one row at a time, the row count tells
-        if Reminder.insert(**row).on_conflict_ignore().as_rowcount().execute():
-            created[row["key"]] = Reminder.select(Reminder.id).where(Reminder.key == row["key"]).scalar()
-    return created
+    returned = insert_rows(Reminder, rows, returning=(Reminder.id, Reminder.key), ignore_conflicts=True)
+    return {key: rid for rid, key in returned}
 
 
 def _inserted(model: type[pw.Model], rows: list[dict]) -> int:
