@@ -69,6 +69,8 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
     assert data["items"] == 2000
     assert data["database"] == BACKEND
     assert data["machine"] and data["peak_rss_mb"] > 0
+    loop = data["cpu_loop_ms"]  # the machine's speed, measured at the start and the end
+    assert loop["additions"] == 1_000_000 and loop["start"] > 0 and loop["end"] > 0
     assert [s["name"] for s in data["scenarios"]] == SCENARIOS
     for s in data["scenarios"]:
         assert s["median_ms"] > 0 and s["p95_ms"] >= s["median_ms"]
@@ -102,6 +104,7 @@ def test_bench_seeds_measures_and_writes_the_json(bench_app, tmp_path):
 
     table = report.markdown([data])  # what the README's tables are made from
     assert "| overdue_list |" in table and f"Pages: {len(sweep['pages'])} (role, page) pairs" in table
+    assert f"A Python loop of 1,000,000 additions took {loop['start']} ms at the start" in table
     seed = data["seed"]
     assert seed["items"] == 2000 and seed["rows"]["items"] == 2000
     assert seed["rows"]["audit_entries"] > seed["rows"]["items"]

@@ -140,6 +140,8 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
     # as wsgi.py does in every web worker: what exists after start-up is kept out of full
     # collections (given back to the collector when the measurements end)
     freeze_startup_objects()
+    loop_start = report.cpu_loop_ms()
+    echo(f"机器速度：Python 循环 {report.CPU_LOOP_ADDITIONS:,} 次加法 {loop_start} ms")
     try:
         with quiet_request_log():
             echo("测量（应用 / 基线）：")
@@ -166,6 +168,8 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
             page_sweep = None
             if not only or "pages" in only:
                 page_sweep = bench_pages.sweep(web, seeded, BENCH_PASSWORD, echo, runs=1 if quick else bench_pages.RUNS)
+        loop_end = report.cpu_loop_ms()
+        echo(f"机器速度（测量结束时）：Python 循环 {report.CPU_LOOP_ADDITIONS:,} 次加法 {loop_end} ms")
     finally:
         thaw_startup_objects()
         shutil.rmtree(work, ignore_errors=True)
@@ -185,6 +189,8 @@ def run(*, n_items: int, output: str, force: bool = False, seed: bool = True, im
         "pages": page_sweep,
         "seed": seed_info,
         "seconds": round(time.perf_counter() - started, 1),
+        # the machine's speed at the start and end of the measurements (see report.cpu_loop_ms)
+        "cpu_loop_ms": {"additions": report.CPU_LOOP_ADDITIONS, "start": loop_start, "end": loop_end},
         # other work on the machine shows in every figure: the load average at start and end
         "load_average": {"start": [round(x, 2) for x in load_before],
                          "end": [round(x, 2) for x in os.getloadavg()]},
