@@ -69,8 +69,9 @@ CPU_LOOP_ADDITIONS = 1_000_000
 
 def cpu_loop_ms(runs: int = 5) -> float:
     """The machine's speed, for comparing runs on different (or busy) machines: the median time
-    of a plain Python loop of a million additions. The same code measured 1.5-3 times as long on
-    one shared 2-core instance as on another, baselines included; this figure moves with them."""
+    of a plain Python loop of a million additions. The same code has measured 1.5-3 times as
+    long on one shared 2-core instance as on another, baselines included, and a run's speed can
+    change while it runs: measured at its start and end, this figure shows how fast it ran."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
