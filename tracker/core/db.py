@@ -287,7 +287,6 @@ def insert_rows(model: type[pw.Model], rows: list[dict[str, Any]], returning: tu
     return out
 
 
-
 def distinct_values(field: pw.Field) -> list[Any]:
     """The distinct non-null values of a column that leads an index, in order, one index probe
     per value (a "loose index scan" written as a recursive query). PostgreSQL reads every row for
