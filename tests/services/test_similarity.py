@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 
 from tracker.core import clock
+from tracker.core.enums import ItemStatus
 from tracker.items import services as items
 from tracker.items import similarity
 from tracker.items.models import Item
@@ -121,9 +123,9 @@ def test_the_inverted_index_keeps_the_best_matches(monkeypatch):
     hits = idx.candidates(similarity.key("关于背街小巷增设公共充电桩的建议"))
     assert idx.entries[hits[0][0]].item_id == 99999
     queries = [similarity.key(similarity.synthetic_title(rng)) for _ in range(15)]
-    filtered = [idx.candidates(q)[:5] for q in queries]
+    filtered = [idx.score(q)[:5] for q in queries]
     monkeypatch.setattr(similarity, "FULL_SCAN_BELOW", 10**9)
-    full = [idx.candidates(q)[:5] for q in queries]
+    full = [idx.score(q)[:5] for q in queries]  # worked out afresh, not remembered
     assert [[round(s) for _, s in row] for row in filtered] == [[round(s) for _, s in row] for row in full]
 
 
@@ -138,3 +140,83 @@ def test_most_shared_picks_what_most_common_picks():
         shared = Counter(rng.choice(range(400)) for _ in range(rng.randint(1, 3000)))
         n = rng.randint(1, 450)
         assert sorted(_most_shared(shared, n)) == sorted(pos for pos, _count in shared.most_common(n))
+
+
+# --- remembered look-ups ---------------------------------------------------------------------
+
+
+def _count_scoring(monkeypatch) -> list[str]:
+    scored: list[str] = []
+    original = similarity.TitleIndex.score
+
+    def counting(self, query_key, **kw):
+        scored.append(query_key)
+        return original(self, query_key, **kw)
+
+    monkeypatch.setattr(similarity.TitleIndex, "score", counting)
+    return scored
+
+
+def test_a_repeated_look_up_is_remembered_until_a_title_changes(f, monkeypatch):
+    session = f.session()
+    office = f.office()
+    a = f.item(session=session, title="关于增设城区公交线路的建议")
+    f.item(session=session, title="关于治理河道污染的建议")
+    scored = _count_scoring(monkeypatch)
+    first = similarity.similar(title="关于增设公交线路的建议")
+    assert [s.item_id for s in first] == [a.id] and len(scored) == 1
+    assert similarity.similar(title="关于增设公交线路的建议") == first
+    assert len(scored) == 1  # remembered
+    # a new item with a like title: scored again, and found
+    b = f.item(session=session, title="关于增设公交线路站点的建议")
+    assert {s.item_id for s in similarity.similar(title="关于增设公交线路的建议")} == {a.id, b.id}
+    assert len(scored) == 2
+    # an edited title: scored again, and no longer found
+    items.edit_item(Item.get_by_id(a.id), actor=office, title="关于建设口袋公园的建议")
+    assert [s.item_id for s in similarity.similar(title="关于增设公交线路的建议")] == [b.id]
+    assert len(scored) == 3
+
+
+def test_what_a_remembered_suggestion_shows_is_read_afresh(f, monkeypatch):
+    session = f.session()
+    a = f.item(session=session, title="关于增设城区公交线路的建议")
+    scored = _count_scoring(monkeypatch)
+    assert similarity.similar(title="关于增设公交线路的建议")[0].status == a.status
+    # the status and the merge target change without touching the title
+    later = clock.now() + dt.timedelta(seconds=5)
+    Item.update(status=ItemStatus.WITHDRAWN.value, updated_at=later).where(Item.id == a.id).execute()
+    found = similarity.similar(title="关于增设公交线路的建议")
+    assert len(scored) == 1  # the title did not change: the candidates are remembered
+    assert [(s.item_id, s.status) for s in found] == [(a.id, ItemStatus.WITHDRAWN.value)]
+    # a deleted item drops out (the index is rebuilt and the look-up worked out again)
+    Item.delete().where(Item.id == a.id).execute()
+    assert similarity.similar(title="关于增设公交线路的建议") == []
+    assert len(scored) == 2
+
+
+def test_remembered_look_ups_are_bounded_and_a_forgetting_wins(monkeypatch):
+    monkeypatch.setattr(similarity, "REMEMBERED", 3)
+    idx = similarity.TitleIndex()
+    idx.put([(1, "关于增设公交线路的建议", 1, 2026, "suggestion"), (2, "关于治理河道污染的建议", 1, 2026, "suggestion")])
+    queries = [similarity.key(t) for t in ("增设公交线路", "治理河道污染", "公交线路站点", "河道污染治理")]
+    for q in queries:
+        idx.candidates(q)
+    assert [memo[0] for memo in idx._remembered] == queries[1:]  # the oldest dropped
+    idx.candidates(queries[1])
+    assert [memo[0] for memo in idx._remembered] == [queries[2], queries[3], queries[1]]  # used: kept longest
+    # a title changed while a look-up was being worked out: its result is not kept
+    original = similarity.TitleIndex.score
+
+    def racing(self, query_key, **kw):
+        found = original(self, query_key, **kw)
+        self.put([(3, "关于增设公交线路专线的建议", 1, 2026, "suggestion")])
+        return found
+
+    monkeypatch.setattr(similarity.TitleIndex, "score", racing)
+    idx.candidates(queries[0])
+    assert idx._remembered == {}
+    monkeypatch.setattr(similarity.TitleIndex, "score", original)
+    assert 3 in [idx.entries[pos].item_id for pos, _s in idx.candidates(queries[0])]
+    # an unchanged title put again (its session or kind changed) keeps what is remembered
+    idx.put([(1, "关于增设公交线路的建议", 2, 2027, "proposal")])
+    assert [memo[0] for memo in idx._remembered] == [queries[0]]
