@@ -220,3 +220,13 @@ def test_remembered_look_ups_are_bounded_and_a_forgetting_wins(monkeypatch):
     # an unchanged title put again (its session or kind changed) keeps what is remembered
     idx.put([(1, "关于增设公交线路的建议", 2, 2027, "proposal")])
     assert [memo[0] for memo in idx._remembered] == [queries[0]]
+
+
+def test_content_keys_are_remembered_by_their_text():
+    text = "我市老旧小区多为六层以下无电梯住宅，老年人上下楼困难，建议简化审批、加大补贴。" * 20
+    similarity._content_key.cache_clear()
+    first = similarity.content_key(text)
+    assert first == similarity.key(text[:similarity.CONTENT_CHARS])
+    assert similarity.content_key(text + "（后文不同）") == first  # only the start is compared
+    assert similarity._content_key.cache_info().hits == 1
+    assert similarity.content_key("") == "" and similarity.content_key(None) == ""

@@ -24,6 +24,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -88,7 +89,15 @@ def title_score(a: str, b: str) -> float:
 
 
 def content_key(text: str) -> str:
-    return key((text or "")[:CONTENT_CHARS])
+    return _content_key((text or "")[:CONTENT_CHARS])
+
+
+# The start of a content is normalised and cut into bigrams in ~0.15 ms (NFKC folding most of
+# it): ~5 ms for the 30 candidates an item page compares, most of them the same from one view
+# to the next. A pure function of the text, so remembered by it (~4 KB an entry).
+@lru_cache(maxsize=1024)
+def _content_key(start: str) -> str:
+    return key(start)
 
 
 def combined_score(title: float, content: float | None) -> float:
