@@ -277,8 +277,8 @@ def collector_on_render(app):
         (gc.enable if was else gc.disable)()
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/stats", "/assessment", "/desk", "/desk/closeout?queue=ready",
-                                  "/sessions/{session}/reconcile"])
+@pytest.mark.parametrize("path", ["/dashboard", "/stats", "/stats/items?metric=reply_rate", "/assessment", "/desk",
+                                  "/desk/closeout?queue=ready", "/sessions/{session}/reconcile"])
 def test_whole_session_pages_render_with_the_collector_paused_and_turn_it_back_on(
         world, login_as, collector_on_render, path):
     response = login_as(world.office).get(path.format(session=world.session.id))
@@ -288,6 +288,28 @@ def test_whole_session_pages_render_with_the_collector_paused_and_turn_it_back_o
     collector_on_render.clear()
     assert login_as(world.office).get("/items").status_code == 200  # an ordinary page: left on
     assert collector_on_render and all(collector_on_render)
+
+
+def test_the_api_statistics_are_counted_with_the_collector_paused(world, api, monkeypatch):
+    from tracker.ledger import stats
+
+    seen: list[bool] = []
+    summary = stats.summary
+
+    def spy(facts, today):
+        seen.append(gc.isenabled())
+        return summary(facts, today)
+
+    monkeypatch.setattr(stats, "summary", spy)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        response = api(world.office).get(f"/stats?session_id={world.session.id}")
+        assert response.status_code == 200 and response.get_json()["by_unit"]
+        assert seen == [False]  # paused while the facts were loaded and counted
+        assert gc.isenabled()  # and on again after the request
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_a_refused_request_turns_the_collector_back_on(world, login_as, collector_on_render):

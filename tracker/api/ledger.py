@@ -11,6 +11,7 @@ from tracker.api import bp
 from tracker.api.common import api_login_required, current_api_user
 from tracker.api.spec import DATE, INT, STR, arr, documented, obj
 from tracker.core import clock
+from tracker.core.collector import collector_paused
 from tracker.core.enums import ItemKind, Tier
 from tracker.core.errors import ensure
 from tracker.ledger import stats
@@ -56,6 +57,7 @@ def _public(metrics: dict[str, Any]) -> dict[str, Any]:
                 "会办另计（co_*）。比率为 0 到 1 的数，分母为 0 时为 null。仅交办单位和市领导可用。"
                 f"各计数键：{', '.join(c.key for c in stats.COUNTS)}。",
 )
+@collector_paused
 def stats_summary():
     user = current_api_user()
     ensure(policy.has(user, policy.Perm.VIEW_STATS), "只有交办单位和市领导可以查看统计")

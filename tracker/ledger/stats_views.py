@@ -192,6 +192,7 @@ def index():
 
 @bp.get("/stats/items")
 @login_required
+@collector_paused
 def items():
     """The items behind one figure: a count, or a rate's numerator (part=num) or denominator."""
     _require_stats()
