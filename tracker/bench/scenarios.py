@@ -169,7 +169,7 @@ def longest_item(seeded: SeedResult) -> int:
 
 
 def dashboard_stats(seeded: SeedResult) -> Scenario:
-    from tracker.core.collector import pause_collector, resume_collector
+    from tracker.core.collector import collector_paused
     from tracker.ledger import stats
     from tracker.ledger.stats_queries import StatsFilter, load_facts
 
@@ -179,24 +179,18 @@ def dashboard_stats(seeded: SeedResult) -> Scenario:
 
     # As every request that computes them (the dashboard, /stats, GET /api/v1/stats) does, with
     # Python's cyclic collector paused (see tracker.core.collector); the baseline alike.
+    @collector_paused
     def app_stats() -> dict[str, Any]:
-        paused = pause_collector()
-        try:
-            with connection():
-                return stats.summary(load_facts(flt), today)
-        finally:
-            resume_collector(paused)
+        with connection():
+            return stats.summary(load_facts(flt), today)
 
     def run() -> int:
         return len(app_stats()["by_unit"])
 
+    @collector_paused
     def base() -> int:
-        paused = pause_collector()
-        try:
-            with connection():
-                return len(baselines.stats_by_sql(session_id, today)["by_unit"])
-        finally:
-            resume_collector(paused)
+        with connection():
+            return len(baselines.stats_by_sql(session_id, today)["by_unit"])
 
     with connection():
         mismatches = baselines.compare_stats(app_stats(), baselines.stats_by_sql(session_id, today))
