@@ -39,10 +39,11 @@ def resume_collector(was_enabled: bool) -> None:
 
 def collector_paused(view: F) -> F:
     """A view (or any function) that computes over a whole session (statistics, ranking,
-    reconciliation, the desk) runs with the collector paused. With it on, such a request at 200,000 items ran up to 600
-    young and 5 full collections, 25–110 ms walking what the request had built (facts, scores,
-    rows, the page), which reference counting frees anyway; the few objects a request leaves in
-    reference cycles (at most ~2,400, on the desk) are collected by the next collection after it."""
+    reconciliation, the desk) runs with the collector paused. With it on, such a request at
+    200,000 items ran up to 600 young and 5 full collections, 25–110 ms walking what the request
+    had built (facts, scores, rows, the page), which reference counting frees anyway; the few
+    objects a request leaves in reference cycles (at most ~2,400, on the desk) are collected by
+    the next collection after it."""
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         paused = pause_collector()
