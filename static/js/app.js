@@ -100,3 +100,56 @@
     if (forms[i].querySelector("[data-show-when]")) { refresh(forms[i]); }
   }
 })();
+
+// A long select gets a filter box (the deputies and members of ten years are thousands of options):
+// <select data-filter="placeholder" data-filter-count="{n} match" data-filter-none="no match">
+// Typing narrows the options to those containing the text and shows them as a list; when the chosen
+// option no longer matches, the first match is chosen. Without JavaScript the full select remains.
+(function () {
+  "use strict";
+  function attach(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "form-control form-control-sm mb-1";
+    box.placeholder = select.getAttribute("data-filter");
+    box.setAttribute("aria-label", box.placeholder);
+    box.setAttribute("aria-controls", select.id);
+    box.autocomplete = "off";
+    var status = document.createElement("div");
+    status.className = "form-text";
+    status.setAttribute("aria-live", "polite");
+    select.parentNode.insertBefore(box, select);
+    select.parentNode.insertBefore(status, select.nextSibling);
+    var options = Array.prototype.slice.call(select.options);
+    var texts = options.map(function (o) { return o.text.toLowerCase(); });
+    function apply() {
+      var q = box.value.trim().toLowerCase();
+      var first = null, count = 0;
+      for (var i = 0; i < options.length; i++) {
+        var hit = !q || texts[i].indexOf(q) >= 0;
+        options[i].hidden = !hit;
+        if (hit) { count += 1; if (first === null) { first = options[i]; } }
+      }
+      if (!q) {
+        select.removeAttribute("size");
+        status.textContent = "";
+        return;
+      }
+      select.size = Math.min(Math.max(count, 2), 8);
+      status.textContent = count ? select.getAttribute("data-filter-count").replace("{n}", String(count))
+        : select.getAttribute("data-filter-none");
+      var chosen = select.options[select.selectedIndex];
+      if (first && (!chosen || chosen.hidden)) {
+        first.selected = true;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+    box.addEventListener("input", apply);
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); select.focus(); }  // pick, don't submit the form
+      if (event.key === "Escape" && box.value) { event.preventDefault(); box.value = ""; apply(); }
+    });
+  }
+  var selects = document.querySelectorAll("select[data-filter]");
+  for (var i = 0; i < selects.length; i++) { attach(selects[i]); }
+})();

@@ -244,6 +244,21 @@ def test_admin_keeps_the_list_of_deputies_and_members(as_admin):
     assert "李委员" in listing and "政协委员" in listing
 
 
+def test_a_deputys_page_opens_the_new_account_form_filled_in_from_the_directory(f, as_admin):
+    person = f.person("赵代表")
+    Person.update(phone="13600000000", email="zhao@example.cn").where(Person.id == person.id).execute()
+    page = text(as_admin.get(f"/admin/persons/{person.id}/edit"))
+    assert f"/admin/users/new?role=submitter&amp;person_id={person.id}" in page
+    form = text(as_admin.get(f"/admin/users/new?role=submitter&person_id={person.id}"))
+    assert f'<option selected value="{person.id}">赵代表' in form
+    assert 'value="赵代表"' in form and 'value="13600000000"' in form and 'value="zhao@example.cn"' in form
+    assert '<option selected value="submitter">' in form
+    # the deputy is chosen from thousands by typing (static/js/app.js), shown for deputies' accounts only
+    assert 'data-show-when="role=submitter"' in form and 'data-filter="输入姓名、代表团或界别筛选"' in form
+    unknown = text(as_admin.get("/admin/users/new?role=submitter&person_id=999999"))
+    assert '<option selected value="0">（不关联）' in unknown and 'value="赵代表"' not in unknown
+
+
 # --- the rule profile ----------------------------------------------------------------------
 
 

@@ -114,6 +114,12 @@ def user_new():
     if request.method == "GET":
         form.role.data = request.args.get("role") or Role.UNIT_HANDLER.value
         form.unit_id.data = request.args.get("unit_id", type=int) or forms.NONE
+        person_id = request.args.get("person_id", type=int)
+        person = Person.get_or_none(Person.id == person_id) if person_id else None
+        if person is not None:  # "为其创建账号" on a deputy's or member's page: their account, filled in
+            form.role.data = Role.SUBMITTER.value
+            form.person_id.data = person.id
+            form.name.data, form.phone.data, form.email.data = person.name, person.phone, person.email
     if form.validate_on_submit():
         try:
             user = services.create_user_account(
