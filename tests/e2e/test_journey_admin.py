@@ -19,6 +19,15 @@ def add_person(j, name: str, delegation: str) -> None:
     expect_flash(j, f"已新增“{name}”")
 
 
+def create_account(j, username: str) -> None:
+    """The rest of the new account form: user name and password; sent, the account is listed."""
+    j.page.get_by_label("用户名").fill(username)
+    j.page.get_by_label("初始密码").fill("Deputy#2026")
+    j.page.get_by_label("确认密码").fill("Deputy#2026")
+    submit(j, j.page.get_by_role("button", name="创建用户"), re.compile(r"/admin/users$"))
+    expect_flash(j, f"已创建用户“{username}”")
+
+
 def test_admin_gives_a_deputy_an_account_from_the_deputys_page(journey, device):
     j = journey("admin-person-account")
     j.login("admin")
@@ -33,11 +42,7 @@ def test_admin_gives_a_deputy_an_account_from_the_deputys_page(journey, device):
     expect(person).to_be_visible()
     expect(person.locator("option:checked")).to_have_text(f"{name}（代表，南湖区代表团）")
     j.shot("account-filled-in")
-    j.page.get_by_label("用户名").fill(f"oyang-{device}")
-    j.page.get_by_label("初始密码").fill("Deputy#2026")
-    j.page.get_by_label("确认密码").fill("Deputy#2026")
-    submit(j, j.page.get_by_role("button", name="创建用户"), re.compile(r"/admin/users$"))
-    expect_flash(j, f"已创建用户“oyang-{device}”")
+    create_account(j, f"oyang-{device}")
 
 
 def test_the_deputy_is_found_by_typing_in_a_blank_form(journey, device):
@@ -66,12 +71,8 @@ def test_the_deputy_is_found_by_typing_in_a_blank_form(journey, device):
     j.shot("person-filtered")
     box.press("Enter")  # picks, does not send the form
     expect(j.page).to_have_url(re.compile(r"/admin/users/new$"))
-    j.page.get_by_label("用户名").fill(f"sima-{device}")
     j.page.locator("#name").fill(names[1])
-    j.page.get_by_label("初始密码").fill("Deputy#2026")
-    j.page.get_by_label("确认密码").fill("Deputy#2026")
-    submit(j, j.page.get_by_role("button", name="创建用户"), re.compile(r"/admin/users$"))
-    expect_flash(j, f"已创建用户“sima-{device}”")
+    create_account(j, f"sima-{device}")
     j.page.get_by_role("link", name=f"sima-{device}").click()
     expect(j.page.get_by_label("关联代表委员（仅代表委员账号）").locator("option:checked")).to_have_text(
         f"{names[1]}（代表，北城区代表团）")
