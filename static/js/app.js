@@ -130,14 +130,13 @@
         options[i].hidden = !hit;
         if (hit) { count += 1; if (first === null) { first = options[i]; } }
       }
-      if (!q) {
+      status.textContent = !q ? "" : count ? select.getAttribute("data-filter-count").replace("{n}", String(count))
+        : select.getAttribute("data-filter-none");
+      if (!q || !count) {  // nothing to list: the closed select keeps showing what is chosen
         select.removeAttribute("size");
-        status.textContent = "";
         return;
       }
       select.size = Math.min(Math.max(count, 2), 8);
-      status.textContent = count ? select.getAttribute("data-filter-count").replace("{n}", String(count))
-        : select.getAttribute("data-filter-none");
       var chosen = select.options[select.selectedIndex];
       if (first && (!chosen || chosen.hidden)) {
         first.selected = true;
