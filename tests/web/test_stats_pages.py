@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import time_machine
@@ -316,3 +317,61 @@ def test_a_refused_request_turns_the_collector_back_on(world, login_as, collecto
     assert login_as(world.handler).get(f"/sessions/{world.session.id}/reconcile").status_code in (403, 404)
     assert login_as(world.office).get("/assessment/unit/999999").status_code == 404
     assert gc.isenabled()
+
+
+# --- the dashboard's 领办、重点件 card ------------------------------------------------------------
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def _key_rows(page: str) -> list[str]:
+    card = page.split('id="key-items"', 1)[1]
+    return re.findall(r'<a href="/items/\d+">([^<]+)</a>', card)
+
+
+def test_the_key_items_card_shows_the_ten_most_urgent_of_all_and_offers_the_rest(f, login_as, at_0615):
+    session = f.session()
+    unit = f.unit("市水务局")
+    numbers = []
+    # ids rise while the deadlines fall: the most urgent item is the last one registered
+    for i in range(12):
+        item = f.item(session=session, number=f"K{i:02d}", is_key=True)
+        f.assign(item, unit, assigned_on=dt.date(2026, 5, 20) - dt.timedelta(days=3 * i))
+        numbers.append(item.number)
+    unassigned = f.item(session=session, number="K99", is_key=True)  # nothing owed yet: last
+    f.item(session=session, number="N01")  # neither key nor leader-led: never listed
+    client = login_as(f.office())
+
+    page = client.get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
+    assert _key_rows(page) == numbers[::-1][:10]
+    assert "（在办 13 件）" in page and "期限最近的 10 件" in page
+    show_all = re.search(r'<a href="([^"]+)">显示全部 13 件</a>', page).group(1).replace("&amp;", "&")
+    assert _query(show_all) == {"trend": "week", "session_id": str(session.id), "keys": "all"}
+    assert show_all.endswith("#key-items")
+
+    everything = client.get(show_all).get_data(as_text=True)
+    assert _key_rows(everything) == [*numbers[::-1], unassigned.number]
+    assert "显示全部" not in everything
+    fewer = re.search(r'<a href="([^"]+)">只显示期限最近的 10 件</a>', everything).group(1).replace("&amp;", "&")
+    assert _query(fewer) == {"trend": "week", "session_id": str(session.id)}
+    monthly = re.search(r'<a class="btn[^"]*" href="([^"]+)"[^>]*>按月</a>', everything).group(1).replace("&amp;", "&")
+    assert _query(monthly)["keys"] == "all"  # the trend buttons keep the whole list
+
+
+def test_a_leader_sees_the_items_they_lead_first_on_the_key_items_card(f, login_as, at_0615):
+    session = f.session()
+    unit = f.unit("市水务局")
+    leader = f.user(Role.LEADER, name="王副市长")
+    other = f.user(Role.LEADER, name="李副市长")
+    early = f.item(session=session, number="L1", tier="leader_led", leader_id=other.id)
+    f.assign(early, unit, assigned_on=dt.date(2026, 4, 1))
+    mine = f.item(session=session, number="L2", leader_id=leader.id)  # led by them, neither key nor leader-led
+    f.assign(mine, unit, assigned_on=dt.date(2026, 6, 1))
+    page = login_as(leader).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
+    assert _key_rows(page) == ["L2", "L1"]
+    assert "我领办" in page.split('id="key-items"', 1)[1] and "（在办 2 件）" in page
+    assert "显示全部" not in page
+    office_page = login_as(f.office()).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
+    assert _key_rows(office_page) == ["L1"]

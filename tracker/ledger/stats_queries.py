@@ -414,15 +414,28 @@ def units_for_filter():
     return Unit.select().order_by(Unit.sort_order, Unit.id)
 
 
-def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None, limit: int = 50):
-    """Open leader-led or key items (or those a leader leads), with their answering units."""
+@dataclass
+class KeyItems:
+    """The dashboard's 领办、重点件 card: the most urgent rows and how many there are in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
+              limit: int | None = 10) -> KeyItems:
+    """Open leader-led or key items (or those a leader leads), the most urgent first: the
+    leader's own, then by the nearest date an answering unit still owes (none last), then id.
+
+    The order is the database's, so the ``limit`` rows shown are the most urgent of all of them
+    (not the first ``limit`` by id, sorted afterwards).
+    """
     query = (Item.select(Item, Session).join(Session)
              .where(Item.status.not_in(CLOSED_ITEM_STATUSES)))
+    chosen = (Item.tier == Tier.LEADER_LED.value) | (Item.is_key == True)  # noqa: E712
     if leader_id:
-        query = query.where((Item.leader == leader_id) | (Item.tier == Tier.LEADER_LED.value)
-                            | (Item.is_key == True))  # noqa: E712
-    else:
-        query = query.where((Item.tier == Tier.LEADER_LED.value) | (Item.is_key == True))  # noqa: E712
+        chosen = chosen | (Item.leader == leader_id)
+    query = query.where(chosen)
     if flt is not None:
         if flt.session_id:
             query = query.where(Item.session == flt.session_id)
@@ -430,9 +443,16 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None, l
             query = query.where(Session.year == flt.year)
         if flt.kind:
             query = query.where(Item.kind == flt.kind)
-    items = list(query.order_by(Item.id).limit(limit))
-    if not items:
-        return []
+    total = query.count()
+    if not total:
+        return KeyItems([], 0)
+    owing_due = (Assignment.select(Assignment.item.alias("due_item"), pw.fn.MIN(Assignment.current_due).alias("due"))
+                 .where(Assignment.status.in_(OWING) & (Assignment.role != HandlingRole.CO.value))
+                 .group_by(Assignment.item).alias("owing_due"))
+    order = [] if not leader_id else [pw.Case(None, [(Item.leader == leader_id, 0)], 1)]
+    order += [pw.Case(None, [(owing_due.c.due.is_null(), 1)], 0), owing_due.c.due, Item.id]
+    items = list(query.join(owing_due, pw.JOIN.LEFT_OUTER, on=(owing_due.c.due_item == Item.id), src=Item)
+                 .order_by(*order).limit(limit))
     assignments: dict[int, list[Assignment]] = {}
     for a in (Assignment.select(Assignment, Unit).join(Unit)
               .where(Assignment.item.in_([i.id for i in items])
@@ -455,5 +475,4 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None, l
                     "co_units": [a.unit.name for a in units if a.role == HandlingRole.CO.value],
                     "due": due, "leader": leaders.get(item.leader_id, ""),
                     "mine": bool(leader_id and item.leader_id == leader_id)})
-    out.sort(key=lambda r: (not r["mine"], r["due"] or dt.date.max, r["item"].id))
-    return out
+    return KeyItems(out, total)

@@ -124,6 +124,9 @@ def _unit_word(unit: str) -> str:
 # --- dashboard ---------------------------------------------------------------------------------
 
 
+KEY_ROWS = 10  # the 领办、重点件 card shows the most urgent ten; ?keys=all shows every one
+
+
 @bp.get("/dashboard")
 @login_required
 @collector_paused
@@ -146,9 +149,13 @@ def dashboard():
     }
     leader_id = current_user.id if current_user.role == Role.LEADER.value else None
     cards = [(key, _figure_label(key), overall[key], key in stats.RATE_BY_KEY) for key in CARDS]
+    all_keys = request.args.get("keys") == "all"
+    keys = key_items(leader_id=leader_id, flt=flt, limit=None if all_keys else KEY_ROWS)
+    dash_args = {**flt.args(), "keys": "all"} if all_keys else flt.args()  # the trend buttons keep the list
     return render_template(
         "stats/dashboard.html", overall=overall, cards=cards, charts=chart_svgs,
-        granularity=granularity, key_rows=key_items(leader_id=leader_id, flt=flt), today=today,
+        granularity=granularity, key_rows=keys.rows, key_total=keys.total, all_keys=all_keys,
+        key_limit=KEY_ROWS, dash_args=dash_args, today=today,
         co_overdue=overall["co_overdue"], **_filter_context(flt),
     )
 
