@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -239,6 +240,24 @@ def test_office_generates_from_the_page_and_downloads(world, login_as, at_0615):
     assert docx_.status_code == 200 and docx_.data[:2] == b"PK"
     history = client.get("/dispatch").get_data(as_text=True)
     assert "市十七届人大四次会议" in history and "66.7%" in history
+
+
+def test_the_history_pages_through_every_report_newest_first(world, login_as, at_0615):
+    dates = [D(2026, 6, 15) - dt.timedelta(days=n) for n in range(32)]  # more than a page
+    for as_of in dates:
+        dispatch.generate_report(as_of, actor=world.office, announce=False)
+    client = login_as(world.office)
+    first = client.get("/dispatch").get_data(as_text=True)
+    assert "（共 32 期）" in first
+
+    def shown(page: str) -> list[str]:
+        return re.findall(r'<a href="/dispatch/\d+">(\d{4}-\d\d-\d\d)</a>', page)
+
+    assert shown(first) == [d.isoformat() for d in dates[:30]]
+    assert 'href="/dispatch?page=2"' in first
+    second = client.get("/dispatch?page=2").get_data(as_text=True)
+    assert shown(second) == [d.isoformat() for d in dates[30:]]  # the oldest are still there
+    assert shown(client.get("/dispatch?page=99").get_data(as_text=True)) == shown(second)  # clamped
 
 
 def test_a_bad_date_keeps_the_form_and_changes_nothing(world, login_as, at_0615):

@@ -21,6 +21,7 @@ from tracker.core.collector import collector_paused
 from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
 from tracker.core.forms import SelectField
+from tracker.core.paging import page_bounds
 from tracker.core.i18n import N_
 from tracker.core.web import flash_error
 from tracker.ledger import charts, dispatch, stats
@@ -274,7 +275,7 @@ def _dispatch_form(formdata: Any = None) -> DispatchForm:
 def dispatch_index():
     _require_stats()
     form = _dispatch_form() if policy.has(current_user, policy.Perm.OFFICE_DESK) else None
-    return render_template("dispatch/index.html", reports=list(dispatch.history().limit(200)), form=form)
+    return render_template("dispatch/index.html", form=form, **_dispatch_history())
 
 
 @bp.post("/dispatch")
@@ -294,8 +295,19 @@ def dispatch_generate():
 
             flash(gettext("已生成%(title)s", title=report.title), "success")
             return redirect(url_for("stats.dispatch_view", report_id=report.id))
-    return render_template("dispatch/index.html", reports=list(dispatch.history().limit(200)),
-                           form=form), 422
+    return render_template("dispatch/index.html", form=form, **_dispatch_history()), 422
+
+
+HISTORY_PER_PAGE = 30  # a half-year of weekly reports a page
+
+
+def _dispatch_history() -> dict[str, Any]:
+    """One page of the reports, newest first (a weekly report a year fills two pages)."""
+    history = dispatch.history()
+    total = history.count()
+    page, pages = page_bounds(total, request.args.get("page", 1, type=int) or 1, HISTORY_PER_PAGE)
+    return {"reports": list(history.paginate(page, HISTORY_PER_PAGE)), "total": total, "page": page,
+            "pages": pages}
 
 
 @bp.get("/dispatch/<int:report_id>")
