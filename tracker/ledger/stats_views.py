@@ -21,8 +21,8 @@ from tracker.core.collector import collector_paused
 from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
 from tracker.core.forms import SelectField
-from tracker.core.paging import page_bounds
 from tracker.core.i18n import N_
+from tracker.core.paging import page_bounds
 from tracker.core.web import flash_error
 from tracker.ledger import charts, dispatch, stats
 from tracker.ledger.stats_queries import (
