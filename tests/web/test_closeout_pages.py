@@ -186,6 +186,20 @@ def _xlsx(rows) -> bytes:
     return buf.getvalue()
 
 
+def test_the_reconciliation_index_shows_how_far_each_sessions_ledger_is_crossed_off(client, login_as, f):
+    busy, empty = f.session(name="市十七届人大四次会议"), f.session(name="市政协十四届四次会议", body="cppcc")
+    items = [f.item(session=busy, number=str(n)) for n in range(1, 6)]
+    Item.update(status="closed").where(Item.id == items[0].id).execute()
+    Item.update(status="archived").where(Item.id == items[1].id).execute()
+    Item.update(status="merged").where(Item.id == items[2].id).execute()  # counted in the item it joined
+    login_as(f.office())
+    page = html(client.get("/reconcile"))
+    row = page.split("市十七届人大四次会议", 1)[1].split("</a>", 1)[0]
+    assert "已销号 2 / 4 件" in row and '<progress class="tally' in row and 'value="2" max="4"' in row
+    assert "尚无件" in page.split("市政协十四届四次会议", 1)[1].split("</a>", 1)[0]
+    assert f'href="/sessions/{empty.id}/reconcile"' in page
+
+
 def test_reconciliation_page_with_an_uploaded_list_and_pasted_numbers(client, login_as, f):
     s = replied_item(number="1")
     for n in ("2", "3"):

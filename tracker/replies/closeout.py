@@ -1069,8 +1069,22 @@ def rater_for(co: Closeout, user: Any) -> Submitter | None:
     return next((s for s in co.raters if s.person_id == user.person_id), None)
 
 
-def sessions_for_reconcile() -> list[Session]:
-    return list(Session.select().order_by(Session.year.desc(), Session.id.desc()))
+class SessionTally(NamedTuple):
+    """A session on the reconciliation index, with how far its ledger is crossed off."""
+
+    session: Session
+    items: int  # registered and still counted (not merged into another, not withdrawn)
+    closed: int  # 已销号 or archived
+
+
+def sessions_for_reconcile() -> list[SessionTally]:
+    counted = Item.status.not_in([ItemStatus.MERGED.value, ItemStatus.WITHDRAWN.value])
+    closed = Item.status.in_([ItemStatus.CLOSED.value, ItemStatus.ARCHIVED.value])
+    tallies = {session_id: (total, done) for session_id, total, done in (
+        Item.select(Item.session, pw.fn.COUNT(Item.id), pw.fn.SUM(pw.Case(None, [(closed, 1)], 0)))
+        .where(counted).group_by(Item.session).tuples())}
+    return [SessionTally(s, *(int(n or 0) for n in tallies.get(s.id, (0, 0))))
+            for s in Session.select().order_by(Session.year.desc(), Session.id.desc())]
 
 
 def user_display(user_id: int | None) -> str:
