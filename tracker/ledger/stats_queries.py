@@ -430,7 +430,13 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
     The order is the database's, so the ``limit`` rows shown are the most urgent of all of them
     (not the first ``limit`` by id, sorted afterwards).
     """
-    query = (Item.select(Item, Session).join(Session)
+    owing_due = (Assignment.select(Assignment.item.alias("due_item"), pw.fn.MIN(Assignment.current_due).alias("due"))
+                 .where(Assignment.status.in_(OWING) & (Assignment.role != HandlingRole.CO.value))
+                 .group_by(Assignment.item).alias("owing_due"))
+    # one statement picks the rows and counts them all (a window count over the whole match), on
+    # ids only: sorting thousands of whole rows (with their text) would cost more than the rest
+    query = (Item.select(Item.id, pw.fn.COUNT(pw.SQL("*")).over()).join(Session)
+             .switch(Item).join(owing_due, pw.JOIN.LEFT_OUTER, on=(owing_due.c.due_item == Item.id))
              .where(Item.status.not_in(CLOSED_ITEM_STATUSES)))
     chosen = (Item.tier == Tier.LEADER_LED.value) | (Item.is_key == True)  # noqa: E712
     if leader_id:
@@ -443,16 +449,14 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
             query = query.where(Session.year == flt.year)
         if flt.kind:
             query = query.where(Item.kind == flt.kind)
-    total = query.count()
-    if not total:
-        return KeyItems([], 0)
-    owing_due = (Assignment.select(Assignment.item.alias("due_item"), pw.fn.MIN(Assignment.current_due).alias("due"))
-                 .where(Assignment.status.in_(OWING) & (Assignment.role != HandlingRole.CO.value))
-                 .group_by(Assignment.item).alias("owing_due"))
     order = [] if not leader_id else [pw.Case(None, [(Item.leader == leader_id, 0)], 1)]
     order += [pw.Case(None, [(owing_due.c.due.is_null(), 1)], 0), owing_due.c.due, Item.id]
-    items = list(query.join(owing_due, pw.JOIN.LEFT_OUTER, on=(owing_due.c.due_item == Item.id), src=Item)
-                 .order_by(*order).limit(limit))
+    picked = list(query.order_by(*order).limit(limit).tuples())
+    if not picked:
+        return KeyItems([], 0)
+    total = picked[0][1]
+    by_id = {i.id: i for i in Item.select(Item, Session).join(Session).where(Item.id.in_([i for i, _ in picked]))}
+    items = [by_id[i] for i, _ in picked]
     assignments: dict[int, list[Assignment]] = {}
     for a in (Assignment.select(Assignment, Unit).join(Unit)
               .where(Assignment.item.in_([i.id for i in items])
