@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from tracker.accounts import policy
+from tracker.accounts.models import User
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
@@ -89,7 +90,15 @@ def fresh(reply: Reply) -> Reply:
     return Reply.get_by_id(reply.id)
 
 
+def opinions_in(s: Setup) -> None:
+    """Every co unit sends the lead its opinion (a co unit agrees to the draft only after)."""
+    for co, user in zip(s.cos, s.co_users, strict=True):
+        if Assignment.get_by_id(co.id).status == AssignmentStatus.HANDLING.value:
+            handling.submit_co_opinion(Assignment.get_by_id(co.id), actor=user, text="同意主办单位意见")
+
+
 def to_cosign(s: Setup) -> Reply:
+    opinions_in(s)
     reply = draft(s, submit=True)
     replies.sign_off(fresh(reply), actor=s.leader)
     return fresh(reply)
@@ -219,6 +228,46 @@ def test_cosign_return_restarts_cosigning_in_a_new_cycle(f):
     assert fresh(reply).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
 
 
+def test_a_co_unit_agrees_to_the_draft_only_after_signing_for_the_item_and_sending_its_opinion(f):
+    s = make(f, co_units=2)
+    late = f.assign(s.item, f.unit("市交通运输局"), role="co")  # not signed for yet
+    late_user = User.get_by_id(late.handler_id)
+    reply = draft(s, submit=True)
+    replies.sign_off(fresh(reply), actor=s.leader)
+    reply = fresh(reply)
+    assert reply.status == ReplyStatus.AWAITING_COSIGN.value
+
+    with pytest.raises(Conflict, match="尚未签收本件") as refused:
+        replies.cosign(reply, actor=late_user)
+    assert refused.value.code == "not_received"
+    assert "cosign" not in replies.allowed_actions(late_user, reply)
+    assert "尚未签收本件" in replies.cosign_note(late_user, reply)
+
+    with pytest.raises(Conflict, match="尚未提交会办意见") as refused:
+        replies.cosign(reply, actor=s.co_users[0])
+    assert refused.value.code == "no_opinion"
+    assert "cosign" in replies.allowed_actions(s.co_users[0], reply)  # it may still send the draft back
+    assert [row["readiness"] for row in replies.cosign_status(reply)] == ["no_opinion", "no_opinion", "not_received"]
+    assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value and not ReplyCosign.select().exists()
+
+    for co, user in zip(s.cos, s.co_users, strict=True):
+        handling.submit_co_opinion(Assignment.get_by_id(co.id), actor=user, text="同意")
+    assignments.receive(Assignment.get_by_id(late.id), actor=late_user)
+    handling.submit_co_opinion(Assignment.get_by_id(late.id), actor=late_user, text="无补充意见")
+    for user in (*s.co_users, late_user):
+        assert replies.cosign_note(user, fresh(reply)) == ""
+        replies.cosign(fresh(reply), actor=user)
+    assert fresh(reply).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
+
+
+def test_a_co_unit_without_its_opinion_may_still_send_the_draft_back(f):
+    s = make(f, co_units=1)
+    reply = draft(s, submit=True)
+    replies.sign_off(fresh(reply), actor=s.leader)
+    replies.cosign(fresh(reply), actor=s.co_users[0], decision="return", reason="请写明我局的会办意见")
+    assert fresh(reply).status == ReplyStatus.DRAFT.value
+
+
 def test_review_return_and_a_unit_cannot_cosign_twice(f):
     s = make(f, co_units=1)
     reply = to_cosign(s)
@@ -286,6 +335,7 @@ def test_visibility_of_drafts_and_sent_replies(f):
     with pytest.raises(NotFound):
         replies.get_reply_for(s.sub1, reply.id)
     replies.sign_off(fresh(reply), actor=s.leader)
+    opinions_in(s)
     replies.cosign(fresh(reply), actor=s.co_users[0])
     replies.review(fresh(reply), actor=s.office)
     assert replies.get_reply_for(s.sub1, reply.id).id == reply.id

@@ -111,7 +111,10 @@ def test_returns_at_each_step(s, api):
     assert r.get_json()["status"] == "draft"
     h.post(f"/replies/{rid}/submit", json={})
     boss.post(f"/replies/{rid}/sign-off", json={"decision": "approve"})
-    co.post(f"/replies/{rid}/cosign", json={"decision": "approve"})
+    r = co.post(f"/replies/{rid}/cosign", json={"decision": "approve"})  # no opinion sent to the lead yet
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "no_opinion"
+    assert co.post(f"/assignments/{s.co.id}/co-opinion", json={"text": "同意"}).status_code == 201
+    assert co.post(f"/replies/{rid}/cosign", json={"decision": "approve"}).get_json()["status"] == "awaiting_office_review"
     r = office.post(f"/replies/{rid}/review", json={"decision": "return", "reason": "格式不规范"})
     assert r.get_json()["status"] == "draft" and r.get_json()["cycle"] == 3
     assert AuditEntry.select().where(AuditEntry.action == "reply_returned").count() == 3

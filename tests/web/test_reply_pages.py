@@ -4,6 +4,7 @@ office review with a class change, returns, permissions, stale versions, downloa
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core.enums import AssignmentStatus, ReplyStatus, Role, Tier
+from tracker.handling import services as handling
 from tracker.replies import services as replies
 from tracker.replies.models import Attachment, Commitment, Reply
 
@@ -92,6 +94,15 @@ def test_the_whole_flow_through_pages(s, client, login_as):
     login_as(s.co_handler)
     page = text(client.get(f"/items/{s.item.id}"))
     assert "经研究，现将办理情况答复如下" in page and "提交会签意见" in page
+    assert "市财政局尚未提交会办意见，请先提交会办意见，再同意主办单位的答复稿" in page
+    refused = decide(client, reply, "cosign", reason="同意")
+    assert refused.status_code == 409 and "尚未提交会办意见" in text(refused)
+    assert re.search(rf'name="r{reply.id}-reason"[^>]*>\s*同意</textarea>', text(refused))  # kept
+    assert Reply.get_by_id(reply.id).status == ReplyStatus.AWAITING_COSIGN.value
+    opinion = client.post(f"/assignments/{s.co.id}/co-opinion", data={f"a{s.co.id}-text": "建议从住房维修资金中列支"})
+    assert opinion.status_code == 302
+    page = text(client.get(f"/items/{s.item.id}"))
+    assert "尚未提交会办意见" not in page and "提交会签意见" in page
     assert decide(client, reply, "cosign").status_code == 302
     assert Reply.get_by_id(reply.id).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
 
@@ -152,6 +163,7 @@ def test_cosign_and_review_returns_through_pages(s, client, login_as):
     assert Reply.get_by_id(reply.id).return_reason == "资金表述不准确"
     replies.submit_reply(Reply.get_by_id(reply.id), actor=s.handler)
     replies.sign_off(Reply.get_by_id(reply.id), actor=s.leader)
+    handling.submit_co_opinion(Assignment.get_by_id(s.co.id), actor=s.co_handler, text="同意")
     replies.cosign(Reply.get_by_id(reply.id), actor=s.co_handler)
     login_as(s.office)
     assert decide(client, reply, "review", decision="return", reason="格式不规范").status_code == 302

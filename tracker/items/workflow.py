@@ -126,6 +126,11 @@ ASSIGNMENT_TRANSITIONS: dict[tuple[A, Action], A] = {
 # States in which a unit may still work on the assignment (progress, contacts, drafts).
 ASSIGNMENT_WORKING = frozenset({A.HANDLING, A.RETURN_REQUESTED, A.REHANDLING, A.OPINION_SUBMITTED})
 ASSIGNMENT_ACTIVE = frozenset(set(A) - {A.RETURNED})
+# A co unit agrees to the lead's draft (会签) only once it has sent the lead its opinion (DOMAIN
+# §2, §5: the lead's reply states the co units' opinions); it may send a draft back once it has
+# signed for the item.
+CO_MAY_APPROVE_DRAFT = frozenset({A.OPINION_SUBMITTED, A.DONE})
+CO_MAY_RETURN_DRAFT = frozenset({A.HANDLING, A.OPINION_SUBMITTED, A.DONE})
 
 REPLY_TRANSITIONS: dict[tuple[R, Action], R | str] = {
     (R.DRAFT, Action.SUBMIT): R.AWAITING_SIGN_OFF,

@@ -31,6 +31,7 @@ class ReplyView:
     submit: Any = None
     publication: Any = None  # publication.PublicationState of a sent reply
     publication_form: Any = None
+    cosign_note: str = ""  # why this co unit cannot agree to the draft yet
 
     @property
     def status(self) -> ReplyStatus:
@@ -58,6 +59,7 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_for
             (AuditEntry.object_type == "reply") & (AuditEntry.object_id == reply.id)
             & (AuditEntry.action == "reply_reviewed")).order_by(AuditEntry.id) if e.before],
     )
+    view.cosign_note = replies.cosign_note(user, reply)
     if actions & {"sign_off", "cosign", "review"}:
         view.decision = decision or forms.decision_form_for(reply)
     if "submit" in actions:

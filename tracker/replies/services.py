@@ -431,6 +431,24 @@ def _actor_co_assignment(reply: Reply, actor: Any) -> Assignment:
     raise PermissionDenied()
 
 
+COSIGN_NOT_READY = {
+    "not_received": "{unit}尚未签收本件，请先签收并提交会办意见，再会签主办单位的答复稿",
+    "no_opinion": "{unit}尚未提交会办意见，请先提交会办意见，再同意主办单位的答复稿（不同意可退回）",
+    "not_working": "{unit}的会办任务当前不能会签（申退待审核中）",
+}
+
+
+def cosign_readiness(co: Assignment) -> str:
+    """Whether a co unit may co-sign now: ready, not_received, no_opinion (may only send the
+    draft back) or not_working (a pending return request)."""
+    status = AssignmentStatus(co.status)
+    if status in workflow.CO_MAY_APPROVE_DRAFT:
+        return "ready"
+    if status in workflow.CO_MAY_RETURN_DRAFT:
+        return "no_opinion"
+    return "not_received" if status == AssignmentStatus.PENDING_RECEIPT else "not_working"
+
+
 def cosign(reply: Reply, *, actor: Any, decision: str = "approve", reason: str = "",
            version: Any = None) -> Reply:
     """A co unit agrees to the lead's draft (会签) or returns it; once all agree it moves on."""
@@ -441,6 +459,9 @@ def cosign(reply: Reply, *, actor: Any, decision: str = "approve", reason: str =
     expected = _expected_version(reply, version)
     target, reason = _step(reply, Action.COSIGN, decision, reason)
     co = _actor_co_assignment(reply, actor)
+    ready = cosign_readiness(co)
+    if ready != "ready" and not (ready == "no_opinion" and decision == "return"):
+        raise Conflict(COSIGN_NOT_READY[ready].format(unit=co.unit.name), code=ready)
     cycle = reply.cycle
     done = {c.assignment_id: c.decision for c in cosigns_of_cycle(reply)}
     if co.id in done:
@@ -587,7 +608,8 @@ def allowed_actions(user: Any, reply: Reply) -> set[str]:
         acts.add("sign_off")
     elif status == ReplyStatus.AWAITING_COSIGN and policy.can(user, Action.COSIGN, reply):
         done = {c.assignment.unit_id for c in cosigns_of_cycle(reply)}
-        if user.unit_id not in done:
+        if user.unit_id not in done and cosign_readiness(_actor_co_assignment(reply, user)) in ("ready",
+                                                                                               "no_opinion"):
             acts.add("cosign")
     elif status == ReplyStatus.AWAITING_OFFICE_REVIEW and policy.can(user, Action.REVIEW, reply):
         acts.add("review")
@@ -605,8 +627,20 @@ def cosign_status(reply: Reply) -> list[dict]:
     if reply.cycle == 0:
         return []
     by_assignment = {c.assignment_id: c for c in cosigns_of_cycle(reply)}
-    return [{"assignment": co, "unit": co.unit, "cosign": by_assignment.get(co.id)}
+    return [{"assignment": co, "unit": co.unit, "cosign": by_assignment.get(co.id),
+             "readiness": cosign_readiness(co)}
             for co in cosigning_assignments(reply)]
+
+
+def cosign_note(user: Any, reply: Reply) -> str:
+    """Why this co unit's user cannot agree to the draft yet ('' when they can, or need not)."""
+    if reply.status != ReplyStatus.AWAITING_COSIGN.value or not policy.can(user, Action.COSIGN, reply):
+        return ""
+    co = _actor_co_assignment(reply, user)
+    if any(c.assignment_id == co.id for c in cosigns_of_cycle(reply)):
+        return ""
+    ready = cosign_readiness(co)
+    return "" if ready == "ready" else COSIGN_NOT_READY[ready].format(unit=co.unit.name)
 
 
 def commitments_of(reply: Reply) -> list[dict]:
