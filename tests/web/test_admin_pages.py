@@ -362,6 +362,16 @@ def test_a_calendar_change_without_reason_keeps_the_input(as_admin):
     assert not CalendarDay.select().where(CalendarDay.source == "admin").exists()
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "1900-01-01"])
+def test_a_day_outside_the_calendars_years_is_refused_with_the_years_page(as_admin, day):
+    response = as_admin.post("/admin/calendar/day", data={"year": "2027", "day": day, "is_workday": "rest",
+                                                          "name": "x", "reason": "测试"})
+    assert response.status_code == 422
+    body = text(response)
+    assert "日期须在 2000 年至 2100 年之间" in body and f'value="{day}"' in body and "2027 年" in body
+    assert not CalendarDay.select().where(CalendarDay.source == "admin").exists()
+
+
 def test_a_package_year_needs_no_confirmation(as_admin):
     response = as_admin.post("/admin/calendar/confirm", data={"year": "2026", "confirmed": "1"},
                              follow_redirects=True)

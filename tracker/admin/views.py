@@ -439,7 +439,9 @@ def calendar_day():
             return redirect(url_for("admin.calendar", year=row.day.year))
     else:
         flash(gettext("提交的内容有误，请按提示修改"), "danger")
-    return _render_calendar(form.day.data.year if form.day.data else year, form, 422)
+    typed = form.day.data.year if form.day.data else year
+    # a refused day may lie outside the years the calendar shows (e.g. 9999-12-31): show the year asked for
+    return _render_calendar(typed if services.MIN_YEAR <= typed <= services.MAX_YEAR else year, form, 422)
 
 
 @bp.post("/calendar/day/remove")
