@@ -9,6 +9,7 @@ import pytest
 from tests.closeout_support import replied_item, send_reply
 from tracker.core import clock
 from tracker.core.enums import Role
+from tracker.handling import services as handling
 from tracker.items import similarity
 from tracker.items.models import Item
 from tracker.replies.models import Commitment, Feedback
@@ -57,6 +58,16 @@ def test_feedback_online_paper_and_permissions(api, f):
     assert detail["status"] == "evaluated"
     assert [fb["submitter"] for fb in detail["feedback"]] == ["张代表", "李代表"]
     assert [e["type"] for e in detail["timeline"]].count("feedback") == 2
+    handling.record_progress(s.a(), actor=s.handler, text="局内研究经费安排")  # unit-internal
+    detail = office.get(f"/items/{s.item.id}").get_json()
+    assert "progress" in {e["type"] for e in detail["timeline"]}
+    # a co-signer reads what the item page shows them: public steps, their own rating only
+    own = zhang.get(f"/items/{s.item.id}").get_json()
+    assert [fb["submitter"] for fb in own["feedback"]] == ["张代表"]
+    rated = [e["detail"] for e in own["timeline"] if e["type"] == "feedback"]
+    assert len(rated) == 1 and rated[0].startswith("张代表")
+    assert "progress" not in {e["type"] for e in own["timeline"]}
+    assert all(a["return_requests"] == [] and a["extension_requests"] == [] for a in own["assignments"])
 
 
 def test_rehandle_after_dissatisfaction_then_rerate(api, f):

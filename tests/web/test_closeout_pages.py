@@ -59,6 +59,28 @@ def test_submitter_rates_online_from_the_item_page(client, login_as, f):
     assert Feedback.select().count() == 1
 
 
+def test_co_signers_do_not_read_one_anothers_ratings_in_the_timeline(client, login_as, f):
+    s = replied_item(names=("张代表", "李代表"))
+    for name, comment in (("张代表", "张的意见"), ("李代表", "李的意见")):
+        login_as(s.people[name][1])
+        data = fb_form(sub_id(s.item, name), comment=comment, work="satisfied", result="dissatisfied",
+                       adoption="adopted")
+        assert client.post(f"/items/{s.item.id}/feedback", data=data).status_code == 302
+
+    def timeline(page: str) -> str:
+        return page.split('id="h-timeline"', 1)[1]
+
+    login_as(s.people["张代表"][1])
+    page = timeline(html(client.get(f"/items/{s.item.id}")))
+    assert "张代表（网上反馈）评价第 1 轮答复" in page and "李代表（网上反馈）" not in page
+    login_as(s.people["李代表"][1])
+    page = timeline(html(client.get(f"/items/{s.item.id}")))
+    assert "李代表（网上反馈）评价第 1 轮答复" in page and "张代表（网上反馈）" not in page
+    login_as(s.handler)  # the unit reads every rating
+    page = timeline(html(client.get(f"/items/{s.item.id}")))
+    assert "张代表（网上反馈）" in page and "李代表（网上反馈）" in page
+
+
 def test_a_submitter_cannot_reach_another_submitters_item(client, login_as, f):
     s = replied_item(names=("张代表",))
     other = replied_item(names=("赵代表",), unit_name="市教育局")

@@ -271,3 +271,12 @@ def test_the_sent_message_names_who_reads_the_reply(kind, expected):
     assert _step_message(reply) == expected
     reply.status = ReplyStatus.AWAITING_SIGN_OFF.value
     assert _step_message(reply) == "已提交本单位领导签发"
+
+
+def test_the_submitter_sees_the_co_unit_as_helping_not_with_a_reply_deadline(s, client, login_as):
+    login_as(s.submitter)
+    page = text(client.get(f"/items/{s.item.id}"))
+    row = page.split("市财政局", 1)[1].split("</tr>", 1)[0]
+    assert "协助主办单位办理" in row and "答复期限" not in row
+    lead_row = page.split("市住房和城乡建设局", 1)[1].split("</tr>", 1)[0]
+    assert "答复期限" in lead_row

@@ -271,6 +271,10 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
     today = today or clock.today()
     if not detail:
         return serialize_item_rows([item], user, today=today)[0]
+    # a submitter reads what the item page shows them: the public steps, their own ratings, no
+    # unit-internal requests
+    submitter_view = policy.is_submitter_of(user, item) and not policy.has(user, policy.Perm.VIEW_ALL_ITEMS)
+    own_person = user.person_id if submitter_view else None
     session = Session.get_by_id(item.session_id)
     subs = list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position))
     rows = assignments.item_assignments(item)
@@ -297,14 +301,15 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         if a.handler_id:
             a.handler = handlers.get(a.handler_id)
         serialized.append(serialize_assignment(
-            a, user, replies=replies[a.id], commitments=commitments, return_requests=returns[a.id],
-            extension_requests=extensions[a.id], today=today,
+            a, user, replies=replies[a.id], commitments=commitments,
+            return_requests=[] if submitter_view else returns[a.id],
+            extension_requests=[] if submitter_view else extensions[a.id], today=today,
         ))
-    feedback = [
-        serialize_feedback(fb, fb.submitter)
-        for fb in Feedback.select(Feedback, Submitter).join(Submitter)
-        .where(Feedback.item == item.id).order_by(Feedback.round, Submitter.position, Feedback.id)
-    ]
+    feedback_rows = Feedback.select(Feedback, Submitter).join(Submitter).where(Feedback.item == item.id)
+    if submitter_view:
+        feedback_rows = feedback_rows.where(Submitter.person == own_person)
+    feedback = [serialize_feedback(fb, fb.submitter)
+                for fb in feedback_rows.order_by(Feedback.round, Submitter.position, Feedback.id)]
     instructions = [
         {"id": ins.id, "author": person_ref(ins.author), "text": ins.text, "created_at": iso(ins.created_at)}
         for ins in Instruction.select(Instruction, User).join(User)
@@ -320,7 +325,7 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         **_due_summary(rows, today),
         "instructions": instructions,
         "feedback": feedback,
-        "timeline": audit.timeline(item.id),
+        "timeline": audit.timeline(item.id, public_only=submitter_view, for_person=own_person),
         "document": _document(item, user),
     }
 

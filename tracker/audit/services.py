@@ -64,20 +64,34 @@ PUBLIC_TYPES = frozenset({
 })
 
 
-def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False):
+def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False,
+                 for_person: int | None = None):
     """The item's timeline, oldest first: (at, actor_name, action, detail) rows. Named tuples,
-    not models: an item may have hundreds of entries, and the before/after JSON is not shown."""
+    not models: an item may have hundreds of entries, and the before/after JSON is not shown.
+
+    ``public_only``: what a submitter may read; with ``for_person`` (the submitter's person), of
+    the ratings only their own: a joint item's co-signers do not see one another's feedback.
+    """
     query = (AuditEntry.select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.detail)
              .where(AuditEntry.item_id == item_id))
     if unit_id is not None:
         query = query.where((AuditEntry.unit_id == unit_id) | AuditEntry.unit_id.is_null())
     if public_only:
         query = query.where(AuditEntry.action.in_(sorted(PUBLIC_TYPES)))
+        if for_person is not None:
+            from tracker.items.models import Submitter
+            from tracker.replies.models import Feedback
+
+            own = (Feedback.select(Feedback.id).join(Submitter, on=(Feedback.submitter == Submitter.id))
+                   .where((Feedback.item == item_id) & (Submitter.person == for_person)))
+            query = query.where((AuditEntry.action != "feedback")
+                                | ((AuditEntry.object_type == "feedback") & AuditEntry.object_id.in_(own)))
     return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
 
 
-def timeline(item_id: int) -> list[dict]:
-    """The item's events, oldest first, as API.md's ``{"at", "type", "actor", "detail"}``."""
+def timeline(item_id: int, *, public_only: bool = False, for_person: int | None = None) -> list[dict]:
+    """The item's events, oldest first, as API.md's ``{"at", "type", "actor", "detail"}`` (for a
+    submitter: what :func:`item_entries` shows them)."""
     return [
         {
             "at": entry.at.isoformat(),
@@ -85,7 +99,7 @@ def timeline(item_id: int) -> list[dict]:
             "actor": entry.actor_name,
             "detail": entry.detail,
         }
-        for entry in item_entries(item_id)
+        for entry in item_entries(item_id, public_only=public_only, for_person=for_person)
     ]
 
 

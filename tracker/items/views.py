@@ -275,7 +275,8 @@ def show(item_id: int):
     rows = [AssignmentRow(a, current_user, today) for a in assignments]
     sees_all = policy.has(current_user, Perm.VIEW_ALL_ITEMS)
     submitter_view = policy.is_submitter_of(current_user, item) and not sees_all
-    timeline = list(item_entries(item.id, public_only=submitter_view))
+    timeline = list(item_entries(item.id, public_only=submitter_view,
+                                 for_person=current_user.person_id if submitter_view else None))
     warnings: dict[str, list[str]] = {}  # one alert per distinct calendar warning
     for row in rows:
         if row.warning:
