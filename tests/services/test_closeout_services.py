@@ -304,6 +304,9 @@ def test_unit_fulfils_a_commitment_with_evidence(f):
     with pytest.raises(ValidationFailed, match="兑现日期不能晚于今天"):
         closeout.fulfil_commitment(c, actor=s.handler, evidence="已完成",
                                    fulfilled_on=clock.today() + dt.timedelta(days=1))
+    sent_on = c.reply.sent_on
+    with pytest.raises(ValidationFailed, match=f"兑现日期不能早于作出承诺的答复发送日期（{sent_on.isoformat()}）"):
+        closeout.fulfil_commitment(c, actor=s.handler, evidence="已完成", fulfilled_on=sent_on - dt.timedelta(days=1))
     assert Commitment.get().status == "open"
     closeout.fulfil_commitment(c, actor=s.handler, evidence="已完成 32 部，验收报告见附件")
     c = Commitment.get()

@@ -678,6 +678,9 @@ def fulfil_commitment(c: Commitment, *, actor: Any, evidence: Any, fulfilled_on:
     fulfilled_on = fulfilled_on or today
     if fulfilled_on > today:
         raise _fail("fulfilled_on", "兑现日期不能晚于今天")
+    promised_on = c.reply.sent_on if c.reply_id else None
+    if promised_on and fulfilled_on < promised_on:  # a promise is kept after it is made
+        raise _fail("fulfilled_on", f"兑现日期不能早于作出承诺的答复发送日期（{promised_on.isoformat()}）")
     with db.atomic():
         _write_commitment(c, Action.FULFIL_COMMITMENT, fulfilled_on=fulfilled_on, fulfilled_by=actor.id,
                           evidence=text)
