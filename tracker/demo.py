@@ -703,9 +703,13 @@ class Story:
             self.after_sent(item, plan)
 
     def contact(self, a: Assignment, stage: str, method: str) -> None:
-        span = max(0, (self.today - a.assigned_on).days)
-        offset = {"before": (1, 15), "during": (16, 45), "after": (0, 0)}[stage]
-        on = a.assigned_on + dt.timedelta(days=min(span, self.rng.randint(*offset)))
+        if stage == "after":  # 办后: a few days after the reply went out, not later than today
+            sent_on = handling.reply_sent_on(a)
+            on = min(self.today, sent_on + dt.timedelta(days=self.rng.randint(1, 10)))
+        else:
+            span = max(0, (self.today - a.assigned_on).days)
+            offset = {"before": (1, 15), "during": (16, 45)}[stage]
+            on = a.assigned_on + dt.timedelta(days=min(span, self.rng.randint(*offset)))
         handling.record_contact(a, actor=self.unit_user(plan_code(self.cast, a)), stage=stage,
                                 method=method, contact_on=on, summary=CONTACT_SUMMARIES[stage],
                                 participants="代表委员、承办单位经办人")

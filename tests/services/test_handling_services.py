@@ -120,6 +120,30 @@ def test_contact_validation(lc, changes, field, message):
     assert fresh(lc.lead).first_contact_on is None
 
 
+def test_an_after_reply_contact_follows_a_sent_reply(lc):
+    from tests.closeout_support import send_reply
+
+    today = lc.lead.assigned_on
+    data = {"stage": "after", "method": "phone", "contact_on": today, "summary": "答复后回访"}
+    for a, user in ((lc.lead, lc.handler), (lc.co, lc.co_handler)):
+        with pytest.raises(ValidationFailed) as exc:
+            handling.record_contact(fresh(a), actor=user, today=today, **data)
+        assert exc.value.fields == {"stage": "尚未发送答复，不能登记办后沟通（答复发送后再登记）"}
+    with time_machine.travel(dt.datetime.combine(today + dt.timedelta(days=20), dt.time(10)), tick=False):
+        sent_on = today + dt.timedelta(days=14)
+        send_reply(fresh(lc.lead), sent_on=sent_on)
+        later = sent_on + dt.timedelta(days=3)
+        with pytest.raises(ValidationFailed) as exc:
+            handling.record_contact(fresh(lc.lead), actor=lc.handler,
+                                    **{**data, "contact_on": sent_on - dt.timedelta(days=1)})
+        assert exc.value.fields == {"contact_on": f"办后沟通日期不能早于答复发送日期 {sent_on.isoformat()}"}
+        assert Contact.select().count() == 0
+        handling.record_contact(fresh(lc.lead), actor=lc.handler, **{**data, "contact_on": later})
+        # a co unit follows the lead unit's reply
+        handling.record_contact(fresh(lc.co), actor=lc.co_handler, **{**data, "contact_on": sent_on})
+    assert Contact.select().where(Contact.stage == "after").count() == 2
+
+
 def test_contact_date_not_in_future_nor_before_assignment(lc):
     today = lc.lead.assigned_on
     with pytest.raises(ValidationFailed, match="不能晚于今天"):

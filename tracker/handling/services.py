@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import peewee as pw
+
 from tracker.accounts import policy
 from tracker.assignments import deadlines
 from tracker.assignments import services as assignments
@@ -106,6 +108,12 @@ def record_contact(a: Assignment, *, actor: Any, stage: str, method: str, contac
         errors["contact_on"] = f"沟通日期 {contact_on.isoformat()} 不能晚于今天"
     elif contact_on < a.assigned_on:
         errors["contact_on"] = f"沟通日期不能早于交办日期 {a.assigned_on.isoformat()}"
+    if stage == ContactStage.AFTER.value and "contact_on" not in errors:
+        sent_on = reply_sent_on(a)
+        if sent_on is None:
+            errors["stage"] = "尚未发送答复，不能登记办后沟通（答复发送后再登记）"
+        elif contact_on is not None and contact_on < sent_on:
+            errors["contact_on"] = f"办后沟通日期不能早于答复发送日期 {sent_on.isoformat()}"
     summary = (summary or "").strip()
     if not summary:
         errors["summary"] = "请填写沟通情况摘要"
@@ -134,6 +142,21 @@ def record_contact(a: Assignment, *, actor: Any, stage: str, method: str, contac
                    + (f"，参加人员：{participants}" if participants else "") + f"：{_short(summary)}",
         )
     return contact
+
+
+def reply_sent_on(a: Assignment) -> dt.date | None:
+    """The day the reply this unit's 办后沟通 follows was first sent: its own (an answering
+    unit), the lead unit's (a co unit); None before any was sent."""
+    from tracker.replies.models import Reply
+
+    answering = a
+    if a.role == HandlingRole.CO.value:
+        answering = lead_assignment(a.item)
+        if answering is None:
+            return None
+    return (Reply.select(pw.fn.MIN(Reply.sent_on))
+            .where((Reply.assignment == answering.id) & (Reply.status == ReplyStatus.SENT.value))
+            .scalar())
 
 
 # --- co-handlers' opinions (会办意见) --------------------------------------------------------
