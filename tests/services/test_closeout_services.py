@@ -65,6 +65,8 @@ def test_checklist_evaluation_from_plain_facts():
         has_instruction=True))
     assert all(r.met for r in met)
     assert met[3].note == "答复无承诺事项"
+    unsent = {r.requirement: r for r in evaluate_checklist(ENTRIES, ChecklistFacts(reply_sent=False))}
+    assert unsent["commitments_kept"].met is False and unsent["commitments_kept"].note == "尚未发送答复"
 
 
 def test_closeout_conditions_lists_exactly_what_is_missing():

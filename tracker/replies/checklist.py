@@ -43,6 +43,7 @@ class ChecklistFacts:
     commitments_kept: int = 0
     commitments_carried: int = 0
     has_instruction: bool = False  # a leader's instruction (批示) on the item
+    reply_sent: bool = True  # the unit has sent a reply (its commitments are known only then)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def evaluate_checklist(entries: Sequence[tuple[str, str]], facts: ChecklistFacts
 
 
 def _commitments_result(requirement: str, label: str, facts: ChecklistFacts) -> CheckResult:
+    if not facts.reply_sent:
+        return CheckResult(requirement, label, False, "尚未发送答复")
     if facts.commitments_total == 0:
         return CheckResult(requirement, label, True, "答复无承诺事项")
     if facts.commitments_kept == facts.commitments_total:

@@ -307,6 +307,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
                 stages = frozenset(s for s, _ in contacts[a.id])
                 methods = frozenset(m for _, m in contacts[a.id])
                 cfacts = ChecklistFacts(
+                    reply_sent=bool(sent[a.id]),
                     contact_stages=stages, contact_methods=methods, commitments_total=len(cs),
                     commitments_kept=sum(1 for c in cs if c[2] == CommitmentStatus.KEPT.value),
                     commitments_carried=sum(1 for c in cs if c[2] == CommitmentStatus.CARRIED_OVER.value),
