@@ -172,7 +172,7 @@ def test_due_today_and_past_the_last_page(data, login_as, at_today):
     data.a106.current_due = at_today
     data.a106.save()
     html = client.get("/overdue?tab=due_soon").get_data(as_text=True)
-    assert '<span class="badge badge-soon">今日到期</span>' in html
+    assert '<span class="badge badge-soon">今天到期</span>' in html
     # a page past the end shows no rows but still both tabs' counts
     html = client.get("/overdue?page=9").get_data(as_text=True)
     assert "没有超期事项" in html and '已超期 <span class="badge badge-overdue">5</span>' in html
@@ -283,3 +283,13 @@ def test_api_overdue_forbidden_to_units(data, api):
     response = api(data.zj_handler).get("/overdue")
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(("days", "badge"), [(0, "今天到期"), (1, "剩 1 天"), (6, "剩 6 天")])
+def test_a_deadline_due_today_reads_today_not_zero_days_left(app, days, badge):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        html = render_template_string('{% import "items/_macros.html" as m %}{{ m.due(d, "soon") }}',
+                                      d=clock.today() + dt.timedelta(days=days))
+    assert f'<span class="badge badge-soon">{badge}</span>' in html

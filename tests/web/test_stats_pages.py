@@ -372,6 +372,7 @@ def test_a_leader_sees_the_items_they_lead_first_on_the_key_items_card(f, login_
     page = login_as(leader).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
     assert _key_rows(page) == ["L2", "L1"]
     assert "我领办" in page.split('id="key-items"', 1)[1] and "（在办 2 件）" in page
+    assert "我领办的在前，其余按期限先后" in page
     assert "显示全部" not in page
     office_page = login_as(f.office()).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
     assert _key_rows(office_page) == ["L1"]

@@ -131,7 +131,7 @@ def shown_rows(rows: list[queries.OverdueRow], *, due_soon: bool) -> list[ShownR
     out = []
     for r in rows:
         if due_soon:
-            days = once("left", r.days_left, lambda n: gettext("今日到期") if n == 0
+            days = once("left", r.days_left, lambda n: gettext("今天到期") if n == 0
                         else ngettext("剩 %(num)s 天", "剩 %(num)s 天", n))
         else:
             days = once("overdue", r.days_overdue, lambda n: ngettext("超期 %(num)s 天", "超期 %(num)s 天", n))
