@@ -113,6 +113,25 @@ def test_register_validates_the_lead_leader(f, client, login_as):
     assert Item.select().count() == 0
 
 
+@pytest.mark.parametrize(("received_on", "message"), [
+    ("2030-01-01", "收到日期 2030-01-01 不能晚于今天"),
+    ("1900-01-01", "收到日期 1900-01-01 早于"),
+])
+def test_register_refuses_an_impossible_received_date_and_keeps_the_form(f, client, login_as, received_on, message):
+    session = f.session(year=2026)
+    login_as(f.office())
+    response = client.post("/items/new", data=register_data(session, received_on=received_on))
+    assert response.status_code == 422
+    page = text(response)
+    assert message in page and f'value="{received_on}"' in page and "关于加快老旧小区加装电梯的建议" in page
+    assert Item.select().count() == 0
+    item = f.item(session=session)
+    edit = client.post(f"/items/{item.id}/edit", data={"title": item.title, "received_on": received_on,
+                                                        "lead_name": "张代表", "tier": "department"})
+    assert edit.status_code == 422 and message in text(edit)
+    assert Item.get_by_id(item.id).received_on is None
+
+
 @pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_LEADER, Role.LEADER, Role.SUBMITTER])
 def test_only_the_office_registers(f, client, login_as, role):
     unit = f.unit()

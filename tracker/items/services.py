@@ -126,6 +126,18 @@ def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
     return errors
 
 
+def received_on_problem(received_on: dt.date | None, session: Any) -> dict[str, str]:
+    """收到日期: not after today, not before the year ahead of the session's (items for a session
+    are filed from the winter before it opens)."""
+    if received_on is None:
+        return {}
+    if received_on > clock.today():
+        return {"received_on": f"收到日期 {received_on.isoformat()} 不能晚于今天"}
+    if session is not None and received_on.year < session.year - 1:
+        return {"received_on": f"收到日期 {received_on.isoformat()} 早于{session.name}（{session.year} 年）的上一年，请核对"}
+    return {}
+
+
 def registration_errors(*, kind: str, session_id: int | None, number: Any, title: Any,
                         submitters: list[dict] | None, tier: str, leader_id: int | None,
                         session_found: bool, number_taken: Callable[[str], bool],
@@ -189,6 +201,7 @@ def register_item(*, actor: Any, kind: str, session_id: int, number: str, title:
         leader_id=leader_id, session_found=session is not None, number_taken=number_taken,
         leader=_user(leader_id) if leader_id else None,
     )
+    errors.update(received_on_problem(received_on, session))
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     now = clock.now()
@@ -275,6 +288,8 @@ def edit_item(item: Item, *, actor: Any, version: int | None = None, **changes: 
     errors = _validate_item_fields(changes, creating=False)
     if changes.get("leader_id"):
         errors.update(_leader_problem(changes["leader_id"]))
+    if changes.get("received_on"):
+        errors.update(received_on_problem(changes["received_on"], Session.get_by_id(item.session_id)))
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     with db.atomic():
