@@ -196,6 +196,22 @@ def test_sorting(data, login_as):
     assert max(html.index("101号"), html.index("104号")) < min(html.index("102号"), html.index("103号"))
 
 
+def test_numbers_sort_as_numbers_and_tiers_in_their_own_order(data, login_as, f):
+    for number in ("9", "10"):  # not signed for: receipt overdue
+        it = f.item(session=data.session, number=number, title=f"第{number}号建议标题", actor=data.office)
+        f.assign(it, data.jt, assigned_on=dt.date(2026, 6, 22), actor=data.office)
+    client = login_as(data.office)
+    html = client.get("/overdue?sort=number").get_data(as_text=True)
+    assert html.index("9号") < html.index("10号") < html.index("101号") < html.index("104号")
+    html = client.get("/overdue?order=number.desc").get_data(as_text=True)
+    assert html.index("104号") < html.index("101号") < html.index("10号") < html.index("9号")
+    html = client.get("/overdue?sort=tier").get_data(as_text=True)
+    assert html.index("101号") < min(html.index("9号"), html.index("104号"))  # 市领导领办 first
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/overdue.xlsx?sort=number").data)).active
+    numbers = [str(v) for (v,) in sheet.iter_rows(min_row=3, min_col=2, max_col=2, values_only=True) if v]
+    assert numbers.index("9") < numbers.index("10") < numbers.index("101")
+
+
 def test_units_and_submitters_may_not_open_the_list(data, login_as, f):
     assert login_as(data.zj_handler).get("/overdue").status_code == 403
     assert login_as(data.zj_handler).get("/overdue.xlsx").status_code == 403

@@ -19,6 +19,7 @@ from tracker.core.enums import (
     CommitmentStatus,
     HandlingRole,
     SlipColor,
+    Tier,
 )
 from tracker.core.i18n import N_  # ACTS / SORT_LABELS: pages translate them
 from tracker.items.models import Item, Session
@@ -225,7 +226,13 @@ def _sort_keys(rows: Any, f: OverdueFilters) -> list[pw.Node]:
     """ORDER BY for rows of the union (a CTE): the chosen column, then due date, assignment, act."""
     column = SORTS.get(f.sort, "due_on")
     primary = getattr(rows.c, column)
-    keys = [primary.desc() if f.desc else primary.asc()]
+    if column == "number":  # as the item list does: 2 before 10 (by length, then the text)
+        ordered = [pw.fn.LENGTH(primary), primary]
+    elif column == "tier":  # 市领导领办, 政府办督办, 部门办理: the tiers' own order, not their codes
+        ordered = [pw.Case(primary, [(t.value, rank) for rank, t in enumerate(Tier)], len(Tier))]
+    else:
+        ordered = [primary]
+    keys = [k.desc() if f.desc else k.asc() for k in ordered]
     if column != "due_on":
         keys.append(rows.c.due_on.asc())
     return [*keys, rows.c.assignment_id.asc(), rows.c.act.asc()]
