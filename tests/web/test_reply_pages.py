@@ -280,3 +280,26 @@ def test_the_submitter_sees_the_co_unit_as_helping_not_with_a_reply_deadline(s, 
     assert "协助主办单位办理" in row and "答复期限" not in row
     lead_row = page.split("市住房和城乡建设局", 1)[1].split("</tr>", 1)[0]
     assert "答复期限" in lead_row
+
+
+def test_the_inbox_lists_the_drafts_waiting_for_my_sign_off_or_co_signature(s, client, login_as):
+    def tab(user) -> tuple[int, str]:
+        login_as(user)
+        page = text(client.get("/inbox"))
+        found = re.search(r'status=awaiting_me[^"]*">待我签发、会签 <span class="badge text-bg-danger">(\d+)</span>', page)
+        listed = text(client.get("/inbox?status=awaiting_me"))
+        return (int(found.group(1)) if found else 0), listed
+
+    reply = replies.draft_reply(Assignment.get_by_id(s.lead.id), actor=s.handler, result_class="B",
+                                text="答复稿", submit=True)
+    n, listed = tab(s.leader)
+    assert n == 1 and "关于加快老旧小区加装电梯的建议" in listed
+    assert tab(s.handler)[0] == 0 and tab(s.co_handler)[0] == 0  # a handler does not sign off
+    replies.sign_off(Reply.get_by_id(reply.id), actor=s.leader)
+    assert tab(s.leader)[0] == 0
+    n, listed = tab(s.co_handler)
+    assert n == 1 and "关于加快老旧小区加装电梯的建议" in listed
+    handling.submit_co_opinion(Assignment.get_by_id(s.co.id), actor=s.co_handler, text="同意")
+    replies.cosign(Reply.get_by_id(reply.id), actor=s.co_handler)
+    assert tab(s.co_handler)[0] == 0
+    assert "关于加快老旧小区加装电梯的建议" not in tab(s.co_handler)[1].split("<tbody", 1)[-1]

@@ -21,6 +21,7 @@ from tracker.core.enums import (
     HandlingMode,
     HandlingRole,
     ItemStatus,
+    ReplyStatus,
     RequestStatus,
     Role,
     Tier,
@@ -654,22 +655,51 @@ def item_assignments(item: Item) -> list[Assignment]:
                                        order.get(a.role, 3), a.id))
 
 
+AWAITING_ME = "awaiting_me"  # the inbox tab of drafts waiting for this user's sign-off or co-signature
+
+
+def _awaiting_me(user: Any) -> pw.Expression:
+    """The unit's assignments whose reply waits for ``user``: a draft to sign off (a unit leader,
+    on the unit's answering assignments), or the lead unit's draft to co-sign that this co unit
+    has not co-signed in the current cycle (any of the unit's users)."""
+    from tracker.replies.models import Reply, ReplyCosign
+
+    sign_off = (Assignment.role != HandlingRole.CO.value) & pw.fn.EXISTS(
+        Reply.select(Reply.id).where((Reply.assignment == Assignment.id)
+                                     & (Reply.status == ReplyStatus.AWAITING_SIGN_OFF.value)))
+    lead = Assignment.alias("lead")
+    cosign = ((Assignment.role == HandlingRole.CO.value)
+              & (Assignment.status != AssignmentStatus.RETURNED.value)
+              & pw.fn.EXISTS(
+                  Reply.select(Reply.id).join(lead, on=(Reply.assignment == lead.id))
+                  .where((lead.item == Assignment.item) & (lead.role == HandlingRole.LEAD.value)
+                         & (Reply.status == ReplyStatus.AWAITING_COSIGN.value)
+                         & ~pw.fn.EXISTS(ReplyCosign.select(ReplyCosign.id).where(
+                             (ReplyCosign.reply == Reply.id) & (ReplyCosign.assignment == Assignment.id)
+                             & (ReplyCosign.cycle == Reply.cycle))))))
+    return (sign_off | cosign) if user.role == Role.UNIT_LEADER.value else cosign
+
+
 def unit_inbox(user: Any, *, status: str | None = None):
     ensure(policy.can(user, policy.Perm.UNIT_INBOX))
     query = (Assignment.select(Assignment, Item).join(Item)
              .where(Assignment.unit == user.unit_id)
              .order_by(Assignment.current_due, Assignment.id))
-    if status:
+    if status == AWAITING_ME:
+        query = query.where(_awaiting_me(user))
+    elif status:
         query = query.where(Assignment.status == status)
     return query
 
 
 def unit_inbox_counts(user: Any) -> dict[str, int]:
-    """How many of the unit's assignments are in each status (the inbox's tab counts)."""
+    """How many of the unit's assignments are in each status (the inbox's tab counts), and how
+    many wait for this user's sign-off or co-signature (``AWAITING_ME``)."""
 
     ensure(policy.can(user, policy.Perm.UNIT_INBOX))
     rows = (Assignment.select(Assignment.status, pw.fn.COUNT(Assignment.id).alias("n"))
             .where(Assignment.unit == user.unit_id).group_by(Assignment.status))
     counts = {row.status: row.n for row in rows}
     counts[""] = sum(counts.values())
+    counts[AWAITING_ME] = Assignment.select().where((Assignment.unit == user.unit_id) & _awaiting_me(user)).count()
     return counts

@@ -36,6 +36,7 @@ bp = Blueprint("assignments", __name__)
 # Inbox tabs, in the order a unit works through them.
 TABS = [
     ("", _l("全部")),
+    (assignment_services.AWAITING_ME, _l("待我签发、会签")),
     (AssignmentStatus.PENDING_RECEIPT.value, _l("待签收")),
     (AssignmentStatus.HANDLING.value, _l("办理中")),
     (AssignmentStatus.RETURN_REQUESTED.value, _l("申退中")),
