@@ -229,8 +229,8 @@ ENDPOINTS: dict[str, Any] = {
     "reminders.overdue_export": only(OFFICE_LEADER),
     "reminders.slips": only(OFFICE_LEADER),
     # ledger, statistics, dispatch reports
-    "ledger.index": only(OFFICE),
-    "ledger.download": only(OFFICE),
+    "ledger.index": only(OFFICE, LEADER),
+    "ledger.download": only(OFFICE, LEADER),
     "stats.dashboard": only(OFFICE_LEADER),
     "stats.index": only(OFFICE_LEADER),
     "stats.items": only(OFFICE_LEADER),

@@ -88,7 +88,16 @@ def test_download_is_a_three_sheet_workbook(ledger, login_as):
     assert sheet["D2"].value == "12"
 
 
-@pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_LEADER, Role.LEADER, Role.SUBMITTER, Role.ADMIN])
+def test_city_leaders_read_the_ledger_and_export_it(ledger, login_as, f):
+    client = login_as(f.user(Role.LEADER))
+    page = client.get("/ledger/")
+    assert page.status_code == 200 and 'href="/ledger/"' in page.get_data(as_text=True)  # in the navigation
+    assert "Excel 导入" not in page.get_data(as_text=True) and "文书下载" not in page.get_data(as_text=True)
+    export = client.get("/ledger/export.xlsx")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_LEADER, Role.SUBMITTER, Role.ADMIN])
 def test_others_are_refused(ledger, login_as, f, role):
     user = f.user(role, ledger["unit"] if role in (Role.UNIT_HANDLER, Role.UNIT_LEADER) else None)
     client = login_as(user)

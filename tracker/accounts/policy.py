@@ -25,7 +25,8 @@ class Perm(StrEnum):
     MY_ITEMS = "my_items"
     VIEW_OVERDUE = "view_overdue"
     VIEW_STATS = "view_stats"
-    OFFICE_DESK = "office_desk"  # decide returns/extensions, review replies, ledger, import
+    OFFICE_DESK = "office_desk"  # decide returns/extensions, review replies, reconcile, import
+    VIEW_LEDGER = "view_ledger"  # the ledger (台账) and its Excel export: city leaders read everything
     MANAGE_USERS = "manage_users"
     MANAGE_UNITS = "manage_units"
     MANAGE_RULES = "manage_rules"
@@ -50,6 +51,7 @@ PERMS: dict[Perm, set[Role]] = {
     Perm.VIEW_OVERDUE: {Role.OFFICE, Role.LEADER},
     Perm.VIEW_STATS: {Role.OFFICE, Role.LEADER},
     Perm.OFFICE_DESK: OFFICE,
+    Perm.VIEW_LEDGER: {Role.OFFICE, Role.LEADER},
     Perm.MANAGE_USERS: {Role.ADMIN},
     Perm.MANAGE_UNITS: {Role.ADMIN},
     Perm.MANAGE_RULES: {Role.ADMIN},

@@ -69,7 +69,7 @@ NAV = [
     ("assignments.desk", N_("交办审核"), "office_desk"),
     ("reminders.overdue", N_("超期"), "view_overdue"),
     ("closeout.commitments", N_("承诺事项"), "list_items"),
-    ("ledger.index", N_("台账"), "office_desk"),
+    ("ledger.index", N_("台账"), "view_ledger"),
     ("stats.dashboard", N_("统计"), "view_stats"),
     ("assessment.index", N_("本单位考核"), "unit_inbox"),
     ("assessment.scorecards", N_("考核办法"), "manage_scorecards"),

@@ -24,8 +24,8 @@ MAX_PER_PAGE = 200
 LEDGER_KINDS = (ItemKind.SUGGESTION, ItemKind.PROPOSAL)
 
 
-def _require_office() -> None:
-    if not policy.has(current_user, policy.Perm.OFFICE_DESK):
+def _require_ledger() -> None:
+    if not policy.has(current_user, policy.Perm.VIEW_LEDGER):
         abort(403)
 
 
@@ -67,7 +67,7 @@ def _options() -> dict:
 @bp.get("/")
 @login_required
 def index():
-    _require_office()
+    _require_ledger()
     filters = filters_from_request()
     today = clock.today()
     per_page = min(MAX_PER_PAGE, max(1, _int_arg("per_page") or PER_PAGE))
@@ -87,7 +87,7 @@ def index():
 @bp.get("/export.xlsx")
 @login_required
 def download():
-    _require_office()
+    _require_ledger()
     from tracker.items.models import Session
 
     filters = filters_from_request()
