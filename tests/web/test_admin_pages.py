@@ -8,6 +8,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 
+from tests import factories
 from tracker.accounts.models import Person, User
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
@@ -114,11 +115,29 @@ def test_admin_creates_a_unit_user_who_can_log_in(f, as_admin, app):
     assert "zhangsan" in listing and "root" not in listing
 
 
+def test_a_phone_number_must_look_like_one(f, as_admin):
+    unit = f.unit()
+    response = as_admin.post("/admin/users/new", data=user_form(unit_id=str(unit.id), phone="abc电话"))
+    assert response.status_code == 422 and "联系电话只能包含数字" in text(response)
+    assert 'value="abc电话"' in text(response) and not User.select().where(User.username == "zhangsan").exists()
+    ok = as_admin.post("/admin/users/new", data=user_form(unit_id=str(unit.id), phone="0571-87000000 转 123"))
+    assert ok.status_code == 302
+
+
+def test_usernames_are_the_same_whatever_their_case_at_login(f, app):
+    f.user(Role.UNIT_HANDLER, f.unit(), username="handler7")
+    client = app.test_client()
+    assert client.post("/login", data={"username": "Handler7", "password": factories.PASSWORD}).status_code == 302
+
+
 @pytest.mark.parametrize(("overrides", "message", "field"), [
     ({"password": "short", "confirm": "short"}, PASSWORD_RULE, "password"),
     ({"confirm": "Different2026"}, "两次输入的密码不一致", "confirm"),
     ({"unit_id": "0"}, "承办单位用户须选择所属单位", "unit_id"),
     ({"username": "root"}, "用户名“root”已存在", "username"),
+    ({"username": "ROOT"}, "用户名“ROOT”已存在（用户名不区分大小写）", "username"),
+    ({"username": "用户 名<b>"}, "用户名只能由字母、数字、汉字和 . _ - @ 组成，不含空格", "username"),
+    ({"role": "submitter", "unit_id": None}, "代表委员账号须关联代表委员名录中的一人", "person_id"),
     ({"email": "not-an-email", "unit_id": None}, "电子邮箱格式不正确", "email"),
     ({"name": ""}, "请填写姓名", "name"),
 ])

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+import peewee as pw
 from flask import current_app
 
 from tracker.accounts import policy
@@ -36,7 +37,9 @@ def _lock_settings() -> tuple[int, int]:
 def authenticate(username: str, password: str) -> User:
     """Check a password; repeated failures lock the account for a while (DB-wide, all workers)."""
     generic = "用户名或密码错误"
-    user = User.get_or_none(User.username == (username or "").strip())
+    typed = (username or "").strip()
+    # usernames are unique without regard to case (see create_user): 'Handler' logs in as 'handler'
+    user = User.get_or_none(User.username == typed) or User.get_or_none(pw.fn.LOWER(User.username) == typed.lower())
     now = clock.now()
     if user is None:
         security.hash_password(password or "x")  # same work as a real check: no timing oracle
@@ -76,8 +79,8 @@ def create_user(*, username: str, password: str, role: str, name: str = "", unit
     username = (username or "").strip()
     if not username or len(username) > 80:
         errors["username"] = "请填写用户名（不超过 80 个字符）"
-    elif User.select().where(User.username == username).exists():
-        errors["username"] = f"用户名“{username}”已存在"
+    elif User.select().where(pw.fn.LOWER(User.username) == username.lower()).exists():
+        errors["username"] = f"用户名“{username}”已存在（用户名不区分大小写）"
     if role not in {r.value for r in Role}:
         errors["role"] = "角色不正确"
     problem = security.password_problem(password or "")

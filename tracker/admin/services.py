@@ -53,11 +53,25 @@ def create_user_account(*, username: str, password: str, confirm: str, actor: An
     errors: dict[str, str] = {}
     if password != confirm:
         errors["confirm"] = "两次输入的密码不一致"
+    name = (username or "").strip()
+    if name and not _USERNAME.match(name):
+        errors["username"] = "用户名只能由字母、数字、汉字和 . _ - @ 组成，不含空格"
+    errors.update(_contact_problems(fields))
+    if fields.get("role") == Role.SUBMITTER.value and not fields.get("person_id"):
+        errors["person_id"] = "代表委员账号须关联代表委员名录中的一人（否则登录后看不到任何件）"
+    _fail(errors)
+    return accounts.create_user(username=username, password=password, actor=actor, **fields)
+
+
+def _contact_problems(fields: dict[str, Any]) -> dict[str, str]:
+    errors = {}
     email = (fields.get("email") or "").strip()
     if email and not _EMAIL.match(email):
         errors["email"] = "电子邮箱格式不正确"
-    _fail(errors)
-    return accounts.create_user(username=username, password=password, actor=actor, **fields)
+    phone = (fields.get("phone") or "").strip()
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = "联系电话只能包含数字、空格和 + - ( ) 转，例如 0571-87000000 或 13800000000"
+    return errors
 
 
 def set_user_active(user: User, active: bool, *, actor: Any) -> User:
@@ -92,13 +106,14 @@ def update_user_profile(user: User, *, actor: Any, **changes: Any) -> User:
     if (user.role == Role.ADMIN.value and changes.get("role", user.role) != Role.ADMIN.value
             and _other_active_admins(user) == 0):
         _fail({"role": "这是最后一个管理员账号，不能改为其他角色"})
-    email = (changes.get("email") or "").strip()
-    if email and not _EMAIL.match(email):
-        _fail({"email": "电子邮箱格式不正确"})
+    _fail(_contact_problems(changes))
     return accounts.update_user(user, actor=actor, **changes)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+()\- 转]{5,30}$")
+# letters (any script), digits and . _ - @; no spaces, quotes or markup
+_USERNAME = re.compile(r"^[\w.@-]+$")
 
 
 ROLE_ORDER = (Role.ADMIN, Role.OFFICE, Role.LEADER, Role.UNIT_LEADER, Role.UNIT_HANDLER, Role.SUBMITTER)
