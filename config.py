@@ -17,7 +17,9 @@ class Config:
     # Default (None): a SQLite file in the instance folder.
     DATABASE_URL = os.environ.get("TRACKER_DATABASE_URL") or None
     UPLOAD_DIR = os.environ.get("TRACKER_UPLOAD_DIR") or None
-    MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # each uploaded file (reply attachments, import files), and one request in all (several files)
+    MAX_FILE_BYTES = int(os.environ.get("TRACKER_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_REQUEST_MB", "100")) * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("TRACKER_SECURE_COOKIES")

@@ -152,3 +152,46 @@
   var selects = document.querySelectorAll("select[data-filter]");
   for (var i = 0; i < selects.length; i++) { attach(selects[i]); }
 })();
+
+// File inputs with data-max-bytes: a file over the limit (or, with data-max-total, files over it
+// together) is refused at once, before the form is sent: the server would refuse the whole request
+// (413) and everything typed on the page would be lost.
+(function () {
+  function problem(input) {
+    var max = Number(input.getAttribute("data-max-bytes")) || 0;
+    var total = Number(input.getAttribute("data-max-total")) || 0;
+    var sum = 0;
+    for (var i = 0; i < input.files.length; i++) {
+      var file = input.files[i];
+      sum += file.size;
+      if (max && file.size > max) { return input.getAttribute("data-too-large").replace("{name}", file.name); }
+    }
+    if (total && sum > total) { return input.getAttribute("data-too-much"); }
+    return "";
+  }
+  function show(input, message) {
+    var note = input.parentNode.querySelector(".file-limit-feedback");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "invalid-feedback d-block file-limit-feedback";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;
+    note.hidden = !message;
+    input.classList.toggle("is-invalid", !!message);
+    input.setCustomValidity(message);
+  }
+  var inputs = document.querySelectorAll("input[type=file][data-max-bytes]");
+  for (var i = 0; i < inputs.length; i++) {
+    (function (input) {
+      input.addEventListener("change", function () { show(input, problem(input)); });
+      if (input.form) {
+        input.form.addEventListener("submit", function (event) {
+          var message = problem(input);
+          if (message) { event.preventDefault(); show(input, message); input.focus(); }
+        });
+      }
+    })(inputs[i]);
+  }
+})();

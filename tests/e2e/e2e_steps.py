@@ -201,6 +201,17 @@ def handler_draft_reply(j) -> None:
         "一、我局已出台加装电梯审批简化办法，实行联合审查、一窗受理；\n"
         "二、市财政对每台电梯补贴20万元；\n三、施工期间的临时交通组织由交通部门统筹。\n感谢您对住房城乡建设工作的关心和支持。")
     page.get_by_label("文号").fill("市住建建〔2026〕18号")
+    # a scan over the 20 MB limit is refused in the page, before anything typed could be lost
+    files = page.get_by_label("附件")
+    files.set_input_files({"name": "扫描件.pdf", "mimeType": "application/pdf",
+                           "buffer": b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024)})
+    too_big = page.get_by_role("alert").filter(has_text="“扫描件.pdf”超过 20 MB，不能上传")
+    expect(too_big).to_be_visible()
+    page.get_by_role("button", name="保存并提交领导签发").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("起草答复")
+    expect(page.get_by_label("文号")).to_have_value("市住建建〔2026〕18号")
+    files.set_input_files([])
+    expect(too_big).to_be_hidden()
     j.shot("reply-draft")
     submit(j, page.get_by_role("button", name="保存并提交领导签发"), re.compile(r"/items/\d+"))
     expect_flash(j, "答复稿已保存，并提交本单位领导签发")

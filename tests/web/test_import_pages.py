@@ -112,6 +112,18 @@ def test_xls_and_missing_file_are_refused_with_the_form_kept(world, login_as, ap
     assert "请选择要导入的 Excel 文件" in empty.get_data(as_text=True)
 
 
+def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(world, login_as, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_FILE_BYTES", 1024 * 1024)
+    client = login_as(world["office"])
+    form = client.get("/imports/").get_data(as_text=True)
+    assert 'data-max-bytes="1048576"' in form and "文件最大 1 MB" in form
+    response = upload(client, world["session"], b"PK" + b"0" * (1024 * 1024 + 1))
+    assert response.status_code == 422 and "文件超过 1 MB，请拆分后分批导入" in response.get_data(as_text=True)
+    folder = Path(app.config["UPLOAD_DIR"]) / "imports"
+    assert not folder.exists() or not list(folder.glob("*"))
+    assert Item.select().count() == 0
+
+
 def test_a_token_belongs_to_its_uploader(world, login_as, f):
     client = login_as(world["office"])
     token = token_of(upload(client, world["session"], workbook(GOOD)))

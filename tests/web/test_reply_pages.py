@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.test import EnvironBuilder, encode_multipart
 
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
@@ -303,3 +305,20 @@ def test_the_inbox_lists_the_drafts_waiting_for_my_sign_off_or_co_signature(s, c
     replies.cosign(Reply.get_by_id(reply.id), actor=s.co_handler)
     assert tab(s.co_handler)[0] == 0
     assert "关于加快老旧小区加装电梯的建议" not in tab(s.co_handler)[1].split("<tbody", 1)[-1]
+
+
+def test_several_files_each_under_the_limit_go_through_together(s, client, login_as):
+    login_as(s.handler)
+    form = text(client.get(f"/assignments/{s.lead.id}/reply/new"))
+    assert 'data-max-bytes="20971520"' in form and 'data-max-total="104857600"' in form
+    assert "每个不超过 20 MB，可多选，一次合计不超过 100 MB" in form
+    twelve_mb = PDF + b"0" * (12 * 1024 * 1024)
+    data = reply_data(files=[(io.BytesIO(twelve_mb), "附件一.pdf"), (io.BytesIO(twelve_mb), "附件二.pdf")])
+    # the body built in memory: the test client would spool a large one to a file it never closes
+    builder = EnvironBuilder(method="POST", data=data)
+    boundary, body = encode_multipart(CombinedMultiDict([builder.form, builder.files]))
+    builder.close()
+    response = client.post(f"/assignments/{s.lead.id}/reply/new", data=body,
+                           content_type=f'multipart/form-data; boundary="{boundary}"')
+    assert response.status_code == 302, text(response)[:500]
+    assert sorted(a.filename for a in Attachment.select()) == ["附件一.pdf", "附件二.pdf"]

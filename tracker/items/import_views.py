@@ -112,6 +112,12 @@ def upload():
     form.session_id.choices = _session_choices()
     if form.validate_on_submit():
         data = form.file.data.read()
+        limit = current_app.config["MAX_FILE_BYTES"]
+        if len(data) > limit:
+            message = gettext("文件超过 %(mb)s MB，请拆分后分批导入", mb=limit // 1048576)
+            form.file.errors = [message]
+            flash(message, "danger")
+            return render_template("imports/upload.html", form=form), 422
         try:
             report = imports.import_items(data, form.session_id.data, form.kind.data or None,
                                           actor=current_user, dry_run=True)

@@ -1,5 +1,5 @@
 """Reply attachments: PDF, Word and images, recognised by their content (magic bytes), never by
-their name; at most 20 MB; stored under UPLOAD_DIR with a random name and served only through a
+their name; at most MAX_FILE_BYTES each (20 MB by default); stored under UPLOAD_DIR with a random name and served only through a
 permission-checked download route."""
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ from tracker.items import services as items
 from tracker.items.workflow import Action
 from tracker.replies.models import Attachment, Reply
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # the default of the MAX_FILE_BYTES setting
+
+
+def max_bytes() -> int:
+    """The largest file a user may upload (the MAX_FILE_BYTES setting, TRACKER_MAX_UPLOAD_MB)."""
+    return int(current_app.config.get("MAX_FILE_BYTES") or MAX_BYTES)
 MAX_PER_REPLY = 20
 ALLOWED_TEXT = "PDF、Word（.doc/.docx）或图片（JPG/PNG/GIF）"
 
@@ -85,8 +90,10 @@ def path_of(attachment: Attachment) -> Path:
 def _ensure_may_change(reply: Reply, actor: Any) -> None:
     ensure(policy.can(actor, Action.DRAFT_REPLY, reply))
     items.ensure_writable(reply.assignment.item)
+    if reply.status == ReplyStatus.SENT.value:
+        raise Conflict("答复已发送，附件不能再增删", code="not_draft")
     if reply.status != ReplyStatus.DRAFT.value:
-        raise Conflict("答复已提交，不能再增删附件；如需修改，请由审核人退回", code="not_draft")
+        raise Conflict("答复已提交，不能再增删附件；如需修改，请由签发、会签或审核人退回", code="not_draft")
 
 
 def check_upload(filename: str, data: bytes) -> tuple[str, str]:
@@ -95,8 +102,9 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     if not data:
         message = f"“{shown}”是空文件"
         raise ValidationFailed(message, fields={"files": message})
-    if len(data) > MAX_BYTES:
-        message = f"“{shown}”超过 20 MB，附件不能超过 20 MB"
+    limit = max_bytes()
+    if len(data) > limit:
+        message = f"“{shown}”超过 {limit // 1048576} MB，每个附件不能超过 {limit // 1048576} MB"
         raise ValidationFailed(message, fields={"files": message})
     kind = detect(data)
     if kind is None:
