@@ -130,6 +130,10 @@ def test_dissatisfied_rehandle_from_the_page(client, login_as, f):
     login_as(s.handler)
     page = html(client.get(f"/items/{s.item.id}/closeout"))
     assert "第 1 轮答复的评价" in page and "未解决" in page and "正在重新办理" in page
+    # the item page shows the re-handling date with its own reason, not the first round's cap beside it
+    office_page = html(login_as(s.office).get(f"/items/{s.item.id}"))
+    dates = office_page.split("<dt>重办</dt>", 1)[1].split("</dl>", 1)[0]
+    assert "不受首轮答复最长期限限制" in dates and "<dt>最长</dt>" not in dates
 
 
 def test_close_out_page_lists_unmet_conditions_and_closes(client, login_as, f):

@@ -146,7 +146,8 @@ def explain_dates(a: Assignment) -> dict[str, str]:
         out["extended_due"] = (f"经批准延期至 {a.extended_due.isoformat()}；"
                                f"原答复期限 {a.reply_due.isoformat()}。")
     if a.rehandle_due:
-        out["rehandle_due"] = f"重新办理期限 {a.rehandle_due.isoformat()}（第 {a.round} 轮）。"
+        out["rehandle_due"] = (f"重新办理期限 {a.rehandle_due.isoformat()}（第 {a.round} 轮），由交办单位在要求重新办理时确定，"
+                               "自要求之日起计算，不受首轮答复最长期限限制。")
     return out
 
 
