@@ -103,6 +103,10 @@ def test_office_enters_a_paper_form_and_keeps_input_on_errors(client, login_as, 
     page = html(r)
     assert "请选择采纳情况" in page and "道路仍未修好" in page
     assert Feedback.select().count() == 0
+    no_rater = client.post(f"/items/{s.item.id}/feedback", data=fb_form("", comment="道路仍未修好", **SAT))
+    assert no_rater.status_code == 422
+    assert '<details class="mt-2" id="feedback-form" open>' in html(no_rater)  # the refused form stays open
+    assert "道路仍未修好" in html(no_rater)
     r = client.post(f"/items/{s.item.id}/feedback",
                     data=fb_form(sub_id(s.item, "李代表"), work="dissatisfied", result="dissatisfied",
                                  adoption="not_adopted", comment="道路仍未修好"))
