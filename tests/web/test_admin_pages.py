@@ -322,6 +322,8 @@ def test_saving_the_rules_recomputes_open_assignments(f, as_admin):
     ({"receipt_amount": "0"}, "期限须在 1 到 366 之间"),
     ({"receipt_amount": "abc"}, "不是有效的整数"),
     ({"reply_cap_amount": "2"}, "最长办理期限不能短于答复期限"),
+    ({"extension_notice_amount": "4", "extension_notice_unit": "calendar_month"},
+     "延期申请的提前量须短于答复期限，否则任何承办单位都无法申请延期"),
     ({"reply_unit": "fortnight"}, "请从列表中选择"),
 ])
 def test_bad_rules_change_nothing(as_admin, overrides, message):

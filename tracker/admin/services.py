@@ -309,6 +309,10 @@ def save_profile(profile: RuleProfile, *, clocks: dict[str, tuple[Any, Any]], ro
         start = dt.date(2001, 1, 1)  # any date: compare the two periods by their length
         if _rough_days(parsed["reply_cap"], start) < _rough_days(parsed["reply"], start):
             errors["reply_cap_amount"] = "最长办理期限不能短于答复期限"
+    if not errors and "reply" in parsed and "extension_notice" in parsed:
+        start = dt.date(2001, 1, 1)
+        if _rough_days(parsed["extension_notice"], start) >= _rough_days(parsed["reply"], start):
+            errors["extension_notice_amount"] = ("延期申请的提前量须短于答复期限，否则任何承办单位都无法申请延期")
     from tracker.assignments.deadlines import REPLY_ANCHORS
 
     if reply_anchor is not None and reply_anchor not in REPLY_ANCHORS:
