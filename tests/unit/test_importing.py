@@ -914,3 +914,9 @@ def test_module_is_pure():
     source = Path(importing.__file__).read_text(encoding="utf-8")
     for forbidden in ("import flask", "from flask", "import peewee", "from tracker"):
         assert forbidden not in source
+
+
+def test_the_import_allows_titles_as_long_as_the_form_does():
+    from tracker.items.models import TITLE_MAX_LENGTH as FORM_LIMIT
+
+    assert TITLE_MAX_LENGTH == FORM_LIMIT

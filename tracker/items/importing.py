@@ -48,7 +48,7 @@ __all__ = [
     "read_rows",
 ]
 
-TITLE_MAX_LENGTH = 200
+TITLE_MAX_LENGTH = 300  # as tracker.items.models.TITLE_MAX_LENGTH (this parser imports no models)
 NUMBER_MAX_LENGTH = 30  # Item.number
 CATEGORY_MAX_LENGTH = 50  # Item.category
 NAME_MAX_LENGTH = 100  # Submitter.name

@@ -26,13 +26,16 @@ class Session(BaseModel):
         indexes = ((("body", "name"), True),)
 
 
+TITLE_MAX_LENGTH = 300  # one limit for the form, the API and the Excel import
+
+
 class Item(BaseModel):
     """A suggestion, a proposal (or a later kind): one row per case number per session."""
 
     kind = pw.CharField(max_length=30)
     session = pw.ForeignKeyField(Session, backref="items", on_delete="RESTRICT", index=False)  # a composite index starts with it (006)
     number = pw.CharField(max_length=30)
-    title = pw.CharField(max_length=300)
+    title = pw.CharField(max_length=TITLE_MAX_LENGTH)
     content = pw.TextField(default="")
     category = pw.CharField(max_length=50, default="", index=True)  # the categories in use (migration 011)
     tier = pw.CharField(max_length=30, default=Tier.DEPARTMENT.value)

@@ -26,7 +26,7 @@ from tracker.core.enums import (
 )
 from tracker.core.errors import NotFound, StaleVersion, ValidationFailed, ensure
 from tracker.items import workflow
-from tracker.items.models import Item, Session, Submitter
+from tracker.items.models import TITLE_MAX_LENGTH, Item, Session, Submitter
 from tracker.items.workflow import Action
 
 KIND_BODY = {ItemKind.SUGGESTION: Body.NPC, ItemKind.PROPOSAL: Body.CPPCC}
@@ -109,8 +109,8 @@ def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
         title = (data.get("title") or "").strip()
         if not title:
             errors["title"] = "请填写标题"
-        elif len(title) > 300:
-            errors["title"] = "标题不能超过 300 个字符"
+        elif len(title) > TITLE_MAX_LENGTH:
+            errors["title"] = f"标题不能超过 {TITLE_MAX_LENGTH} 个字符"
     if "tier" in data and data["tier"] not in _TIERS:
         errors["tier"] = "办理层级不正确"
     # 三书一函 have no submitters (the issuing body is a field of the document): none needed.
