@@ -391,6 +391,10 @@ def test_office_creates_a_session_and_duplicates_are_refused(f, client, login_as
     assert "会次“市十七届人大四次会议”已存在" in text(response)
     response = client.post("/sessions", data={**data, "name": "另一会次", "closed_on": "2026-01-01"})
     assert "闭会日期不能早于开幕日期" in text(response) and 'value="另一会次"' in text(response)
+    response = client.post("/sessions", data={**data, "name": "市十七届人大五次会议", "year": "2027",
+                                              "opened_on": "2027-01-20", "closed_on": "",
+                                              "reply_due_absolute": "2026-06-30"})
+    assert response.status_code == 422 and "统一答复日期须晚于开幕日期 2027-01-20" in text(response)
     assert Session.select().count() == 1
 
 

@@ -57,6 +57,9 @@ def create_session(*, body: str, name: str, year: int, opened_on: dt.date | None
         errors["year"] = "年份不正确"
     if opened_on and closed_on and closed_on < opened_on:
         errors["closed_on"] = "闭会日期不能早于开幕日期"
+    start = closed_on or opened_on  # a common reply date comes after the session (it would be ignored)
+    if reply_due_absolute and start and reply_due_absolute <= start:
+        errors["reply_due_absolute"] = (f"统一答复日期须晚于{'闭会' if closed_on else '开幕'}日期 {start.isoformat()}")
     if not errors and Session.select().where((Session.body == body) & (Session.name == name)).exists():
         errors["name"] = f"会次“{name}”已存在"
     if errors:
