@@ -122,6 +122,11 @@ def test_lead_and_co_units_in_one_go_with_leader_led_tier(desk, f, client, login
     assert fresh.tier == Tier.LEADER_LED and fresh.leader_id == leader.id and fresh.handling_mode == "lead_co"
     co = Assignment.get(Assignment.unit == co1["unit"].id)
     assert co.co_opinion_due == dt.date(2026, 4, 2)
+    # a co unit is told the opinion it owes the lead unit, not a reply deadline
+    entry = AuditEntry.get((AuditEntry.action == "assigned") & (AuditEntry.object_id == co.id))
+    assert entry.detail == "交办市住房和城乡建设局（会办），会办意见期限 2026-04-02"
+    note = Notification.get((Notification.user == co1["handler"].id) & Notification.title.startswith("交办通知"))
+    assert "会办意见请于 2026-04-02 前提交主办单位" in note.body and "答复期限" not in note.body
 
 
 def test_separate_units(desk, client, login_as):

@@ -331,10 +331,13 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
 def assigned_audit(unit: Unit, handler: Any, fields: dict[str, Any]) -> dict[str, Any]:
     """The ``after`` and ``detail`` of an "assigned" audit entry."""
     role, reply_due = fields["role"], fields["reply_due"].isoformat()
+    # a co unit does not reply to the submitter: its date is the opinion it owes the lead unit
+    due = (f"会办意见期限 {fields['co_opinion_due'].isoformat()}"
+           if role == HandlingRole.CO.value and fields.get("co_opinion_due") else f"答复期限 {reply_due}")
     return {
         "after": {"unit": unit.name, "role": role, "handler": handler.display if handler else "",
                   "reply_due": reply_due, "task": fields["task"]},
-        "detail": f"交办{unit.name}（{label(role, HandlingRole)}），答复期限 {reply_due}",
+        "detail": f"交办{unit.name}（{label(role, HandlingRole)}），{due}",
     }
 
 
@@ -386,7 +389,9 @@ def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str 
             notify([handler, *unit_users(unit.id, (Role.UNIT_LEADER,))],
                    f"交办通知：{item.number}号 {item.title}",
                    f"{label(HandlingRole(role))}，请于 {a.receipt_due.isoformat()} 前签收，"
-                   f"答复期限 {a.reply_due.isoformat()}。", item=item)
+                   + (f"会办意见请于 {a.co_opinion_due.isoformat()} 前提交主办单位。"
+                      if role == HandlingRole.CO.value and a.co_opinion_due
+                      else f"答复期限 {a.reply_due.isoformat()}。"), item=item)
     return a
 
 
