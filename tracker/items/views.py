@@ -240,8 +240,10 @@ class AssignmentRow:
         self.a = a
         self.full = policy.can_view_assignment(user, a)
         self.explain = assignment_services.explain_dates(a) if self.full and not a.is_void else {}
-        self.warning = assignment_services.unconfirmed_warning(a) if self.full and not a.is_void else None
         status = AssignmentStatus(a.status)
+        # an unconfirmed calendar matters while the unit still owes something, not once it is done
+        self.warning = (assignment_services.unconfirmed_warning(a)
+                        if self.full and not a.is_void and status.value in OWING else None)
         self.can_receive = (policy.can(user, Action.RECEIVE, a)
                             and workflow.assignment_allows(status, Action.RECEIVE))
         may_return = (policy.can(user, Action.REQUEST_RETURN, a)
