@@ -122,7 +122,10 @@ def test_extension_request_and_office_decision_through_the_desk(lc, client, logi
     req = ExtensionRequest.get()
     login_as(lc.office)
     desk = text(client.get("/desk"))
-    assert "延期待审核" in desk and "涉及多部门协调" in desk
+    assert "延期待审核" in desk and "涉及多部门协调" in desk and "申请时已到期" not in desk
+    # a request dated on or after the day the reply was due is marked for the office
+    ExtensionRequest.update(requested_at=dt.datetime.combine(a.reply_due, dt.time(2), dt.UTC)).execute()
+    assert "申请时已到期" in text(client.get("/desk/extensions"))
     x = f"x{req.id}-"
     response = client.post(f"/extension-requests/{req.id}/decision", data={x + "decision": "reject", x + "reason": ""})
     assert response.status_code == 422 and "驳回延期申请须填写理由" in text(response)

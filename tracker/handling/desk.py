@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from tracker.accounts import policy
 from tracker.assignments.desk import ROWS
 from tracker.assignments.models import ExtensionRequest
+from tracker.core import clock
 from tracker.handling import forms
 from tracker.handling import services as handling
 
@@ -20,6 +21,7 @@ class PendingExtension:
     request: ExtensionRequest
     form: forms.ExtensionDecisionForm | None
     beyond_cap: bool
+    late: bool = False  # asked for on or after the day the reply was due (the demo's old data, an API client)
 
 
 def pending(*, offset: int = 0, limit: int | None = None, back: str | None = None) -> list[PendingExtension]:
@@ -32,7 +34,8 @@ def pending(*, offset: int = 0, limit: int | None = None, back: str | None = Non
             form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
             form.next.data = back
         rows.append(PendingExtension(request=req, form=form,
-                                     beyond_cap=req.requested_due > req.assignment.reply_due_max))
+                                     beyond_cap=req.requested_due > req.assignment.reply_due_max,
+                                     late=clock.local_date(req.requested_at) >= req.old_due))
     return rows
 
 
