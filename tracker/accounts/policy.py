@@ -125,6 +125,12 @@ def is_submitter_of(user: Any, item: Any) -> bool:
     )
 
 
+def sees_as_submitter(user: Any, item: Any) -> bool:
+    """The item is this user's own suggestion or proposal and they read it as its submitter: the
+    public steps and their own ratings only (the office, leaders and admins read everything)."""
+    return is_submitter_of(user, item) and not has(user, Perm.VIEW_ALL_ITEMS)
+
+
 def can_view_assignment(user: Any, assignment: Any) -> bool:
     role = role_of(user)
     if role is None:

@@ -39,7 +39,8 @@ def authenticate(username: str, password: str) -> User:
     generic = "用户名或密码错误"
     typed = (username or "").strip()
     # usernames are unique without regard to case (see create_user): 'Handler' logs in as 'handler'
-    user = User.get_or_none(User.username == typed) or User.get_or_none(pw.fn.LOWER(User.username) == typed.lower())
+    user = (User.get_or_none(User.username == typed)
+            or User.get_or_none(pw.fn.LOWER(User.username) == typed.lower()))
     now = clock.now()
     if user is None:
         security.hash_password(password or "x")  # same work as a real check: no timing oracle

@@ -273,7 +273,7 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         return serialize_item_rows([item], user, today=today)[0]
     # a submitter reads what the item page shows them: the public steps, their own ratings, no
     # unit-internal requests
-    submitter_view = policy.is_submitter_of(user, item) and not policy.has(user, policy.Perm.VIEW_ALL_ITEMS)
+    submitter_view = policy.sees_as_submitter(user, item)
     own_person = user.person_id if submitter_view else None
     session = Session.get_by_id(item.session_id)
     subs = list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position))

@@ -146,8 +146,8 @@ def explain_dates(a: Assignment) -> dict[str, str]:
         out["extended_due"] = (f"经批准延期至 {a.extended_due.isoformat()}；"
                                f"原答复期限 {a.reply_due.isoformat()}。")
     if a.rehandle_due:
-        out["rehandle_due"] = (f"重新办理期限 {a.rehandle_due.isoformat()}（第 {a.round} 轮），由交办单位在要求重新办理时确定，"
-                               "自要求之日起计算，不受首轮答复最长期限限制。")
+        out["rehandle_due"] = (f"重新办理期限 {a.rehandle_due.isoformat()}（第 {a.round} 轮），"
+                               "由交办单位在要求重新办理时确定，自要求之日起计算，不受首轮答复最长期限限制。")
     return out
 
 
@@ -707,5 +707,6 @@ def unit_inbox_counts(user: Any) -> dict[str, int]:
             .where(Assignment.unit == user.unit_id).group_by(Assignment.status))
     counts = {row.status: row.n for row in rows}
     counts[""] = sum(counts.values())
-    counts[AWAITING_ME] = Assignment.select().where((Assignment.unit == user.unit_id) & _awaiting_me(user)).count()
+    counts[AWAITING_ME] = (Assignment.select()
+                           .where((Assignment.unit == user.unit_id) & _awaiting_me(user)).count())
     return counts

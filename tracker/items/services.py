@@ -59,7 +59,7 @@ def create_session(*, body: str, name: str, year: int, opened_on: dt.date | None
         errors["closed_on"] = "闭会日期不能早于开幕日期"
     start = closed_on or opened_on  # a common reply date comes after the session (it would be ignored)
     if reply_due_absolute and start and reply_due_absolute <= start:
-        errors["reply_due_absolute"] = (f"统一答复日期须晚于{'闭会' if closed_on else '开幕'}日期 {start.isoformat()}")
+        errors["reply_due_absolute"] = f"统一答复日期须晚于{'闭会' if closed_on else '开幕'}日期 {start.isoformat()}"
     if not errors and Session.select().where((Session.body == body) & (Session.name == name)).exists():
         errors["name"] = f"会次“{name}”已存在"
     if errors:
@@ -137,7 +137,8 @@ def received_on_problem(received_on: dt.date | None, session: Any) -> dict[str, 
     if received_on > clock.today():
         return {"received_on": f"收到日期 {received_on.isoformat()} 不能晚于今天"}
     if session is not None and received_on.year < session.year - 1:
-        return {"received_on": f"收到日期 {received_on.isoformat()} 早于{session.name}（{session.year} 年）的上一年，请核对"}
+        return {"received_on": f"收到日期 {received_on.isoformat()} 早于{session.name}"
+                               f"（{session.year} 年）的上一年，请核对"}
     return {}
 
 

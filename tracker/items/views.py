@@ -276,7 +276,7 @@ def show(item_id: int):
     today = clock.today()
     rows = [AssignmentRow(a, current_user, today) for a in assignments]
     sees_all = policy.has(current_user, Perm.VIEW_ALL_ITEMS)
-    submitter_view = policy.is_submitter_of(current_user, item) and not sees_all
+    submitter_view = policy.sees_as_submitter(current_user, item)
     timeline = list(item_entries(item.id, public_only=submitter_view,
                                  for_person=current_user.person_id if submitter_view else None))
     warnings: dict[str, list[str]] = {}  # one alert per distinct calendar warning

@@ -430,7 +430,8 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
     The order is the database's, so the ``limit`` rows shown are the most urgent of all of them
     (not the first ``limit`` by id, sorted afterwards).
     """
-    owing_due = (Assignment.select(Assignment.item.alias("due_item"), pw.fn.MIN(Assignment.current_due).alias("due"))
+    owing_due = (Assignment.select(Assignment.item.alias("due_item"),
+                                   pw.fn.MIN(Assignment.current_due).alias("due"))
                  .where(Assignment.status.in_(OWING) & (Assignment.role != HandlingRole.CO.value))
                  .group_by(Assignment.item).alias("owing_due"))
     # one statement picks the rows and counts them all (a window count over the whole match), on
@@ -455,7 +456,8 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
     if not picked:
         return KeyItems([], 0)
     total = picked[0][1]
-    by_id = {i.id: i for i in Item.select(Item, Session).join(Session).where(Item.id.in_([i for i, _ in picked]))}
+    by_id = {i.id: i for i in Item.select(Item, Session).join(Session)
+             .where(Item.id.in_([item_id for item_id, _ in picked]))}
     items = [by_id[i] for i, _ in picked]
     assignments: dict[int, list[Assignment]] = {}
     for a in (Assignment.select(Assignment, Unit).join(Unit)

@@ -1,6 +1,6 @@
 """Reply attachments: PDF, Word and images, recognised by their content (magic bytes), never by
-their name; at most MAX_FILE_BYTES each (20 MB by default); stored under UPLOAD_DIR with a random name and served only through a
-permission-checked download route."""
+their name; at most MAX_FILE_BYTES each (20 MB by default); stored under UPLOAD_DIR with a random
+name and served only through a permission-checked download route."""
 
 from __future__ import annotations
 
