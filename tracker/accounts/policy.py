@@ -41,6 +41,7 @@ class Perm(StrEnum):
 OFFICE = {Role.OFFICE}
 UNIT = {Role.UNIT_HANDLER, Role.UNIT_LEADER}
 READ_ALL = {Role.OFFICE, Role.LEADER, Role.ADMIN}
+SIGN_OFF_ROLES = {Role.UNIT_LEADER}  # who signs off the unit's reply (签发)
 
 PERMS: dict[Perm, set[Role]] = {
     Perm.REGISTER_ITEMS: OFFICE,
@@ -232,7 +233,7 @@ def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
         if action in (Action.DRAFT_REPLY, Action.SUBMIT):
             return role in UNIT and _same_unit(user, assignment)
         if action == Action.SIGN_OFF:
-            return role == Role.UNIT_LEADER and _same_unit(user, assignment)
+            return role in SIGN_OFF_ROLES and _same_unit(user, assignment)
         if action == Action.COSIGN:
             return role in UNIT and user.unit_id in cosigning_units(obj)
         if action == Action.REVIEW:

@@ -683,7 +683,7 @@ def _awaiting_me(user: Any) -> pw.Expression:
                          & ~pw.fn.EXISTS(ReplyCosign.select(ReplyCosign.id).where(
                              (ReplyCosign.reply == Reply.id) & (ReplyCosign.assignment == Assignment.id)
                              & (ReplyCosign.cycle == Reply.cycle))))))
-    return (sign_off | cosign) if user.role == Role.UNIT_LEADER.value else cosign
+    return (sign_off | cosign) if user.role in policy.SIGN_OFF_ROLES else cosign
 
 
 def unit_inbox(user: Any, *, status: str | None = None):

@@ -606,10 +606,9 @@ def allowed_actions(user: Any, reply: Reply) -> set[str]:
         acts |= {"edit", "submit"}
     elif status == ReplyStatus.AWAITING_SIGN_OFF and policy.can(user, Action.SIGN_OFF, reply):
         acts.add("sign_off")
-    elif status == ReplyStatus.AWAITING_COSIGN and policy.can(user, Action.COSIGN, reply):
-        done = {c.assignment.unit_id for c in cosigns_of_cycle(reply)}
-        if user.unit_id not in done and cosign_readiness(_actor_co_assignment(reply, user)) in ("ready",
-                                                                                               "no_opinion"):
+    elif status == ReplyStatus.AWAITING_COSIGN:
+        co = _owed_cosign(user, reply)
+        if co is not None and cosign_readiness(co) in ("ready", "no_opinion"):
             acts.add("cosign")
     elif status == ReplyStatus.AWAITING_OFFICE_REVIEW and policy.can(user, Action.REVIEW, reply):
         acts.add("review")
@@ -632,14 +631,18 @@ def cosign_status(reply: Reply) -> list[dict]:
             for co in cosigning_assignments(reply)]
 
 
+def _owed_cosign(user: Any, reply: Reply) -> Assignment | None:
+    """The user's co assignment when their unit still owes this draft its co-signature (this cycle)."""
+    if reply.status != ReplyStatus.AWAITING_COSIGN.value or not policy.can(user, Action.COSIGN, reply):
+        return None
+    co = _actor_co_assignment(reply, user)
+    return None if any(c.assignment_id == co.id for c in cosigns_of_cycle(reply)) else co
+
+
 def cosign_note(user: Any, reply: Reply) -> str:
     """Why this co unit's user cannot agree to the draft yet ('' when they can, or need not)."""
-    if reply.status != ReplyStatus.AWAITING_COSIGN.value or not policy.can(user, Action.COSIGN, reply):
-        return ""
-    co = _actor_co_assignment(reply, user)
-    if any(c.assignment_id == co.id for c in cosigns_of_cycle(reply)):
-        return ""
-    ready = cosign_readiness(co)
+    co = _owed_cosign(user, reply)
+    ready = cosign_readiness(co) if co is not None else "ready"
     return "" if ready == "ready" else COSIGN_NOT_READY[ready].format(unit=co.unit.name)
 
 
