@@ -88,3 +88,38 @@ def test_the_count_matches_the_rows_for_every_filter(login_as):
             assert closeout.count_commitments_for(user, today=today, **kw) == len(rows), (user.username, kw)
     rows = [c.text for c in closeout.commitments_for(s1.office, today=today)]
     assert rows == ["甲项承诺", "丁项承诺", "丙项承诺", "乙项承诺"]
+
+
+def test_a_refused_fulfilment_on_the_list_shows_the_list_again_with_what_was_typed(client, login_as):
+    s1, _ = _world()
+    login_as(s1.handler)
+    c = Commitment.get(Commitment.text == "甲项承诺")
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    here = "/commitments?status=pending&overdue=1"
+    response = client.post(f"/commitments/{c.id}/fulfil", data={
+        f"cf{c.id}-evidence": "道路已完工通车", f"cf{c.id}-fulfilled_on": tomorrow, "next": here})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "兑现日期不能晚于今天" in page
+    assert "共 1 项" in page and "丁项承诺" not in page  # the list, with its filters: not the item's page
+    assert "道路已完工通车" in page and f'value="{tomorrow}"' in page  # what was typed
+    assert '<details open>\n          <summary class="btn btn-sm btn-outline-primary">' in page
+    assert f'name="next" value="{here}"' in page.replace("&amp;", "&")  # the list again after a retry
+    assert Commitment.get_by_id(c.id).status == "open"
+    # fixed and sent again from that page: kept, back to the list
+    response = client.post(f"/commitments/{c.id}/fulfil", data={
+        f"cf{c.id}-evidence": "道路已完工通车", f"cf{c.id}-fulfilled_on": clock.today().isoformat(), "next": here})
+    assert response.status_code == 302 and response.headers["Location"] == here
+    assert Commitment.get_by_id(c.id).status == "kept"
+
+
+def test_a_refused_fulfilment_from_the_items_page_still_shows_the_items_close_out_page(client, login_as):
+    s1, _ = _world()
+    login_as(s1.handler)
+    c = Commitment.get(Commitment.text == "甲项承诺")
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    response = client.post(f"/commitments/{c.id}/fulfil", data={
+        f"cf{c.id}-evidence": "道路已完工通车", f"cf{c.id}-fulfilled_on": tomorrow})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "兑现日期不能晚于今天" in page and "道路已完工通车" in page and "共 1 项" not in page

@@ -7,10 +7,13 @@ the item's close-out page (/items/<id>/closeout) with what they typed and the Ch
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from tracker.accounts import policy
 from tracker.accounts.policy import Perm
@@ -57,20 +60,34 @@ def _closeout_page(item, given: dict | None = None, status: int = 200):
     return render_template("closeout/item.html", item=item, p=p), status
 
 
-def _run(item, form, key, call, success: str, target: str):
-    """Validate, call the service, flash and redirect; on an error show the close-out page again."""
+def _run(item, form, key, call, success: str, target: str, error_page=None):
+    """Validate, call the service, flash and redirect; on an error show the page the form was on
+    again (``error_page(given, status)``; by default the item's close-out page)."""
+    if error_page is None:
+        def error_page(given, status):
+            return _closeout_page(item.refresh(), given, status)
     if form is not None and not form.validate():
         flash(gettext(CHECK_FORM), "danger")
-        return _closeout_page(item, {key: form}, 422)
+        return error_page({key: form}, 422)
     try:
         call()
     except (PermissionDenied, NotFound):
         raise
     except DomainError as exc:
         flash_error(exc, form)
-        return _closeout_page(item.refresh(), {key: form} if form is not None else {}, exc.status)
+        return error_page({key: form} if form is not None else {}, exc.status)
     flash(success, "success")
     return redirect(target)
+
+
+def _list_page_for_errors():
+    """For a form posted from the commitments list (its ``next``): that list again, with its
+    filters and page, showing the form with what was typed and its errors."""
+    target = urlsplit(_back(""))
+    if target.path != url_for("closeout.commitments"):
+        return None
+    query = MultiDict(parse_qsl(target.query, keep_blank_values=True))
+    return lambda given, status: _commitments_page(status=status, query=query, given=given)
 
 
 @bp.get("/items/<int:item_id>/closeout")
@@ -148,7 +165,7 @@ def fulfil(commitment_id: int):
     return _run(it, form, ("fulfil", c.id),
                 lambda: closeout.fulfil_commitment(c, actor=current_user, evidence=form.evidence.data,
                                                    fulfilled_on=form.fulfilled_on.data),
-                gettext("已登记承诺兑现"), _back(item_url(it.id, f"commitment-{c.id}")))
+                gettext("已登记承诺兑现"), _back(item_url(it.id, f"commitment-{c.id}")), _list_page_for_errors())
 
 
 @bp.post("/commitments/<int:commitment_id>/carry-over")
@@ -160,7 +177,7 @@ def carry_over(commitment_id: int):
     form = forms.CarryOverForm(prefix=f"cc{c.id}")
     return _run(it, form, ("carry", c.id),
                 lambda: closeout.carry_over_commitment(c, actor=current_user, reason=form.reason.data),
-                gettext("承诺事项已结转下年"), _back(item_url(it.id, f"commitment-{c.id}")))
+                gettext("承诺事项已结转下年"), _back(item_url(it.id, f"commitment-{c.id}")), _list_page_for_errors())
 
 
 @bp.get("/commitments")
@@ -170,33 +187,39 @@ def commitments():
     return _commitments_page()
 
 
-def _commitments_page(year_form=None, status: int = 200):
+def _commitments_page(year_form=None, status: int = 200, *, query: MultiDict | None = None,
+                      given: dict | None = None):
+    """The commitments list; ``query`` its filters when not this request's (a form posted from it),
+    ``given`` the forms posted from it, keyed ("fulfil"|"carry", commitment id): shown open."""
     today = clock.today()
-    flt = forms.CommitmentFilterForm(request.args)
+    query = request.args if query is None else query
+    given = given or {}
+    flt = forms.CommitmentFilterForm(query)
     flt.unit_id.choices = forms.options([(u.id, u.name) for u in Unit.active_ordered()], blank=_l("全部单位"))
     flt.status.choices = forms.options([(closeout.PENDING, _l("跟踪中（未兑现、结转下年）")), *choices(CommitmentStatus)],
                                        blank=_l("全部状态"))
-    if "status" not in request.args:  # by default the commitments still followed up, of every year
+    if "status" not in query:  # by default the commitments still followed up, of every year
         flt.status.data = closeout.PENDING
     unit_view = policy.role_of(current_user) in policy.UNIT
     scope = {"unit_id": None if unit_view else flt.unit_id.data, "status": flt.status.data or None,
              "overdue": flt.overdue.data == "1", "today": today}
-    query = closeout.commitments_for(current_user, **scope)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found = closeout.commitments_for(current_user, **scope)
+    page = max(1, query.get("page", 1, type=int) or 1)
     per_page = 50
     total = closeout.count_commitments_for(current_user, **scope)
     rows = []
-    for c in query.paginate(page, per_page):
+    for c in found.paginate(page, per_page):
         overdue = (today - c.due_on).days if c.status == CommitmentStatus.OPEN.value and c.due_on < today else 0
         fulfil_form = carry_form = None
         writable = not c.assignment.item.is_read_only
         if writable and c.status != CommitmentStatus.KEPT.value and policy.can(current_user, Action.FULFIL_COMMITMENT, c):
-            fulfil_form = forms.FulfilForm(prefix=f"cf{c.id}", formdata=None)
+            fulfil_form = given.get(("fulfil", c.id)) or forms.FulfilForm(prefix=f"cf{c.id}", formdata=None)
         if (writable and c.status == CommitmentStatus.OPEN.value
                 and policy.can(current_user, Action.CARRY_OVER_COMMITMENT, c)
                 and closeout.carry_over_allowed(c.due_on, today)):
-            carry_form = forms.CarryOverForm(prefix=f"cc{c.id}", formdata=None)
-        rows.append({"c": c, "overdue": overdue, "fulfil_form": fulfil_form, "carry_form": carry_form})
+            carry_form = given.get(("carry", c.id)) or forms.CarryOverForm(prefix=f"cc{c.id}", formdata=None)
+        rows.append({"c": c, "overdue": overdue, "fulfil_form": fulfil_form, "carry_form": carry_form,
+                     "fulfil_open": ("fulfil", c.id) in given, "carry_open": ("carry", c.id) in given})
     year_form = year_form
     if year_form is None and policy.has(current_user, Perm.OFFICE_DESK):
         year_form = forms.CarryOverYearForm(formdata=None)
@@ -206,9 +229,10 @@ def _commitments_page(year_form=None, status: int = 200):
             year_form.year.data = today.year if today.month == 12 else today.year - 1
     pages = page_bounds(total, page, per_page)[1]
     # an empty status is a choice (every status), not the default: kept for the pager
-    args = {k: v for k, v in request.args.items() if k != "page" and (v or k == "status")}
+    args = {k: v for k, v in query.items() if k != "page" and (v or k == "status")}
+    here = url_for("closeout.commitments", **query.to_dict())  # where the rows' forms come back to
     return render_template("closeout/commitments.html", rows=rows, flt=flt, total=total, page=page, pages=pages,
-                           args=args, unit_view=unit_view, year_form=year_form, today=today), status
+                           args=args, unit_view=unit_view, year_form=year_form, today=today, here=here), status
 
 
 @bp.post("/commitments/carry-over")
