@@ -50,18 +50,18 @@ ENTRIES = [("contact_before", "办前沟通"), ("contact_during", "办中沟通"
 
 
 def test_checklist_evaluation_from_plain_facts():
-    facts = ChecklistFacts(contact_stages=frozenset({"before", "after"}), contact_methods=frozenset({"phone"}),
+    facts = ChecklistFacts(contact_stages=frozenset({"before", "after"}), face_to_face=False,
                            commitments_total=2, commitments_kept=1, commitments_carried=1)
     results = {r.requirement: r for r in evaluate_checklist(ENTRIES, facts)}
     assert results["contact_before"].met and results["contact_after"].met
     assert results["contact_during"].met is False
     assert results["commitments_kept"].met is False
     assert results["commitments_kept"].note == "1 项未兑现（其中 1 项已结转下年）"
-    assert results["face_to_face"].met is False  # a phone call is not a meeting
+    assert results["face_to_face"].met is False  # only phone calls: no 见面
     assert results["leader_instruction"].met is False
     assert results["something_new"].met is None  # unknown: judged by a person, not counted missing
     met = evaluate_checklist(ENTRIES[:6], ChecklistFacts(
-        contact_stages=frozenset({"before", "during", "after"}), contact_methods=frozenset({"meeting"}),
+        contact_stages=frozenset({"before", "during", "after"}), face_to_face=True,
         has_instruction=True))
     assert all(r.met for r in met)
     assert met[3].note == "答复无承诺事项"
@@ -385,6 +385,18 @@ def test_checklist_is_evaluated_from_contacts_commitments_and_instructions(f):
                             summary="电话通报进展")
     [uc] = closeout.checklist_for(s.fresh())
     assert [r.met for r in uc.results] == [True, True, False, False, True]
+
+
+def test_a_visit_meets_the_face_to_face_requirement_only_where_the_setting_counts_it(f):
+    s = replied_item(tier="leader_led")
+    handling.record_contact(s.a(), actor=s.handler, stage="before", method="visit", contact_on=clock.today(),
+                            summary="走访代表听取意见")
+    [uc] = closeout.checklist_for(s.fresh())
+    face = {r.requirement: r for r in uc.results}["face_to_face"]
+    assert (face.met, face.note) == (False, "尚无见面沟通记录")  # by default only 见面 counts
+    rules.set_setting("face_to_face_methods", ["meeting", "visit"])
+    [uc] = closeout.checklist_for(s.fresh())
+    assert {r.requirement: r for r in uc.results}["face_to_face"].met is True
 
 
 def test_checklist_warns_or_blocks_as_the_profile_says(f):

@@ -49,7 +49,7 @@ def test_timeliness(kw, points, text):
 
 
 def test_contact_thirds_per_stage_and_pending_before_the_reply():
-    contacts = (ContactFact(D(2026, 3, 3), "meeting", "before"), ContactFact(D(2026, 3, 4), "phone", "before"),
+    contacts = (ContactFact(D(2026, 3, 3), "meeting", "before", True), ContactFact(D(2026, 3, 4), "phone", "before"),
                 ContactFact(D(2026, 3, 20), "phone", "after"))
     points, text = scoring.contact(fact(replied_on=D(2026, 3, 9), contacts=contacts), 15, TODAY)
     assert points == 10
@@ -61,9 +61,12 @@ def test_contact_thirds_per_stage_and_pending_before_the_reply():
 
 
 def test_face_to_face():
-    meeting = (ContactFact(D(2026, 3, 3), "meeting", "before"),)
+    meeting = (ContactFact(D(2026, 3, 3), "meeting", "before", True),)
     assert scoring.face_to_face(fact(replied_on=D(2026, 3, 9), contacts=meeting), 10, TODAY) == (
-        10.0, "见面沟通 2026-03-03：10/10")
+        10.0, "见面沟通 2026-03-03（见面）：10/10")
+    visit = (ContactFact(D(2026, 3, 4), "visit", "during", True),)  # a visit, where the setting counts it
+    assert scoring.face_to_face(fact(replied_on=D(2026, 3, 9), contacts=visit), 10, TODAY) == (
+        10.0, "见面沟通 2026-03-04（走访）：10/10")
     assert scoring.face_to_face(fact(replied_on=D(2026, 3, 9)), 10, TODAY) == (0.0, "答复前无见面沟通记录：0/10")
     assert scoring.face_to_face(fact(due_on=D(2026, 7, 1)), 10, TODAY)[0] is None
 
@@ -115,7 +118,7 @@ def test_manual_criterion_uses_the_office_score_and_says_who():
 
 
 def test_an_item_scores_out_of_100_over_the_criteria_judged_so_far():
-    f = fact(replied_on=D(2026, 3, 9), contacts=(ContactFact(D(2026, 3, 3), "meeting", "before"),))
+    f = fact(replied_on=D(2026, 3, 9), contacts=(ContactFact(D(2026, 3, 3), "meeting", "before", True),))
     item = scoring.score_item(f, "主办考核", LEAD_CARD, TODAY)
     # timeliness 20/20, contact 5/15, quality pending, satisfaction pending, commitments 10/10
     assert [c.points for c in item.criteria] == [20, 5, None, None, 10]

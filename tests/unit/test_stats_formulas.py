@@ -88,11 +88,11 @@ def test_on_time_rate_counts_and_denominator(facts, on_time, due):
 
 
 def test_face_to_face_and_contact_rates_only_count_contacts_before_the_reply():
-    f1 = replied(D(2026, 5, 1), contacts=(ContactFact(D(2026, 4, 1), "meeting"),))
-    f2 = replied(D(2026, 5, 1), contacts=(ContactFact(D(2026, 5, 2), "meeting"),))  # after the reply
+    f1 = replied(D(2026, 5, 1), contacts=(ContactFact(D(2026, 4, 1), "meeting", in_person=True),))
+    f2 = replied(D(2026, 5, 1), contacts=(ContactFact(D(2026, 5, 2), "meeting", in_person=True),))  # after the reply
     f3 = replied(D(2026, 5, 1), contacts=(ContactFact(D(2026, 5, 1), "phone"),))  # same day: before
-    f4 = fact(contacts=(ContactFact(D(2026, 6, 10), "meeting"),))  # not replied: any contact so far
-    f5 = fact(contacts=(ContactFact(D(2026, 4, 1), "visit"),))  # a visit is a contact, not a 见面
+    f4 = fact(contacts=(ContactFact(D(2026, 6, 10), "meeting", in_person=True),))  # not replied: any contact so far
+    f5 = fact(contacts=(ContactFact(D(2026, 4, 1), "visit"),))  # a visit: a contact, by default not a 见面
     result = m(f1, f2, f3, f4, f5)
     assert (result["face_to_face"], result["contacted"], result["assigned"]) == (2, 4, 5)
     assert result["face_to_face_rate"] == pytest.approx(2 / 5)
@@ -215,7 +215,7 @@ def test_members_match_each_figure_exactly():
 
 def test_as_of_forgets_what_happened_later():
     f = replied(D(2026, 5, 20), result_class="A", published_on=D(2026, 5, 30), received_on=D(2026, 3, 2),
-                contacts=(ContactFact(D(2026, 3, 10), "meeting"), ContactFact(D(2026, 5, 25), "phone")),
+                contacts=(ContactFact(D(2026, 3, 10), "meeting", in_person=True), ContactFact(D(2026, 5, 25), "phone")),
                 forms=(FormFact("甲", "satisfied", "satisfied", on=D(2026, 6, 1)),),
                 commitments=(CommitmentFact(1, "改造", D(2026, 6, 10), "kept", D(2026, 6, 5)),),
                 slips=(SlipFact("blue", D(2026, 5, 1)), SlipFact("red", D(2026, 6, 10))))
@@ -280,7 +280,7 @@ def test_dispatch_content_ranks_units_and_lists_overdue():
 
 def test_facts_are_values_built_from_a_row_and_changed_by_replace():
     a = replied(D(2026, 5, 1), forms=(FormFact("甲", "satisfied", "satisfied"),),
-                contacts=(ContactFact(D(2026, 4, 1), "meeting"),))
+                contacts=(ContactFact(D(2026, 4, 1), "meeting", in_person=True),))
     built = AssignmentFacts._make(tuple(a))
     assert built == a and hash(built) == hash(a) and stats.counts([built], TODAY) == stats.counts([a], TODAY)
     with pytest.raises(TypeError):

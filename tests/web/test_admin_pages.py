@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask import g
@@ -393,6 +394,16 @@ def test_a_day_outside_the_calendars_years_is_refused_with_the_years_page(as_adm
     assert not CalendarDay.select().where(CalendarDay.source == "admin").exists()
 
 
+def test_a_date_typed_by_hand_wrongly_gets_a_message_in_the_pages_language(as_admin):
+    data = {"year": "2027", "day": "2027-13-45", "is_workday": "rest", "name": "x", "reason": "测试"}
+    response = as_admin.post("/admin/calendar/day", data=data)
+    assert response.status_code == 422
+    assert "不是有效的日期值" in text(response) and "Not a valid date value" not in text(response)
+    response = as_admin.post("/admin/calendar/day?lang=en", data=data)
+    assert "Not a valid date value" in text(response)
+    assert not CalendarDay.select().where(CalendarDay.source == "admin").exists()
+
+
 def test_a_package_year_needs_no_confirmation(as_admin):
     response = as_admin.post("/admin/calendar/confirm", data={"year": "2026", "confirmed": "1"},
                              follow_redirects=True)
@@ -455,7 +466,7 @@ def test_checklist_requirements_have_chinese_labels():
 def settings_data(**overrides):
     data = {"mail_digest": "y", "mail_digest_hour": "7", "dispatch_weekly": "y", "dispatch_weekday": "2",
             "dispatch_hour": "8",
-            "urge_throttle_hours": "48", "result_classes": "ABC"}
+            "urge_throttle_hours": "48", "result_classes": "ABC", "face_to_face_methods": ["meeting"]}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -482,6 +493,36 @@ def test_bad_settings_change_nothing(as_admin):
     assert "时间须为 0 到 23 之间的整数" in text(response)
     assert rules.get_setting("dispatch_hour") == 9
     assert not audit_actions("setting_changed")
+
+
+def test_contact_methods_counted_as_face_to_face_are_a_setting(as_admin):
+    page = text(as_admin.get("/admin/settings"))
+    assert "计为见面沟通的方式" in page
+    assert re.search(r'<input checked[^>]*value="meeting"', page)  # the default: a meeting only
+    assert not re.search(r'<input checked[^>]*value="visit"', page)
+    assert rules.face_to_face_methods() == {"meeting"}
+    response = as_admin.post("/admin/settings", data=settings_data(face_to_face_methods=["visit", "meeting"]),
+                             follow_redirects=True)
+    assert "已保存" in text(response) and "计为见面沟通的方式" in text(response)
+    assert rules.get_setting("face_to_face_methods") == ["meeting", "visit"]  # in the methods' own order
+    assert rules.face_to_face_methods() == {"meeting", "visit"}
+    [entry] = [e for e in audit_actions("setting_changed") if "face_to_face_methods" in e.after]
+    assert (entry.before, entry.after) == ({"face_to_face_methods": ["meeting"]},
+                                           {"face_to_face_methods": ["meeting", "visit"]})
+    page = text(as_admin.get("/admin/settings"))
+    assert re.search(r'<input checked[^>]*value="visit"', page)
+
+
+def test_no_contact_method_counted_as_face_to_face_is_refused_and_the_form_kept(as_admin):
+    response = as_admin.post("/admin/settings", data=settings_data(face_to_face_methods=None, dispatch_hour="11"))
+    assert response.status_code == 422
+    body = text(response)
+    assert "请至少选择一种计为见面沟通的方式" in body
+    assert re.search(r'id="dispatch_hour"[^>]*value="11"|value="11"[^>]*id="dispatch_hour"', body)
+    assert not audit_actions("setting_changed") and rules.get_setting("dispatch_hour") == 9
+    response = as_admin.post("/admin/settings", data=settings_data(face_to_face_methods=["teleport"]))
+    assert response.status_code == 422 and rules.face_to_face_methods() == {"meeting"}
+    assert "沟通方式无效，请从列表中选择" in text(response)
 
 
 # --- the audit log -------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_admin_edits_a_scorecard(world, login_as):
     assert AuditEntry.get(AuditEntry.action == "scorecard_changed").before["criteria"][1][0] == "contact"
     item1 = assessment.item_score(world.a1)
     assert [c.key for c in item1.criteria][:2] == ["timeliness", "face_to_face"]
-    assert item1.criteria[1].explanation == "见面沟通 2026-04-01：10/10"
+    assert item1.criteria[1].explanation == "见面沟通 2026-04-01（见面）：10/10"
 
 
 def test_weights_must_sum_to_100_and_a_failed_edit_changes_nothing(world, login_as):

@@ -39,6 +39,23 @@ def at_0615():
 # --- the API ------------------------------------------------------------------------------------
 
 
+def test_the_face_to_face_rate_counts_the_methods_the_setting_names(world, api, login_as, at_0615):
+    from tracker.rules import services as rules
+
+    def rate() -> float:
+        return api(world.office).get(f"/stats?session_id={world.session.id}").get_json()["overall"][
+            "face_to_face_rate"]
+
+    assert rate() == pytest.approx(2 / 6, abs=1e-4)  # I5's visit is a contact, not a 见面
+    page = login_as(world.office).get(f"/stats?session_id={world.session.id}").get_data(as_text=True)
+    assert "见面沟通指方式为“见面”的沟通记录" in page
+    rules.set_setting("face_to_face_methods", ["meeting", "visit"])
+    assert rate() == pytest.approx(3 / 6, abs=1e-4)
+    page = login_as(world.office).get(f"/stats?session_id={world.session.id}").get_data(as_text=True)
+    assert "见面沟通指方式为“见面”、“走访”的沟通记录" in page
+
+
+
 def test_api_stats_shape_and_hand_computed_values(world, api, at_0615):
     response = api(world.office).get(f"/stats?session_id={world.session.id}")
     assert response.status_code == 200

@@ -21,8 +21,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from tracker.accounts.models import Person, User
 from tracker.admin import services
 from tracker.assignments.deadlines import CLOCK_KEYS, CLOCK_LABELS, PERIOD_UNIT_LABELS, PeriodUnit
-from tracker.core.enums import Body, Role, choices
-from tracker.core.forms import SelectField
+from tracker.core.enums import Body, ContactMethod, Role, choices
+from tracker.core.forms import MultiCheckboxField, SelectField, options
 from tracker.core.security import PASSWORD_RULE
 from tracker.rules.checklist import REQUIREMENTS
 from tracker.units.models import Unit
@@ -31,13 +31,8 @@ NONE = 0  # the "no unit / no person" choice of an int select
 INVALID_CHOICE = _l("请从列表中选择")
 
 
-def opts(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as select options."""
-    return [SelectChoice(value, text) for value, text in pairs]
-
-
 def select(label_text: str, pairs=None, **kw) -> SelectField:
-    return SelectField(label_text, choices=opts(pairs) if pairs is not None else None,
+    return SelectField(label_text, choices=options(pairs) if pairs is not None else None,
                        invalid_choice_message=INVALID_CHOICE, **kw)
 
 
@@ -45,7 +40,7 @@ def unit_choices(include_inactive_id: int | None = None) -> list[tuple[int, str]
     query = Unit.select().order_by(Unit.sort_order, Unit.id)
     rows = [(u.id, u.name + ("" if u.active else _l("（已停用）"))) for u in query
             if u.active or u.id == include_inactive_id]
-    return opts([(NONE, _l("（不属于承办单位）")), *rows])
+    return options([(NONE, _l("（不属于承办单位）")), *rows])
 
 
 def person_choices() -> list[SelectChoice]:
@@ -55,7 +50,7 @@ def person_choices() -> list[SelectChoice]:
     query = Person.select(Person.id, Person.name, Person.body, Person.delegation).order_by(Person.body, Person.name)
     rows = [(pid, pattern % {"name": name, "about": nouns.get(body, other) + (comma + delegation if delegation else "")})
             for pid, name, body, delegation in query.tuples()]
-    return opts([(NONE, _l("（不关联）")), *rows])
+    return options([(NONE, _l("（不关联）")), *rows])
 
 
 class UserFormBase(FlaskForm):
@@ -103,7 +98,7 @@ class UnitForm(FlaskForm):
         """The city leaders to choose from (active leader accounts)."""
         leaders = (User.select().where((User.role == Role.LEADER.value) & (User.active == True))  # noqa: E712
                    .order_by(User.id))
-        self.city_leader_id.choices = opts([("", _l("（未指定）")),
+        self.city_leader_id.choices = options([("", _l("（未指定）")),
                                             *((str(u.id), u.display + (f"（{u.title}）" if u.title else ""))
                                               for u in leaders)])
         return self
@@ -174,6 +169,8 @@ class SettingsForm(FlaskForm):
         InputRequired(_l("请填写催办间隔")), NumberRange(min=1, max=720, message=_l("催办间隔须为 1 到 720 之间的整数（小时）"))])
     result_classes = select(_l("答复分类标识"), [
         ("ABCD", _l("A、B、C、D 四类（含“留作参考”）")), ("ABC", _l("A、B、C 三类"))])
+    face_to_face_methods = MultiCheckboxField(  # the service checks the values (WTForms' message is English)
+        _l("计为见面沟通的方式"), choices=options(choices(ContactMethod)), validate_choice=False)
     submit = SubmitField(_l("保存设置"))
 
 

@@ -26,7 +26,7 @@ from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.calendar import package_years
 from tracker.core.db import db, distinct_values
-from tracker.core.enums import Body, Role, Tier, label
+from tracker.core.enums import Body, ContactMethod, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.core.i18n import N_
 from tracker.rules import services as rules
@@ -610,18 +610,20 @@ def move_checklist_entry(entry: ChecklistEntry, direction: str, *, actor: Any) -
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 RESULT_CLASS_SETS = {"ABCD": ["A", "B", "C", "D"], "ABC": ["A", "B", "C"]}
 SETTING_LABELS = {
-    "mail_digest": "邮件摘要（每日汇总一封）",
-    "mail_digest_hour": "邮件摘要发送时间（时）",
-    "dispatch_weekly": "每周定期调度通报",
-    "dispatch_weekday": "调度通报星期",
-    "dispatch_hour": "调度通报时间（时）",
-    "urge_throttle_hours": "手动催办间隔（小时）",
-    "result_classes": "使用的答复分类",
-    "calendar_confirmed_years": "管理员确认的日历年份",
-    "calendar_version": "工作日历版本",
+    "mail_digest": N_("邮件摘要（每日汇总一封）"),
+    "mail_digest_hour": N_("邮件摘要发送时间（时）"),
+    "dispatch_weekly": N_("每周定期调度通报"),
+    "dispatch_weekday": N_("调度通报星期"),
+    "dispatch_hour": N_("调度通报时间（时）"),
+    "urge_throttle_hours": N_("手动催办间隔（小时）"),
+    "result_classes": N_("使用的答复分类"),
+    "calendar_confirmed_years": N_("管理员确认的日历年份"),
+    "calendar_version": N_("工作日历版本"),
+    "face_to_face_methods": N_("计为见面沟通的方式"),
 }
 
 
+_METHOD_ORDER = [m.value for m in ContactMethod]
 DEFAULT_DIGEST_HOUR = 8  # as tracker.reminders.delivery, which reads ``mail_digest_hour``
 
 
@@ -629,6 +631,7 @@ def current_settings() -> dict[str, Any]:
     values = {key: rules.get_setting(key) for key in (
         "mail_digest", "mail_digest_hour", "dispatch_weekly", "dispatch_weekday", "dispatch_hour",
         "urge_throttle_hours", "result_classes")}
+    values["face_to_face_methods"] = sorted(rules.face_to_face_methods(), key=_METHOD_ORDER.index)
     if values["mail_digest_hour"] is None:
         values["mail_digest_hour"] = DEFAULT_DIGEST_HOUR
     return values
@@ -636,8 +639,9 @@ def current_settings() -> dict[str, Any]:
 
 def save_settings(*, actor: Any, mail_digest: Any, mail_digest_hour: Any, dispatch_weekly: Any,
                   dispatch_weekday: Any, dispatch_hour: Any, urge_throttle_hours: Any,
-                  result_classes: Any) -> list[str]:
-    """Validate and store the settings; returns the keys that changed (each audited)."""
+                  result_classes: Any, face_to_face_methods: Any = None) -> list[str]:
+    """Validate and store the settings; returns the keys that changed (each audited).
+    ``face_to_face_methods`` None leaves that setting as it is."""
     ensure(policy.can(actor, Perm.MANAGE_RULES))
     errors: dict[str, str] = {}
 
@@ -665,6 +669,14 @@ def save_settings(*, actor: Any, mail_digest: Any, mail_digest_hour: Any, dispat
         errors["result_classes"] = "请选择答复分类（A–D 或 A–C）"
     else:
         values["result_classes"] = RESULT_CLASS_SETS[result_classes]
+    if face_to_face_methods is not None:
+        picked = set(face_to_face_methods)
+        if not picked:
+            errors["face_to_face_methods"] = "请至少选择一种计为见面沟通的方式"
+        elif not picked <= set(_METHOD_ORDER):
+            errors["face_to_face_methods"] = "沟通方式无效，请从列表中选择"
+        else:
+            values["face_to_face_methods"] = [m for m in _METHOD_ORDER if m in picked]
     _fail(errors)
     changed = []
     with db.atomic():

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from tracker.accounts import policy
 from tracker.accounts.models import Person, User
-from tracker.admin import forms, services
+from tracker.admin import audit_changes, forms, services
 from tracker.assignments.deadlines import CLOCK_ANCHOR_LABELS, CLOCK_KEYS, CLOCK_LABELS, REPLY_ANCHORS
 from tracker.audit import labels
 from tracker.core import clock
@@ -571,6 +571,7 @@ def settings():
                     "dispatch_hour", "urge_throttle_hours"):
             getattr(form, key).data = current[key]
         form.result_classes.data = "".join(current["result_classes"] or []) or "ABCD"
+        form.face_to_face_methods.data = current["face_to_face_methods"]
     if form.validate_on_submit():
         try:
             changed = services.save_settings(
@@ -579,6 +580,7 @@ def settings():
                 dispatch_weekly=form.dispatch_weekly.data, dispatch_weekday=form.dispatch_weekday.data,
                 dispatch_hour=form.dispatch_hour.data, urge_throttle_hours=form.urge_throttle_hours.data,
                 result_classes=form.result_classes.data,
+                face_to_face_methods=form.face_to_face_methods.data or [],
             )
         except DomainError as exc:
             flash_error(exc, form)
@@ -602,8 +604,8 @@ NO_OBJECT = "_"  # filter value for entries without an object (settings)
 def audit():
     form = forms.AuditFilterForm(request.args)
     actions, objects = services.audit_choices()
-    form.action.choices = forms.opts([("", _l("全部操作")), *actions])
-    form.object_type.choices = forms.opts([("", _l("全部对象")), *[(o or NO_OBJECT, text) for o, text in objects]])
+    form.action.choices = forms.options([("", _l("全部操作")), *actions])
+    form.object_type.choices = forms.options([("", _l("全部对象")), *[(o or NO_OBJECT, text) for o, text in objects]])
     valid = form.validate()
     filters = services.AuditFilters()
     if valid:
@@ -625,5 +627,5 @@ def audit():
         "admin/audit.html", form=form, rows=rows, total=total, page=page, pages=pages,
         args=_args("actor", "actor_id", "action", "object_type", "item_id", "date_from", "date_to"),
         action_label=labels.action_label, object_label=labels.object_label, actor_user=actor_user,
-        change_rows=services.change_rows,
+        change_rows=audit_changes.change_rows,
     ), 200 if valid else 422

@@ -165,10 +165,12 @@ def contact(f: AssignmentFacts, weight: int, today: dt.date) -> tuple[float | No
 
 
 def face_to_face(f: AssignmentFacts, weight: int, today: dt.date) -> tuple[float | None, str]:
-    """A face-to-face meeting with the submitter on or before the reply."""
-    meetings = [c for c in f.contacts if c.method == "meeting" and (f.replied_on is None or c.on <= f.replied_on)]
+    """A face-to-face contact with the submitter (见面: the methods the setting counts) on or
+    before the reply."""
+    meetings = [c for c in f.contacts if c.in_person and (f.replied_on is None or c.on <= f.replied_on)]
     if meetings:
-        return float(weight), f"见面沟通 {'、'.join(_d(c.on) for c in meetings)}：{_pts(weight, weight)}"
+        met = "、".join(f"{_d(c.on)}（{METHOD_LABELS.get(c.method, c.method)}）" for c in meetings)
+        return float(weight), f"见面沟通 {met}：{_pts(weight, weight)}"
     if f.replied_on is None and f.due_on >= today:
         return None, "尚无见面沟通记录，尚未答复：待评"
     return 0.0, f"答复前无见面沟通记录：{_pts(0, weight)}"

@@ -30,6 +30,7 @@ from tracker.core.enums import (
     OPEN_ITEM_STATUSES,
     AssignmentStatus,
 )
+from tracker.rules import services as rules
 
 OPEN_ITEMS = tuple(s.value for s in OPEN_ITEM_STATUSES)
 ANSWERING = tuple(r.value for r in ANSWERING_ROLES)
@@ -265,7 +266,7 @@ WITH a AS (
 ), talk AS (
   SELECT f.id AS assignment_id,
          MAX(CASE WHEN f.r_on IS NULL OR ct.contact_on <= f.r_on THEN 1 ELSE 0 END) AS talked,
-         MAX(CASE WHEN ct.method = 'meeting' AND (f.r_on IS NULL OR ct.contact_on <= f.r_on)
+         MAX(CASE WHEN ct.method IN {_in(sorted(rules.face_to_face_methods()))} AND (f.r_on IS NULL OR ct.contact_on <= f.r_on)
                   THEN 1 ELSE 0 END) AS met
     FROM f JOIN contacts ct ON ct.assignment_id = f.id GROUP BY f.id
 ), g AS (

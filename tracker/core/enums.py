@@ -137,6 +137,11 @@ class ContactMethod(StrEnum):
     OTHER = "other"
 
 
+# Which contact methods count as face-to-face (见面) for 见面率, the leader-led checklist and the
+# scorecard, unless the administrators widen it (setting ``face_to_face_methods``): a meeting.
+DEFAULT_FACE_TO_FACE_METHODS: tuple[str, ...] = (ContactMethod.MEETING.value,)
+
+
 class Rating(StrEnum):
     SATISFIED = "satisfied"
     BASICALLY_SATISFIED = "basically_satisfied"

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 from wtforms import SelectField as _SelectField
-from wtforms import widgets
+from wtforms import SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
+
+
+def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs, optionally after an empty first choice. Values
+    become text, as a form posts them (ids compare with what was chosen as strings)."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(str(value), text) for value, text in pairs]
 
 
 class Select(widgets.Select):
@@ -30,3 +38,10 @@ class Select(widgets.Select):
 
 class SelectField(_SelectField):
     widget = Select()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (macro ``checkboxes`` in templates/macros/forms.html renders it)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

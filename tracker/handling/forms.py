@@ -6,15 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.enums import ContactMethod, ContactStage, choices
-from tracker.core.forms import SelectField
-
-
-def options(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, text) for value, text in pairs]
+from tracker.core.forms import SelectField, options
 
 
 class ProgressForm(FlaskForm):

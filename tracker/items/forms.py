@@ -18,11 +18,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices
-from tracker.core.forms import SelectField
+from tracker.core.forms import SelectField, options
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-03-15")
 PER_PAGE = 50
@@ -37,11 +36,6 @@ def int_or_none(value: Any) -> int | None:
         return None
     return int(value)
 
-
-def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
-    """Select options from (value, label) pairs, optionally after a blank '请选择' option."""
-    head = [SelectChoice("", blank)] if blank is not None else []
-    return head + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class CosignerRow(Form):

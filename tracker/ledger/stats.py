@@ -16,7 +16,8 @@ Definitions (one row of facts = one unit's part of one item, an assignment):
 * **按期办复率** ``on_time_rate`` = replied on or before the approved due date (the extended
   date if an extension was approved, else the reply date as assigned) / N whose due date has
   passed (due < today) or which are replied.
-* **见面率** ``face_to_face_rate`` = N with a face-to-face contact (method ``meeting``, 见面) on
+* **见面率** ``face_to_face_rate`` = N with a face-to-face contact (``ContactFact.in_person``: its
+  method is one the setting ``face_to_face_methods`` counts as 见面, by default ``meeting``) on
   or before the reply date (any date while not yet replied) / N.
 * **沟通率** ``contact_rate`` = N with any recorded contact on or before the reply date / N.
 * **满意率** ``satisfaction_rate_work`` / ``_result`` = feedback forms rated 满意 or 基本满意 on
@@ -53,7 +54,6 @@ from tracker.core.i18n import N_  # marks the labels for the English catalog (st
 # Values as stored (English snake_case, see tracker.core.enums).
 ANSWERING = ("lead", "sole", "separate")
 CO = "co"
-FACE_TO_FACE_METHODS = ("meeting",)
 SATISFIED = "satisfied"
 BASICALLY_SATISFIED = "basically_satisfied"
 CLASSES = ("A", "B", "C", "D")
@@ -75,6 +75,7 @@ class ContactFact(NamedTuple):
     on: dt.date
     method: str
     stage: str = ""
+    in_person: bool = False  # face-to-face (见面): the loader applies the setting to the method
 
 
 class FormFact(NamedTuple):
@@ -247,7 +248,7 @@ def contributions(f: AssignmentFacts, today: dt.date) -> tuple[int, ...]:
     for c in f.contacts:  # contacts on or before the reply (any date while not yet replied)
         if replied_on is None or c.on <= replied_on:
             contacted = True
-            if c.method in FACE_TO_FACE_METHODS:
+            if c.in_person:
                 face_to_face = True
                 break
     forms = satisfied_work = satisfied_result = only_work = only_result = 0

@@ -39,6 +39,7 @@ from tracker.ledger.stats import (
 )
 from tracker.reminders.models import Slip
 from tracker.replies.models import Commitment, Feedback, Reply
+from tracker.rules import services as rules
 from tracker.units.models import Unit
 
 VOID_ITEM_STATUSES = (ItemStatus.WITHDRAWN.value, ItemStatus.MERGED.value)
@@ -295,13 +296,14 @@ def _load_facts(flt: StatsFilter, details: bool = True) -> list[AssignmentFacts]
     # contacts in date order; equal contacts share one (immutable) fact
     contacts: dict[int, list[ContactFact]] = {}
     shared_contacts: dict[tuple, ContactFact] = {}
+    face_methods = rules.face_to_face_methods()
     for aid, on, method, stage in () if not details else of_facts(
             Contact.select(Contact.assignment, _day(Contact.contact_on), Contact.method, Contact.stage),
             Contact.contact_on, Contact.id):
         key = (on, method, stage)
         fact = shared_contacts.get(key)
         if fact is None:
-            fact = shared_contacts[key] = ContactFact(days[on], method, stage)
+            fact = shared_contacts[key] = ContactFact(days[on], method, stage, method in face_methods)
         if aid in contacts:
             contacts[aid].append(fact)
         else:

@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Optional
 from tracker.accounts import policy
 from tracker.core import clock
 from tracker.core.collector import collector_paused
-from tracker.core.enums import ItemKind, Role, Tier, choices, display_label
+from tracker.core.enums import ContactMethod, ItemKind, Role, Tier, choices, display_label
 from tracker.core.errors import DomainError, ensure
 from tracker.core.forms import SelectField
 from tracker.core.i18n import N_
@@ -33,6 +33,7 @@ from tracker.ledger.stats_queries import (
     units_for_filter,
     years,
 )
+from tracker.rules import services as rules
 
 bp = Blueprint("stats", __name__)
 
@@ -190,11 +191,15 @@ def index():
             for (gid, gname), m in groups]
     definitions = [(gettext(r.label), gettext(stats.COUNT_BY_KEY[r.numerator].label),
                     gettext(stats.COUNT_BY_KEY[r.denominator].label)) for r in stats.RATES]
+    in_person = rules.face_to_face_methods()
+    face_to_face_methods = gettext("、").join(
+        gettext("“%(m)s”", m=display_label(m.value, ContactMethod)) for m in ContactMethod if m.value in in_person)
     return render_template(
         "stats/index.html", overall=overall, rows=rows, group_by=group_by, group_title=group_title,
         groups={k: v[0] for k, v in GROUPS.items()}, answer_columns=ANSWER_COLUMNS,
         co_columns=CO_COLUMNS, labels={k: _figure_label(k) for k in ANSWER_COLUMNS + CO_COLUMNS},
-        rates=stats.RATE_BY_KEY, definitions=definitions, today=today, **_filter_context(flt),
+        rates=stats.RATE_BY_KEY, definitions=definitions, today=today,
+        face_to_face_methods=face_to_face_methods, **_filter_context(flt),
     )
 
 

@@ -5,23 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.core.enums import SlipColor, choices
-from tracker.core.forms import SelectField
+from tracker.core.forms import MultiCheckboxField, SelectField, options
 from tracker.reminders.rules import OFFSET_UNITS, RECIPIENTS, SLIP_COLORS
-
-
-def options(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, text) for value, text in pairs]
-
 
 _SLIP_LABELS = dict(choices(SlipColor))  # lazy labels: the page's language
 URGE_COLORS = [(c.value, _SLIP_LABELS[c.value]) for c in (SlipColor.URGE, SlipColor.BLUE, SlipColor.ORANGE, SlipColor.RED)]
@@ -35,11 +27,6 @@ class UrgeForm(FlaskForm):
         _l("催办说明"), validators=[Optional(), Length(max=500, message=_l("催办说明不能超过 500 个字符"))]
     )
     submit = SubmitField(_l("催办"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ReminderRuleForm(FlaskForm):

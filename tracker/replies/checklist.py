@@ -25,8 +25,6 @@ except ImportError:  # pragma: no cover - the rules module ships with the admin 
         "leader_instruction": "市领导批示已落实",
     }
 
-# A contact counts as face-to-face (见面) when its method is a meeting.
-FACE_TO_FACE_METHODS = frozenset({"meeting"})
 STAGE_REQUIREMENTS = {"contact_before": "before", "contact_during": "during", "contact_after": "after"}
 
 
@@ -38,7 +36,7 @@ class ChecklistFacts:
     """What one answering unit's record shows (all rounds)."""
 
     contact_stages: frozenset[str] = frozenset()
-    contact_methods: frozenset[str] = frozenset()
+    face_to_face: bool = False  # a contact in one of the methods that count as 见面 (a setting)
     commitments_total: int = 0  # commitments of sent replies
     commitments_kept: int = 0
     commitments_carried: int = 0
@@ -63,7 +61,7 @@ def evaluate_checklist(entries: Sequence[tuple[str, str]], facts: ChecklistFacts
             met = STAGE_REQUIREMENTS[requirement] in facts.contact_stages
             results.append(CheckResult(requirement, label, met, "" if met else "尚无沟通记录"))
         elif requirement == "face_to_face":
-            met = bool(facts.contact_methods & FACE_TO_FACE_METHODS)
+            met = facts.face_to_face
             results.append(CheckResult(requirement, label, met, "" if met else "尚无见面沟通记录"))
         elif requirement == "commitments_kept":
             results.append(_commitments_result(requirement, label, facts))

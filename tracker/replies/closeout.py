@@ -257,6 +257,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
     for fb in fbs_rows:
         feedback[fb.item_id].append(fb)
     entries = _checklist_entries()
+    face_methods = rules.face_to_face_methods()
     kind_conditions = _kind_conditions(batch)
     profiles: dict[int | None, Any] = {}
     windows: dict[tuple[int | None, dt.date], dt.date] = {}  # (profile, anchor) -> window's last day
@@ -305,10 +306,10 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
                     open_commitments.append(OpenCommitment(text, unit_name, due_on))
             if tier_entries:
                 stages = frozenset(s for s, _ in contacts[a.id])
-                methods = frozenset(m for _, m in contacts[a.id])
+                in_person = any(m in face_methods for _, m in contacts[a.id])
                 cfacts = ChecklistFacts(
                     reply_sent=bool(sent[a.id]),
-                    contact_stages=stages, contact_methods=methods, commitments_total=len(cs),
+                    contact_stages=stages, face_to_face=in_person, commitments_total=len(cs),
                     commitments_kept=sum(1 for c in cs if c[2] == CommitmentStatus.KEPT.value),
                     commitments_carried=sum(1 for c in cs if c[2] == CommitmentStatus.CARRIED_OVER.value),
                     has_instruction=item.id in instructed,

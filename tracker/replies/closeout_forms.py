@@ -13,19 +13,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from tracker.core.enums import Adoption, ContactMethod, Rating, choices
-from tracker.core.forms import SelectField
+from tracker.core.forms import SelectField, options
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-06-30")
 
-
-def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
-    """Select choices from (value, label) pairs, with an optional empty first choice."""
-    head = [SelectChoice("", blank)] if blank is not None else []
-    return head + [SelectChoice(value, text) for value, text in pairs]
 
 
 def int_or_none(value: Any) -> int | None:

@@ -16,15 +16,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.enums import Publish, choices
-from tracker.core.forms import SelectField
-
-
-def options(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, text) for value, text in pairs]
+from tracker.core.forms import SelectField, options
 
 
 class CommitmentRow(Form):

@@ -12,7 +12,7 @@ from tracker.audit import services as audit
 from tracker.core import clock
 from tracker.core.calendar import WorkCalendar, package_days, package_years
 from tracker.core.db import db
-from tracker.core.enums import Tier
+from tracker.core.enums import DEFAULT_FACE_TO_FACE_METHODS, ContactMethod, Tier
 from tracker.rules.models import CalendarDay, ChecklistEntry, RuleProfile, Setting
 
 DEFAULT_PROFILE_NAME = "默认规则"
@@ -35,6 +35,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "dispatch_weekly": True,
     "urge_throttle_hours": 24,
     "result_classes": ["A", "B", "C", "D"],
+    "face_to_face_methods": list(DEFAULT_FACE_TO_FACE_METHODS),
 }
 
 
@@ -100,6 +101,14 @@ def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
         if actor is not None:
             audit.record("setting_changed", None, actor=actor, before={key: old}, after={key: value})
     forget_memo()
+
+
+def face_to_face_methods() -> frozenset[str]:
+    """The contact methods that count as face-to-face (见面): the setting, known methods only."""
+    stored = get_setting("face_to_face_methods")
+    known = {m.value for m in ContactMethod}
+    methods = frozenset(m for m in stored or () if m in known)
+    return methods or frozenset(DEFAULT_FACE_TO_FACE_METHODS)
 
 
 def default_profile() -> RuleProfile:
@@ -197,7 +206,7 @@ def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any,
         _bump_calendar_version()
         audit.record(
             "calendar_changed", row, actor=actor, before=before,
-            after={"day": day.isoformat(), "is_workday": is_workday, "reason": reason},
+            after={"day": day.isoformat(), "is_workday": is_workday, "reason": reason, "source": "admin"},
             detail=f"{day.isoformat()} 设为{'工作日' if is_workday else '休息日'}：{reason}",
         )
     clear_calendar_cache()
