@@ -134,6 +134,10 @@ def update_rule(
             "active": row.active,
         }
         b, a = audit.changes(before, after)
+        if "offset" in a or "offset_unit" in a:
+            # the whole "when" on both sides, so that the audit log words it: 答复期限前 5 个工作日
+            for side, values in ((b, before), (a, after)):
+                side.update(event=row.event, offset=values["offset"], offset_unit=values["offset_unit"])
         if a:
             audit.record(
                 "reminder_rule_changed",
