@@ -10,6 +10,7 @@ import time_machine
 
 from tests.closeout_support import replied_item, send_reply, submitter_account
 from tracker.assignments import deadlines
+from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
@@ -115,6 +116,30 @@ def test_feedback_only_after_the_reply_is_sent(f):
     with pytest.raises(Conflict, match="答复尚未发送，暂不能评价"):
         closeout.give_feedback(s.item, actor=user, **SAT)
     assert Feedback.select().count() == 0
+
+
+def test_a_separate_items_feedback_opens_once_every_unit_has_replied(f, client, login_as):
+    """分办: each unit replies; the rating is given on the item, so it waits for every reply."""
+    person, user = submitter_account("张代表")
+    item = f.item(submitters=[{"name": "张代表", "role": "lead", "person_id": person.id}])
+    first, second = f.unit("市生态环境局"), f.unit("经开区管委会")
+    a1 = f.assign(item, first, role="separate", handler=f.user(Role.UNIT_HANDLER, first))
+    a2 = f.assign(item, second, role="separate", handler=f.user(Role.UNIT_HANDLER, second))
+    for a in (a1, a2):
+        assignments.receive(a, actor=a.handler)
+    send_reply(a1)
+    with pytest.raises(Conflict, match="经开区管委会尚未发送答复，各承办单位答复后方可评价"):
+        closeout.give_feedback(Item.get_by_id(item.id), actor=user, **SAT)
+    login_as(user)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "经开区管委会尚未发送答复；各承办单位答复后，提出人方可评价。" in page
+    assert 'name="fb-work"' not in page and "评价本轮答复" not in page
+    assert Feedback.select().count() == 0
+    send_reply(a2)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "尚未发送答复；各承办单位" not in page
+    fb = closeout.give_feedback(Item.get_by_id(item.id), actor=user, **SAT)
+    assert fb.round == 1 and Item.get_by_id(item.id).status == ItemStatus.EVALUATED.value
 
 
 def test_online_feedback_by_the_submitter(f):
@@ -269,6 +294,20 @@ def test_rehandle_date_given_by_the_office_is_capped(f):
     given = today + dt.timedelta(days=20)
     closeout.order_rehandling(s.item, actor=s.office, reason="再研究", reply_due=given)
     assert (s.a().rehandle_due, s.a().current_due) == (given, given)
+
+
+def test_the_rehandling_rounds_cap_counts_from_the_re_assignment(f, client, login_as):
+    today = clock.today()
+    s = replied_item(assigned_on=today - dt.timedelta(days=150))  # round 1's cap is a month away
+    first_cap = s.a().reply_due_max
+    closeout.give_feedback(s.item, actor=s.people["张代表"][1], **BAD)
+    _, cap = closeout.rehandle_dates(s.item, today)
+    assert cap > first_cap
+    closeout.order_rehandling(s.item, actor=s.office, reason="再研究", reply_due=cap)
+    assert (s.a().rehandle_due, s.a().reply_due_max) == (cap, cap)
+    login_as(s.office)
+    page = client.get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert f"（最长不超过 {cap.isoformat()}）" in page and f"最长不超过 {first_cap.isoformat()}" not in page
 
 
 def test_office_decision_without_rehandling_resolves_the_dissatisfaction(f):

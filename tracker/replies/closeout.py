@@ -136,8 +136,15 @@ class Closeout:
     missing_raters: list[Submitter]  # no feedback yet in the current round
     feedback: list[Feedback]  # every round, oldest first
     dissatisfied: list[Feedback]  # current round, unresolved
-    reply_sent: bool  # a reply of the current round has been sent: feedback may be given
+    reply_sent: bool  # a reply of the current round has been sent
     answering: list[Assignment] = field(default_factory=list)
+    awaiting: list[str] = field(default_factory=list)  # answering units yet to send this round's reply
+
+    @property
+    def feedback_open(self) -> bool:
+        """Feedback is given on the item (DOMAIN.md §7): once every answering unit has sent this
+        round's reply, so that a 分办 item's rating covers each unit's reply."""
+        return self.reply_sent and not self.awaiting
 
     @property
     def closable(self) -> bool:
@@ -281,6 +288,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
         dissatisfied = [fb for fb in current.values() if is_dissatisfied(fb) and not fb.resolution]
         # the feedback window runs once every answering unit has sent this round's reply
         reply_sent = any(rnd in sent[a.id] for a in answering)
+        awaiting = [unit_names.get(a.unit_id, "") for a in answering if rnd not in sent[a.id]]
         window_due = None
         all_replied = bool(answering) and all(a.status in REPLIED_STATES and rnd in sent[a.id]
                                               for a in answering)
@@ -341,7 +349,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
             item=item, facts=facts, conditions=[text for _kind, text in unmet],
             kinds=tuple(dict.fromkeys(kind for kind, _text in unmet)), warnings=closeout_warnings(facts),
             checklist=checklist, round=rnd, window_due=window_due, window_over=window_over, raters=raters,
-            missing_raters=missing_raters, feedback=fbs, dissatisfied=dissatisfied, reply_sent=reply_sent,
+            missing_raters=missing_raters, feedback=fbs, dissatisfied=dissatisfied, reply_sent=reply_sent, awaiting=awaiting,
             answering=answering,
         )
     return out
@@ -453,6 +461,8 @@ def give_feedback(item: Item, *, actor: Any, work: Any, result: Any, adoption: A
     if not co.reply_sent:
         raise Conflict("答复尚未发送，暂不能评价" if co.round == 1
                        else f"第 {co.round} 轮答复尚未发送，暂不能评价", code="no_reply_yet")
+    if not co.feedback_open:
+        raise Conflict(f"{'、'.join(co.awaiting)}尚未发送答复，各承办单位答复后方可评价", code="no_reply_yet")
     online = policy.role_of(actor) == Role.SUBMITTER
     source = FeedbackSource.ONLINE if online else FeedbackSource.PAPER
     now = clock.now()
@@ -624,10 +634,12 @@ def order_rehandling(item: Item, *, actor: Any, reason: Any, reply_due: dt.date 
         reopened = []
         for a in co.answering:
             assignments.transition(a, Action.REHANDLE)
-            a.round, a.rehandle_due = new_round, due
+            # the new round's cap counts from the re-assignment, as its date does (rehandle_dates):
+            # the page's 最长 and an extension in this round go by it, not by the first round's
+            a.round, a.rehandle_due, a.reply_due_max = new_round, due, max(a.reply_due_max, cap)
             a.current_due = assignments.current_due_of(a)
             Assignment.update(round=new_round, rehandle_due=due, current_due=a.current_due,
-                              updated_at=now).where(Assignment.id == a.id).execute()
+                              reply_due_max=a.reply_due_max, updated_at=now).where(Assignment.id == a.id).execute()
             reopened.append(a)
         names = "、".join(dict.fromkeys(fb.submitter.name for fb in co.dissatisfied))
         units = "、".join(a.unit.name for a in reopened)

@@ -72,7 +72,7 @@ def _form(cls, prefix: str, given: dict, key: Any):
 
 
 def _feedback_form(co: closeout.Closeout, user: Any, writable: bool, given: dict):
-    if not writable or not co.reply_sent:
+    if not writable or not co.feedback_open:
         return None, ""
     current = {fb.submitter_id: fb for fb in co.feedback if fb.round == co.round}
 
