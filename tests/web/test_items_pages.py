@@ -486,3 +486,28 @@ def test_item_status_label_shows_in_chinese(f, client, login_as):
     login_as(f.office())
     assert item.status == ItemStatus.REGISTERED
     assert "已登记" in text(client.get(f"/items/{item.id}"))
+
+
+def test_only_overdue_counts_late_receipts_and_commitments_as_the_overdue_list_does(f, client, login_as, travel,
+                                                                                     api):
+    from tests.closeout_support import replied_item
+
+    unit = f.unit("市水务局", "水务局")
+    unsigned = f.item(number="31", title="未按时签收的建议")
+    a = f.assign(unsigned, unit)
+    promised = replied_item(number="33", title="承诺逾期的建议",
+                            commitments=[("年内完成改造", a.receipt_due + dt.timedelta(days=1))])
+    assert a.receipt_due < a.reply_due
+    travel.move_to(dt.datetime.combine(a.receipt_due + dt.timedelta(days=3), dt.time(9), dt.UTC))
+    fresh = f.item(number="32", title="刚交办的建议")
+    f.assign(fresh, unit)  # assigned today: nothing late
+    office = f.office()
+    login_as(office)
+    page = text(client.get("/items?overdue=1"))
+    assert "未按时签收的建议" in page and "承诺逾期的建议" in page and "刚交办的建议" not in page
+    listed = {row["item_id"] for row in api(office).get("/overdue?per_page=100").get_json()["items"]}
+    body = api(office).get("/items?overdue=1").get_json()
+    ids = {row["id"] for row in body["items"]}
+    assert ids == listed == {unsigned.id, promised.item.id}
+    [row] = [r for r in body["items"] if r["id"] == unsigned.id]
+    assert row["days_overdue"] == 3 and row["assignments"][0]["days_overdue"] == 3

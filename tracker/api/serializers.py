@@ -19,6 +19,7 @@ from tracker.api.common import iso
 from tracker.assignments.deadlines import days_overdue
 from tracker.assignments.models import Assignment, ExtensionRequest, ReturnRequest
 from tracker.core import clock
+from tracker.core.enums import AssignmentStatus
 from tracker.items.models import Instruction, Item, Session, Submitter
 from tracker.items.queries import OWING
 from tracker.replies.models import Commitment, Feedback, Reply
@@ -129,10 +130,15 @@ def serialize_feedback(fb: Feedback, submitter: Submitter | None = None) -> dict
 
 
 def assignment_days_overdue(a: Assignment, today: dt.date | None = None) -> int:
-    """Calendar days past the date now due (0 unless the unit still owes its act)."""
+    """Calendar days past the date now due (0 unless the unit still owes its act); an assignment
+    not yet signed for is late from its receipt date on, as the overdue list counts it."""
     if a.status not in OWING:
         return 0
-    return days_overdue(a.current_due, today or clock.today())
+    today = today or clock.today()
+    late = days_overdue(a.current_due, today)
+    if a.status == AssignmentStatus.PENDING_RECEIPT.value:
+        late = max(late, days_overdue(a.receipt_due, today))
+    return late
 
 
 def handler_ref(a: Assignment, handler: User | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from tracker.core.enums import AssignmentStatus
+from tracker.core.enums import AssignmentStatus, CommitmentStatus
 from tracker.items.models import Item
 
 # Assignment states in which the unit still owes its act (reply or co opinion).
@@ -26,9 +26,25 @@ def owing_assignments():
 
 
 def overdue_assignments(today: dt.date):
+    """Assignments with an overdue act (DOMAIN.md §6): the reply or co opinion now due, or the
+    receipt (签收) of one not yet signed for."""
     from tracker.assignments.models import Assignment
 
-    return owing_assignments().where(Assignment.current_due < today)
+    return owing_assignments().where(
+        (Assignment.current_due < today)
+        | ((Assignment.status == AssignmentStatus.PENDING_RECEIPT.value) & (Assignment.receipt_due < today)))
+
+
+def overdue_item_ids(today: dt.date) -> pw.Expression:
+    """Items with an overdue act, as the overdue list has them: an assignment's (above) or an open
+    commitment past its date."""
+    from tracker.assignments.models import Assignment
+    from tracker.replies.models import Commitment
+
+    late_commitments = (Commitment.select(Assignment.item).join(Assignment, on=(Commitment.assignment == Assignment.id))
+                        .where((Commitment.status == CommitmentStatus.OPEN.value) & (Commitment.due_on < today)
+                               & (Assignment.status != AssignmentStatus.RETURNED.value)))
+    return Item.id.in_(overdue_assignments(today).select(Assignment.item)) | Item.id.in_(late_commitments)
 
 
 def text_filter(q: str) -> pw.Expression:
@@ -57,7 +73,7 @@ def filtered_items(*, session_id=None, kind=None, status=None, tier=None, unit_i
             Item.id.in_(Assignment.select(Assignment.item).where(Assignment.unit == unit_id))
         )
     if overdue:
-        query = query.where(Item.id.in_(overdue_assignments(today).select(Assignment.item)))
+        query = query.where(overdue_item_ids(today))
     if due_within_days is not None:
         horizon = today + dt.timedelta(days=int(due_within_days))
         query = query.where(Item.id.in_(
