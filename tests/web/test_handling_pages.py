@@ -123,6 +123,16 @@ def test_extension_request_and_office_decision_through_the_desk(lc, client, logi
     login_as(lc.office)
     desk = text(client.get("/desk"))
     assert "延期待审核" in desk and "涉及多部门协调" in desk and "申请时已到期" not in desk
+    assert "晚于申请时限" not in desk
+    # asked for inside the notice period (5 working days before the date due): marked for the office
+    from tracker.assignments import deadlines
+    from tracker.rules import services as rules
+
+    latest = deadlines.extension_request_deadline(a.current_due, rules.rule_set(a.item.session), rules.work_calendar())
+    ExtensionRequest.update(requested_at=dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(2), dt.UTC)).execute()
+    marked = f"晚于申请时限（最迟 {latest.isoformat()}）"
+    assert marked in text(client.get("/desk/extensions"))
+    assert marked in text(client.get(f"/extension-requests/{req.id}/decision"))
     # a request dated on or after the day the reply was due is marked for the office
     ExtensionRequest.update(requested_at=dt.datetime.combine(a.reply_due, dt.time(2), dt.UTC)).execute()
     assert "申请时已到期" in text(client.get("/desk/extensions"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from tracker.accounts import policy
 from tracker.assignments.desk import ROWS
 from tracker.assignments.models import ExtensionRequest
-from tracker.core import clock
 from tracker.handling import forms
 from tracker.handling import services as handling
 
@@ -22,6 +22,7 @@ class PendingExtension:
     form: forms.ExtensionDecisionForm | None
     beyond_cap: bool
     late: bool = False  # asked for on or after the day the reply was due (the demo's old data, an API client)
+    after_notice: dt.date | None = None  # asked for after this day, the last one the rules allow
 
 
 def pending(*, offset: int = 0, limit: int | None = None, back: str | None = None) -> list[PendingExtension]:
@@ -33,9 +34,11 @@ def pending(*, offset: int = 0, limit: int | None = None, back: str | None = Non
         if back is not None:
             form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(req.id), formdata=None)
             form.next.data = back
+        timing, latest = handling.extension_request_timing(req)
         rows.append(PendingExtension(request=req, form=form,
                                      beyond_cap=req.requested_due > req.assignment.reply_due_max,
-                                     late=clock.local_date(req.requested_at) >= req.old_due))
+                                     late=timing == "after_due",
+                                     after_notice=latest if timing == "after_notice" else None))
     return rows
 
 

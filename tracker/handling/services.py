@@ -304,6 +304,19 @@ def request_extension(a: Assignment, *, actor: Any, requested_due: dt.date | Non
     return req
 
 
+def extension_request_timing(req: ExtensionRequest) -> tuple[str, dt.date]:
+    """When a request came, against the rule that it comes at least the notice period before the
+    date then due (DOMAIN.md §3): ("on_time" | "after_notice" | "after_due", the last day it could
+    be asked for). A unit's form refuses late ones; old data and API clients may still hold some."""
+    a = req.assignment
+    latest = deadlines.extension_request_deadline(req.old_due, rules.rule_set(a.item.session),
+                                                  rules.work_calendar())
+    asked_on = clock.local_date(req.requested_at)
+    if asked_on >= req.old_due:
+        return "after_due", latest
+    return ("after_notice" if asked_on > latest else "on_time"), latest
+
+
 def decide_extension(req: ExtensionRequest, *, actor: Any, approve: bool, reason: str = "") -> ExtensionRequest:
     """The office approves (the new date becomes ``extended_due``; ``reply_due`` stays) or rejects."""
     a = req.assignment

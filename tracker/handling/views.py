@@ -156,7 +156,8 @@ def decide_extension(request_id: int):
             return result
         status = result
         req = req.refresh()
-    return _page("handling/extension_decision.html", a, form, status, req=req)
+    timing, latest = handling.extension_request_timing(req)
+    return _page("handling/extension_decision.html", a, form, status, req=req, timing=timing, latest=latest)
 
 
 @bp.route("/items/<int:item_id>/instructions", methods=["GET", "POST"])
