@@ -119,7 +119,8 @@ def test_supervision_notice_in_the_slips_colour(f, color, label, rgb):
     unit = f.unit("市交通运输局")
     late = owing_item(h.session, unit, number="31", reply_due=TODAY - dt.timedelta(days=10))
     slip = Slip.create(assignment=late.assignments.get(), color=color, issued_on=TODAY,
-                       issued_at=dt.datetime(2026, 7, 1, 2, tzinfo=dt.UTC), key=f"s-{color}")
+                       issued_at=dt.datetime(2026, 7, 1, 2, tzinfo=dt.UTC), key=f"s-{color}",
+                       reason=f"督办通知（{label}）（自动）")
     document = open_docx(generate.supervision_notice_docx(slip))
     heading = next(p for p in document.paragraphs if p.text == f"督办通知（{label}）")
     [run] = [r for r in heading.runs if r.text]
@@ -127,6 +128,10 @@ def test_supervision_notice_in_the_slips_colour(f, color, label, rgb):
     lines = text_of(document)
     assert "市交通运输局：" in lines and "10 天" in lines
     assert generate.SLIP_REQUIREMENTS[color] in lines
+    assert not any("自动" in line for line in lines)  # an automatic slip's rule name is not in the letter
+    manual = Slip.create(assignment=slip.assignment, color=color, issued_on=TODAY, issued_by=f.office(),
+                         issued_at=dt.datetime(2026, 7, 1, 3, tzinfo=dt.UTC), reason="请局主要负责同志亲自过问")
+    assert "请局主要负责同志亲自过问" in text_of(open_docx(generate.supervision_notice_docx(manual)))
 
 
 def test_dispatch_report_from_the_stats_helpers_data(f):

@@ -417,8 +417,8 @@ def supervision_notice_context(slip: Any) -> dict[str, Any]:
                        size=44, font="宋体")
     body = [f"你单位{label(HandlingRole(a.role))}的{_item_title(item)}《{item.title}》，{act}期限为{cn_date(due)}，"
             f"截至{cn_date(slip.issued_on)}已超过期限{days}天，尚未{act}。"]
-    if slip.reason:
-        body.append(slip.reason)
+    if slip.reason and slip.key is None:  # the office's own words; an automatic slip's reason is
+        body.append(slip.reason)          # the reminder rule's name, for the slip list, not the letter
     body.append(SLIP_REQUIREMENTS[color])
     copy_to = ""
     if color == SlipColor.RED.value:
