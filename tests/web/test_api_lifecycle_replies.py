@@ -177,6 +177,37 @@ def test_stale_version_and_concurrent_sign_off(s, api, f):
     assert Reply.get_by_id(reply["id"]).status == "awaiting_cosign"
 
 
+def test_assignment_writes_check_a_version_sent_with_them(s, api):
+    """API.md: writes to an assignment may send ``version``; a stale one gets 409, a bad one 422."""
+    from tracker.assignments.models import Assignment
+    from tracker.handling.models import Contact, CoOpinion, ProgressNote
+
+    _received(s, api)
+    h, co = api(s.handler), api(s.co_handler)
+    current = Assignment.get_by_id(s.lead.id).version
+    stale = current - 1
+    today = clock.today().isoformat()
+    writes = [
+        (h, f"/assignments/{s.lead.id}/progress", {"text": "已现场调研"}),
+        (h, f"/assignments/{s.lead.id}/communications",
+         {"stage": "before", "method": "phone", "date": today, "summary": "电话沟通"}),
+        (h, f"/assignments/{s.lead.id}/extension-request",
+         {"new_due": (Assignment.get_by_id(s.lead.id).current_due + dt.timedelta(days=20)).isoformat(),
+          "reason": "需协调"}),
+        (co, f"/assignments/{s.co.id}/co-opinion", {"text": "同意"}),
+    ]
+    for client, path, body in writes:
+        version = stale if "/co-opinion" not in path else Assignment.get_by_id(s.co.id).version - 1
+        r = client.post(path, json={**body, "version": version})
+        assert r.status_code == 409 and r.get_json()["error"]["code"] == "stale_version", path
+        r = client.post(path, json={**body, "version": "abc"})
+        assert r.status_code == 422 and "version" in r.get_json()["error"]["fields"], path
+    assert ProgressNote.select().count() == Contact.select().count() == CoOpinion.select().count() == 0
+    r = h.post(f"/assignments/{s.lead.id}/progress", json={"text": "已现场调研", "version": current})
+    assert r.status_code == 201
+    assert h.post(f"/assignments/{s.lead.id}/progress", json={"text": "无版本号也可"}).status_code == 201
+
+
 def test_extensions_through_the_api(s, api):
     _received(s, api)
     a = Assignment.get_by_id(s.lead.id)

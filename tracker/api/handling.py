@@ -30,7 +30,7 @@ CONTACT_IN = obj({
     "method": {"type": "string", "enum": [m.value for m in ContactMethod],
                "description": "meeting 见面、phone 电话、visit 走访、forum 座谈、other 其他"},
     "date": {**DATE, "description": "沟通日期，不得晚于今天、不得早于交办日期"},
-    "summary": STR, "participants": STR,
+    "summary": STR, "participants": STR, "version": INT,
 }, ["stage", "method", "date", "summary"])
 CONTACT = obj({"id": INT, "assignment_id": INT, "stage": STR, "method": STR, "date": DATE,
                "participants": STR, "summary": STR, "author": STR, "created_at": DATETIME,
@@ -40,7 +40,7 @@ CO_OPINION = obj({"id": INT, "assignment_id": INT, "text": STR, "submitted_on": 
                   "co_opinion_due": NULLABLE_DATE, "late_days": INT, "assignment_status": STR},
                  ["id", "assignment_id", "text", "submitted_on", "late_days"])
 EXTENSION_IN = obj({"new_due": {**DATE, "description": "申请延期至（也接受 requested_due）"},
-                    "requested_due": DATE, "reason": STR}, ["reason"])
+                    "requested_due": DATE, "reason": STR, "version": INT}, ["reason"])
 EXTENSION_DECISION = obj({"decision": {"type": "string", "enum": ["approve", "reject"]},
                           "reason": {**STR, "description": "驳回时必填"}}, ["decision"])
 EXTENSION_OUT = obj({**S["EXTENSION_REQUEST"]["properties"],
@@ -82,14 +82,16 @@ def _extension_out(req, a) -> dict[str, Any]:
 
 @bp.post("/assignments/<int:assignment_id>/progress")
 @api_login_required
-@documented("记录办理进展", tags=("handling",), status=201, request=obj({"text": STR}, ["text"]),
+@documented("记录办理进展", tags=("handling",), status=201, request=obj({"text": STR, "version": INT}, ["text"]),
             response=PROGRESS, description="本单位用户记录办理进展（需已签收）；其他单位 404。")
 def record_progress(assignment_id: int):
     user = current_api_user()
     a = assignments.get_assignment_for(user, assignment_id)
     p = Fields(json_body())
     text = p.text("text", required=True, max_len=handling.TEXT_MAX)
+    version = p.integer("version")
     p.check()
+    items.check_version(a, version)
     note = handling.record_progress(a, actor=user, text=text)
     return jsonify(serialize_progress(note)), 201
 
@@ -108,7 +110,9 @@ def record_contact(assignment_id: int):
     day = p.date("date", required=True)
     summary = p.text("summary", required=True, max_len=handling.TEXT_MAX)
     participants = p.text("participants", max_len=300)
+    version = p.integer("version")
     p.check()
+    items.check_version(a, version)
     try:
         contact = handling.record_contact(a, actor=user, stage=stage, method=method, contact_on=day,
                                           summary=summary, participants=participants)
@@ -119,7 +123,7 @@ def record_contact(assignment_id: int):
 
 @bp.post("/assignments/<int:assignment_id>/co-opinion")
 @api_login_required
-@documented("提交会办意见", tags=("handling",), status=201, request=obj({"text": STR}, ["text"]),
+@documented("提交会办意见", tags=("handling",), status=201, request=obj({"text": STR, "version": INT}, ["text"]),
             response=CO_OPINION,
             description="会办单位向主办单位提交意见；主办单位发送答复前可再次提交（修改）。"
                         "逾期提交时 `late_days` 为逾期天数。主办单位等其他角色 403。")
@@ -128,7 +132,9 @@ def co_opinion(assignment_id: int):
     a = assignments.get_assignment_for(user, assignment_id)
     p = Fields(json_body())
     text = p.text("text", required=True, max_len=handling.TEXT_MAX)
+    version = p.integer("version")
     p.check()
+    items.check_version(a, version)
     op = handling.submit_co_opinion(a, actor=user, text=text)
     return jsonify(serialize_co_opinion(op, a)), 201
 
@@ -146,7 +152,9 @@ def request_extension(assignment_id: int):
     name = "new_due" if p.has("new_due") or not p.has("requested_due") else "requested_due"
     new_due = p.date(name, required=True)
     reason = p.text("reason", required=True, max_len=handling.TEXT_MAX)
+    version = p.integer("version")
     p.check()
+    items.check_version(a, version)
     try:
         req = handling.request_extension(a, actor=user, requested_due=new_due, reason=reason)
     except ValidationFailed as exc:
