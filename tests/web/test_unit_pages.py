@@ -168,10 +168,15 @@ def test_return_request_inside_the_window(unit_world, client, login_as):
     login_as(w["handler"])
     page = text(client.get(f"/assignments/{w['a'].id}/return-request"))
     assert "申请退回理由" in page and "2026-03-11" in page and "disabled" not in page
-    response = client.post(f"/assignments/{w['a'].id}/return-request", data={"reason": "课后服务经费属财政部门职责"})
+    response = client.post(f"/assignments/{w['a'].id}/return-request", data={"reason": "课后服务经费属财政部门职责。"})
     assert response.status_code == 302
     req = ReturnRequest.get()
-    assert req.reason == "课后服务经费属财政部门职责" and req.status == "pending"
+    assert req.reason == "课后服务经费属财政部门职责。" and req.status == "pending"
+    from tracker.reminders.models import Notification
+
+    bodies = [n.body for n in Notification.select()]
+    assert any("理由：课后服务经费属财政部门职责。请于" in b for b in bodies)
+    assert not any("。。" in b for b in bodies)  # the unit's own full stop, not a second one
     assert w["a"].refresh().status == AssignmentStatus.RETURN_REQUESTED
     page = text(client.get(f"/items/{w['item'].id}"))
     assert "申退中" in page and "课后服务经费属财政部门职责" in page and "市教育局申请退回" in page

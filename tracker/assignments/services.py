@@ -28,6 +28,7 @@ from tracker.core.enums import (
     label,
 )
 from tracker.core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, ensure
+from tracker.core.text import sentence
 from tracker.items import services as items
 from tracker.items import workflow
 from tracker.items.models import Item
@@ -594,10 +595,10 @@ def request_return(a: Assignment, *, actor: Any, reason: str, today: dt.date | N
         items.refresh_status(a.item)
         if late:
             notify(unit_users(a.unit_id), f"督查室已受理逾期申退：{a.item.number}号 {a.item.title}",
-                   f"理由：{reason}。审核期间请照常办理。", item=a.item)
+                   f"理由：{sentence(reason)}审核期间请照常办理。", item=a.item)
         else:
             notify(office_users(), f"申退待审核：{a.item.number}号 {a.item.title}",
-                   f"{a.unit.name}申请退回，理由：{reason}。请于 {decision_due.isoformat()} 前审核。",
+                   f"{a.unit.name}申请退回，理由：{sentence(reason)}请于 {decision_due.isoformat()} 前审核。",
                    item=a.item)
     return req
 

@@ -30,6 +30,7 @@ from tracker.core.enums import (
     label,
 )
 from tracker.core.errors import Conflict, StaleVersion, ValidationFailed, ensure
+from tracker.core.text import sentence
 from tracker.items import services as items
 from tracker.items.models import Item
 from tracker.items.workflow import Action
@@ -326,7 +327,7 @@ def raise_objection(a: Assignment, *, actor: Any, reason: Any) -> Objection:
         audit.record("objection_raised", objection, actor=actor, item_id=item.id, unit_id=a.unit_id,
                      after={"reason": text}, detail=f"{a.unit.name}对{label(ItemKind(item.kind))}提出异议：{text}")
         notify(office_users(), f"异议待登记决定：{item.number}号 {item.title}",
-               f"{a.unit.name}提出异议，理由：{text}。请转{issuer}并登记其决定。", item=item)
+               f"{a.unit.name}提出异议，理由：{sentence(text)}请转{issuer}并登记其决定。", item=item)
     return objection
 
 
@@ -376,10 +377,10 @@ def decide_objection(objection: Objection, *, actor: Any, decision: Any, issuer_
                                     detail=f"制发机关采纳异议，撤回{label(ItemKind(item.kind))}：{text}")
             _finish_assignments(item)
             notify(unit_users(a.unit_id), f"异议成立，文书已撤回：{item.number}号 {item.title}",
-                   f"制发机关的决定：{text}。该件已撤回，无需继续办理。", item=item)
+                   f"制发机关的决定：{sentence(text)}该件已撤回，无需继续办理。", item=item)
         else:
             notify(unit_users(a.unit_id), f"异议不成立，请继续办理：{item.number}号 {item.title}",
-                   f"制发机关的决定：{text}。请按期整改并回复（回复期限 {a.current_due.isoformat()}）。",
+                   f"制发机关的决定：{sentence(text)}请按期整改并回复（回复期限 {a.current_due.isoformat()}）。",
                    item=item)
     return objection
 
