@@ -217,6 +217,18 @@ def test_an_exe_renamed_pdf_is_refused_by_content(s, client, login_as):
     assert Reply.select().count() == 0 and Attachment.select().count() == 0
 
 
+def test_a_refused_reply_form_says_the_chosen_attachment_must_be_chosen_again(s, client, login_as):
+    login_as(s.handler)
+    data = reply_data(files=[(io.BytesIO(PDF), "答复函.pdf")], result_class="")
+    response = client.post(f"/assignments/{s.lead.id}/reply/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "所选附件“答复函.pdf”尚未上传，请重新选择后再提交" in text(response)
+    assert Reply.select().count() == 0 and Attachment.select().count() == 0
+    response = client.post(f"/assignments/{s.lead.id}/reply/new", data=reply_data(result_class=""),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "尚未上传" not in text(response)  # nothing chosen: nothing said
+
+
 def test_stale_version_on_the_edit_page_is_409_and_keeps_input(s, client, login_as):
     reply = replies.draft_reply(Assignment.get_by_id(s.lead.id), actor=s.handler, result_class="B", text="第一稿")
     login_as(s.handler)

@@ -80,6 +80,12 @@ def _reply_form(reply=None) -> forms.ReplyForm:
 
 def _editor(template_args: dict, status: int = 200):
     a = template_args["a"]
+    form = template_args["form"]
+    # a browser cannot put chosen files back into the form it shows again: say so
+    dropped = [f.filename for f in (form.files.data or []) if f and getattr(f, "filename", "")] if status >= 400 else []
+    if dropped:
+        form.files.errors = [*form.files.errors, gettext("所选附件“%(names)s”尚未上传，请重新选择后再提交",
+                                                          names=gettext("、").join(dropped))]
     opinions, missing = [], []
     if a.role == HandlingRole.LEAD.value:
         opinions = handling.co_opinion_rows(a.item)
