@@ -91,6 +91,28 @@ def test_first_contact_sets_first_contact_on_and_logs_contact(lc):
     assert "办前沟通（见面" in entry.detail and entry.after["stage"] == "before"
 
 
+def test_the_same_note_or_contact_resent_at_once_is_not_saved_twice(lc):
+    from tracker.core.errors import Conflict
+    from tracker.handling.models import Contact, ProgressNote
+
+    start = lc.lead.assigned_on
+    moment = at(start + dt.timedelta(days=5))
+    contact = {"stage": "during", "method": "phone", "contact_on": start + dt.timedelta(days=4),
+               "summary": "电话通报进展"}
+    with time_machine.travel(moment, tick=False):
+        handling.record_progress(lc.lead, actor=lc.handler, text="已召开协调会")
+        handling.record_contact(lc.lead, actor=lc.handler, **contact)
+        with pytest.raises(Conflict, match="刚刚已记录过相同的办理进展，未重复保存"):
+            handling.record_progress(lc.lead, actor=lc.handler, text="已召开协调会")
+        with pytest.raises(Conflict, match="刚刚已登记过相同的沟通记录，未重复保存"):
+            handling.record_contact(lc.lead, actor=lc.handler, **contact)
+        handling.record_contact(lc.lead, actor=lc.handler, **{**contact, "summary": "再次电话沟通"})  # news
+    assert ProgressNote.select().count() == 1 and Contact.select().count() == 2
+    with time_machine.travel(moment + dt.timedelta(hours=2), tick=False):  # later the same words are news
+        handling.record_progress(lc.lead, actor=lc.handler, text="已召开协调会")
+    assert ProgressNote.select().count() == 2
+
+
 def test_a_later_contact_keeps_the_first_date(lc):
     start = lc.lead.assigned_on
     with time_machine.travel(at(start + dt.timedelta(days=5)), tick=False):

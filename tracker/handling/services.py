@@ -72,12 +72,20 @@ def _who(a: Assignment) -> str:
 # --- progress notes ------------------------------------------------------------------------
 
 
+# The same note or contact sent again this soon is a resent form (a reload, a second tab), not news.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
 def record_progress(a: Assignment, *, actor: Any, text: str) -> ProgressNote:
     """办理进展: a dated note by the unit on its own assignment."""
     ensure(policy.can(actor, Action.RECORD_PROGRESS, a))
     _ensure_recording(a, "记录办理进展")
     text = _clean_text(text, "text", "请填写办理进展")
     with db.atomic():
+        since = clock.now() - REPEAT_WINDOW
+        if ProgressNote.select().where((ProgressNote.assignment == a.id) & (ProgressNote.text == text)
+                                       & (ProgressNote.created_at >= since)).exists():
+            raise Conflict("刚刚已记录过相同的办理进展，未重复保存", code="duplicate")
         note = ProgressNote.create(assignment=a, text=text, author=actor.id, created_at=clock.now())
         audit.record("progress", note, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
                      after={"text": text}, detail=f"{_who(a)}办理进展：{_short(text)}")
@@ -126,6 +134,10 @@ def record_contact(a: Assignment, *, actor: Any, stage: str, method: str, contac
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     assert contact_on is not None
     with db.atomic():
+        if Contact.select().where((Contact.assignment == a.id) & (Contact.stage == stage) & (Contact.method == method)
+                                  & (Contact.contact_on == contact_on) & (Contact.summary == summary)
+                                  & (Contact.created_at >= clock.now() - REPEAT_WINDOW)).exists():
+            raise Conflict("刚刚已登记过相同的沟通记录，未重复保存", code="duplicate")
         contact = Contact.create(assignment=a, stage=stage, method=method, contact_on=contact_on,
                                  participants=participants, summary=summary, author=actor.id,
                                  created_at=clock.now())
