@@ -316,15 +316,18 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         feedback_rows = feedback_rows.where(Submitter.person == own_person)
     feedback = [serialize_feedback(fb, fb.submitter)
                 for fb in feedback_rows.order_by(Feedback.round, Submitter.position, Feedback.id)]
-    instructions = [
+    # the leaders' instructions (批示) and the office's note (备注) are internal: the page shows a
+    # submitter neither, so the API gives them no instructions and no note key
+    instructions = [] if submitter_view else [
         {"id": ins.id, "author": person_ref(ins.author), "text": ins.text, "created_at": iso(ins.created_at)}
         for ins in Instruction.select(Instruction, User).join(User)
         .where(Instruction.item == item.id).order_by(Instruction.created_at, Instruction.id)
     ]
     leader = User.get_or_none(User.id == item.leader_id) if item.leader_id else None
+    note = {} if submitter_view else {"note": item.note}
     return {
         **_item_fields(item, session),
-        "content": item.content, "note": item.note, "close_note": item.close_note,
+        "content": item.content, **note, "close_note": item.close_note,
         "leader": person_ref(leader),
         "submitters": [serialize_submitter(s) for s in subs],
         "assignments": serialized,

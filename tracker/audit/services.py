@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
@@ -64,29 +65,68 @@ PUBLIC_TYPES = frozenset({
 })
 
 
+class TimelineEntry(NamedTuple):
+    at: Any
+    actor_name: str
+    action: str
+    detail: str
+
+
 def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False,
                  for_person: int | None = None):
     """The item's timeline, oldest first: (at, actor_name, action, detail) rows. Named tuples,
     not models: an item may have hundreds of entries, and the before/after JSON is not shown.
 
     ``public_only``: what a submitter may read; with ``for_person`` (the submitter's person), of
-    the ratings only their own: a joint item's co-signers do not see one another's feedback.
+    the ratings only their own: a joint item's co-signers do not see one another's feedback, nor
+    who among them was dissatisfied (:func:`_rehandle_for_submitter`). The page and the API both
+    read the timeline here.
     """
     query = (AuditEntry.select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.detail)
              .where(AuditEntry.item_id == item_id))
     if unit_id is not None:
         query = query.where((AuditEntry.unit_id == unit_id) | AuditEntry.unit_id.is_null())
-    if public_only:
-        query = query.where(AuditEntry.action.in_(sorted(PUBLIC_TYPES)))
-        if for_person is not None:
-            from tracker.items.models import Submitter
-            from tracker.replies.models import Feedback
+    if not public_only:
+        return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
+    from tracker.items.models import Submitter
+    from tracker.replies.models import Feedback
 
-            own = (Feedback.select(Feedback.id).join(Submitter, on=(Feedback.submitter == Submitter.id))
-                   .where((Feedback.item == item_id) & (Submitter.person == for_person)))
-            query = query.where((AuditEntry.action != "feedback")
-                                | ((AuditEntry.object_type == "feedback") & AuditEntry.object_id.in_(own)))
-    return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
+    query = query.where(AuditEntry.action.in_(sorted(PUBLIC_TYPES)))
+    own_names: set[str] = set()
+    if for_person is not None:
+        own = (Feedback.select(Feedback.id).join(Submitter, on=(Feedback.submitter == Submitter.id))
+               .where((Feedback.item == item_id) & (Submitter.person == for_person)))
+        query = query.where((AuditEntry.action != "feedback")
+                            | ((AuditEntry.object_type == "feedback") & AuditEntry.object_id.in_(own)))
+        own_names = {name for (name,) in Submitter.select(Submitter.name)
+                     .where((Submitter.item == item_id) & (Submitter.person == for_person)).tuples()}
+    rows = query.select_extend(AuditEntry.after).order_by(AuditEntry.at, AuditEntry.id).namedtuples()
+    return [TimelineEntry(row.at, row.actor_name, row.action,
+                          _rehandle_for_submitter(row.detail, row.after, own_names)
+                          if row.action == "rehandle_ordered" else row.detail)
+            for row in rows]
+
+
+# "因叶秀英、张敏不满意，要求…重新办理…" (replies.closeout.order_rehandling)
+_WHO_DISSATISFIED = re.compile(r"^因(.+?)不满意，")
+
+
+def _rehandle_for_submitter(detail: str, after: Any, own_names: set[str]) -> str:
+    """What a submitter reads of a re-handling order: that it was ordered, of which units, in which
+    round and by when — not which co-signers were dissatisfied (nor the office's reason, which
+    may say it). An order that names the reader alone keeps its words. The stored entry is not
+    changed (append-only)."""
+    named = _WHO_DISSATISFIED.match(detail or "")
+    if named and own_names and set(named.group(1).split("、")) <= own_names:
+        return detail
+    after = after if isinstance(after, dict) else {}
+    units = "、".join(str(u) for u in after.get("units") or [])
+    text = f"要求{units}重新办理" if units else "要求重新办理"
+    if after.get("round"):
+        text += f"（第 {after['round']} 轮）"
+    if after.get("rehandle_due"):
+        text += f"，期限 {after['rehandle_due']}"
+    return text
 
 
 def timeline(item_id: int, *, public_only: bool = False, for_person: int | None = None) -> list[dict]:

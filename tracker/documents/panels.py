@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import gettext, pgettext
 
 from tracker.accounts import policy
-from tracker.core.enums import HandlingRole, ReplyStatus, Role, SlipColor, display_label
+from tracker.core.enums import HandlingRole, ReplyStatus, SlipColor, display_label
 from tracker.core.i18n import N_
 from tracker.documents import policy as may
 from tracker.documents.generate import SLIP_COLORS as SLIP_NOTICE_COLORS
@@ -39,9 +39,10 @@ def item_panel(item: Any, user: Any, assignments: list[Any]) -> dict | None:
             links.append({"group": "答复", "text": text,
                           "url": url_for("documents.reply_letter", reply_id=reply.id)})
     if sent and may.feedback_form(user, item):
-        subs = list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position, Submitter.id))
-        if policy.role_of(user) == Role.SUBMITTER:
-            subs = [s for s in subs if s.person_id and s.person_id == user.person_id]
+        subs = may.own_feedback_forms(user, item)
+        if subs is None:
+            subs = list(Submitter.select().where(Submitter.item == item.id)
+                        .order_by(Submitter.position, Submitter.id))
         for sub in subs:
             links.append({"group": "答复", "text": gettext("征询意见表（%(name)s）", name=sub.name),
                           "url": url_for("documents.feedback_form", item_id=item.id, submitter=sub.id)})

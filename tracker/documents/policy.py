@@ -19,6 +19,18 @@ def feedback_form(user: Any, item: Any) -> bool:
     return policy.can_view_item(user, item)
 
 
+def own_feedback_forms(user: Any, item: Any) -> list[Any] | None:
+    """Whose 征询意见表 the user may download: a submitter only their own (their rows among the
+    item's submitters); None for those who may choose any submitter's (the office, units)."""
+    if not policy.sees_as_submitter(user, item):
+        return None
+    from tracker.items.models import Submitter
+
+    return list(Submitter.select()
+                .where((Submitter.item == item.id) & (Submitter.person == user.person_id))
+                .order_by(Submitter.position, Submitter.id))
+
+
 def assignment_document(user: Any, assignment: Any) -> bool:
     """交办通知, 催办通知, 督办通知, 申退/延期申请 of one assignment."""
     return policy.can_view_assignment(user, assignment)

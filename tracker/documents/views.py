@@ -140,6 +140,12 @@ def feedback_form(item_id: int):
     if not may.feedback_form(current_user, item):
         abort(404)
     submitter = _submitter(item)
+    own = may.own_feedback_forms(current_user, item)
+    if own is not None:  # a submitter gets their own form only, never a co-signer's answers
+        if submitter is None:
+            submitter = own[0] if own else None
+        if submitter is None or submitter.id not in {s.id for s in own}:
+            abort(404)
     data = generate.feedback_form_docx(item, submitter=submitter)
     return _send(data, generate.download_name("feedback_form", item.number, submitter.name if submitter else ""))
 

@@ -1,0 +1,177 @@
+"""What a joint item's submitter must not read of the others (DOMAIN.md: submitters see only their
+own items and replies), on the pages and through the API alike: a co-signer's filled 征询意见表,
+the office's note (备注) and the leaders' instructions (批示), and who among the co-signers was
+dissatisfied when re-handling was ordered. The office keeps reading all of it."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+
+from tests.closeout_support import replied_item
+from tracker.items import instructions
+from tracker.items.models import Item, Submitter
+from tracker.replies import closeout
+from tracker.replies.models import Feedback
+
+UNIT = "市住房和城乡建设局"
+NAMES = ("王代表", "叶秀英", "张敏")
+UNHAPPY = {"work": "dissatisfied", "result": "dissatisfied", "adoption": "not_adopted"}
+HAPPY = {"work": "satisfied", "result": "satisfied", "adoption": "adopted"}
+
+
+def joint_item(**kw):
+    """王代表 (lead), 叶秀英 and 张敏 (co-signers), the reply sent; 王代表 satisfied, 叶秀英 not."""
+    s = replied_item(names=NAMES, unit_name=UNIT, **kw)
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="王代表", comment="王代表：答复很具体", **HAPPY)
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="叶秀英", comment="叶秀英：问题仍未解决",
+                           **UNHAPPY)
+    return s
+
+
+def sub_id(s, name: str) -> int:
+    return Submitter.get((Submitter.item == s.item.id) & (Submitter.name == name)).id
+
+
+def form_text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    document = docx.Document(io.BytesIO(response.get_data()))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    return "\n".join(lines)
+
+
+# --- 1. the 征询意见表 ---------------------------------------------------------------------------
+
+
+def test_a_submitter_downloads_only_their_own_feedback_form(f, login_as):
+    s = joint_item()
+    url = f"/documents/items/{s.item.id}/feedback-form.docx"
+    zhang = login_as(s.people["张敏"][1])
+    own = form_text(zhang.get(url))  # no parameter: their own form, not the lead's
+    assert "张敏" in own and "王代表" not in own
+    assert "王代表：答复很具体" not in own and "☑满意" not in own
+    assert "□满意　□基本满意　□不满意" in own
+    assert form_text(zhang.get(f"{url}?submitter={sub_id(s, '张敏')}")) == own
+    for other in ("王代表", "叶秀英"):
+        assert zhang.get(f"{url}?submitter={sub_id(s, other)}").status_code == 404, other
+    assert zhang.get(f"{url}?submitter=abc").status_code == 404
+    page = zhang.get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert f"feedback-form.docx?submitter={sub_id(s, '张敏')}" in page
+    assert f"feedback-form.docx?submitter={sub_id(s, '叶秀英')}" not in page
+
+    ye = login_as(s.people["叶秀英"][1])
+    mine = form_text(ye.get(url))
+    assert "叶秀英：问题仍未解决" in mine and "☑不满意" in mine
+    assert ye.get(f"{url}?submitter={sub_id(s, '王代表')}").status_code == 404
+
+    office = login_as(s.office)  # the office still chooses any submitter's form
+    assert "王代表：答复很具体" in form_text(office.get(url))  # the lead's by default
+    ye_form = form_text(office.get(f"{url}?submitter={sub_id(s, '叶秀英')}"))
+    assert "叶秀英：问题仍未解决" in ye_form and "☑不满意" in ye_form
+    page = office.get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert all(f"feedback-form.docx?submitter={sub_id(s, n)}" in page for n in NAMES)
+    handler = login_as(s.handler)
+    assert "叶秀英：问题仍未解决" in form_text(handler.get(f"{url}?submitter={sub_id(s, '叶秀英')}"))
+
+
+# --- 2. the office's note and the leaders' instructions ---------------------------------------
+
+
+def test_note_and_instructions_are_hidden_from_submitters_in_the_api_as_on_the_page(f, api, login_as):
+    s = replied_item(names=NAMES, unit_name=UNIT, tier="leader_led")
+    Item.update(note="督查室内部备注：该件需重点督办").where(Item.id == s.item.id).execute()
+    leader = s.fresh().leader
+    instructions.add_instruction(s.fresh(), actor=leader, text="市长批示：请住建局抓紧研究")
+
+    zhang = api(s.people["张敏"][1])
+    body = zhang.get(f"/items/{s.item.id}").get_json()
+    assert "note" not in body
+    assert body["instructions"] == []
+    assert "督查室内部备注" not in str(body) and "市长批示" not in str(body)
+    rows = zhang.get("/items").get_json()["items"]
+    assert [r["id"] for r in rows] == [s.item.id]
+    assert "督查室内部备注" not in str(rows) and "市长批示" not in str(rows)
+    assert "note" not in rows[0] and "instructions" not in rows[0]
+    page = login_as(s.people["张敏"][1]).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert "督查室内部备注" not in page and "市长批示" not in page
+
+    for user in (s.office, leader):
+        body = api(user).get(f"/items/{s.item.id}").get_json()
+        assert body["note"] == "督查室内部备注：该件需重点督办"
+        assert [i["text"] for i in body["instructions"]] == ["市长批示：请住建局抓紧研究"]
+    page = login_as(s.office).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert "督查室内部备注" in page and "市长批示：请住建局抓紧研究" in page
+    unit_body = api(s.handler).get(f"/items/{s.item.id}").get_json()  # the unit reads the instructions
+    assert [i["text"] for i in unit_body["instructions"]] == ["市长批示：请住建局抓紧研究"]
+
+
+# --- 3. the timeline of a re-handling order -----------------------------------------------------
+
+
+def rehandle_detail(timeline: list[dict]) -> str:
+    [detail] = [e["detail"] for e in timeline if e["type"] == "rehandle_ordered"]
+    return detail
+
+
+def test_the_timeline_does_not_tell_a_submitter_who_was_dissatisfied(f, api, login_as):
+    s = joint_item()
+    closeout.order_rehandling(s.fresh(), actor=s.office, reason="叶秀英代表认为答复未回应加装补贴问题")
+    due = s.a().rehandle_due.isoformat()
+    neutral = f"要求{UNIT}重新办理（第 2 轮），期限 {due}"
+
+    zhang = api(s.people["张敏"][1]).get(f"/items/{s.item.id}").get_json()
+    assert rehandle_detail(zhang["timeline"]) == neutral
+    assert not any("叶秀英" in e["detail"] or "王代表" in e["detail"] for e in zhang["timeline"])
+    assert zhang["feedback"] == []
+    page = login_as(s.people["张敏"][1]).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert neutral in page
+    assert "叶秀英不满意" not in page and "答复未回应加装补贴问题" not in page
+
+    wang = api(s.people["王代表"][1]).get(f"/items/{s.item.id}").get_json()  # rated, but not the one unhappy
+    assert rehandle_detail(wang["timeline"]) == neutral
+    assert [e["detail"][:3] for e in wang["timeline"] if e["type"] == "feedback"] == ["王代表"]
+
+    ye = api(s.people["叶秀英"][1]).get(f"/items/{s.item.id}").get_json()  # the order is about them alone
+    assert rehandle_detail(ye["timeline"]).startswith(f"因叶秀英不满意，要求{UNIT}重新办理（第 2 轮）")
+
+    office = api(s.office).get(f"/items/{s.item.id}").get_json()
+    assert rehandle_detail(office["timeline"]).startswith("因叶秀英不满意，")
+    assert "答复未回应加装补贴问题" in rehandle_detail(office["timeline"])
+    page = login_as(s.office).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert "因叶秀英不满意" in page
+    from tracker.audit.models import AuditEntry  # the stored entry is unchanged (append-only)
+
+    stored = AuditEntry.get((AuditEntry.item_id == s.item.id) & (AuditEntry.action == "rehandle_ordered"))
+    assert stored.detail.startswith("因叶秀英不满意，")
+
+
+def test_two_dissatisfied_co_signers_do_not_read_each_others_names(f, api):
+    s = replied_item(names=NAMES, unit_name=UNIT)
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="叶秀英", comment="未解决", **UNHAPPY)
+    closeout.give_feedback(s.item, actor=s.office, submitter_name="张敏", comment="未解决", **UNHAPPY)
+    closeout.order_rehandling(s.fresh(), actor=s.office, reason="请重新研究")
+    for name in ("叶秀英", "张敏", "王代表"):
+        detail = rehandle_detail(api(s.people[name][1]).get(f"/items/{s.item.id}").get_json()["timeline"])
+        assert detail.startswith(f"要求{UNIT}重新办理（第 2 轮）"), (name, detail)
+    assert rehandle_detail(api(s.office).get(f"/items/{s.item.id}").get_json()["timeline"]).startswith(
+        "因叶秀英、张敏不满意")
+
+
+def test_a_decision_on_another_co_signers_dissatisfaction_is_not_shown_to_submitters(f, api, login_as):
+    s = joint_item()
+    fb = Feedback.get((Feedback.item == s.item.id) & (Feedback.submitter == sub_id(s, "叶秀英")))
+    closeout.resolve_dissatisfaction(fb, actor=s.office, reason="受规划条件限制，已当面说明")
+    for name in ("张敏", "王代表", "叶秀英"):
+        timeline = api(s.people[name][1]).get(f"/items/{s.item.id}").get_json()["timeline"]
+        assert "feedback_resolved" not in {e["type"] for e in timeline}, name
+        assert all("受规划条件限制" not in e["detail"] for e in timeline), name
+        if name != "叶秀英":
+            assert all("叶秀英" not in e["detail"] for e in timeline), name
+    page = login_as(s.people["张敏"][1]).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert "受规划条件限制" not in page and "对叶秀英的不满意意见" not in page
+    office = api(s.office).get(f"/items/{s.item.id}").get_json()["timeline"]
+    assert any(e["type"] == "feedback_resolved" and "对叶秀英的不满意意见" in e["detail"] for e in office)
