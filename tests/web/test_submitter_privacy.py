@@ -107,6 +107,9 @@ def test_note_and_instructions_are_hidden_from_submitters_in_the_api_as_on_the_p
     assert "督查室内部备注" in page and "市长批示：请住建局抓紧研究" in page
     unit_body = api(s.handler).get(f"/items/{s.item.id}").get_json()  # the unit reads the instructions
     assert [i["text"] for i in unit_body["instructions"]] == ["市长批示：请住建局抓紧研究"]
+    assert "note" not in unit_body  # the office's note: not on the unit's page either
+    page = login_as(s.handler).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert "督查室内部备注" not in page
 
 
 # --- 3. the timeline of a re-handling order -----------------------------------------------------

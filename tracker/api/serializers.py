@@ -324,7 +324,8 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         .where(Instruction.item == item.id).order_by(Instruction.created_at, Instruction.id)
     ]
     leader = User.get_or_none(User.id == item.leader_id) if item.leader_id else None
-    note = {} if submitter_view else {"note": item.note}
+    # the note is the office's: the page shows it to those who see every item (office, leaders)
+    note = {"note": item.note} if policy.has(user, policy.Perm.VIEW_ALL_ITEMS) else {}
     return {
         **_item_fields(item, session),
         "content": item.content, **note, "close_note": item.close_note,
