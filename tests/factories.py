@@ -50,9 +50,14 @@ def office() -> User:
 
 
 def item(*, session: Session | None = None, number: str | None = None, title: str = "关于加强老旧小区加装电梯工作的建议",
-         kind: str = ItemKind.SUGGESTION.value, submitters: list[dict] | None = None, tier: str = Tier.DEPARTMENT.value,
+         kind: str | None = None, submitters: list[dict] | None = None, tier: str = Tier.DEPARTMENT.value,
          actor: User | None = None, **kw):
-    session = session or globals()["session"]()
+    # The service takes only suggestions into 人大 sessions and proposals into 政协 ones: without
+    # a kind, the session's; without a session, one of the kind's body.
+    if session is None:
+        session = globals()["session"](**({"body": "cppcc"} if kind == ItemKind.PROPOSAL.value else {}))
+    if kind is None:
+        kind = ItemKind.PROPOSAL.value if session.body == "cppcc" else ItemKind.SUGGESTION.value
     return items.register_item(
         actor=actor or office(), kind=kind, session_id=session.id, number=number or str(next(_seq)),
         title=title, content=kw.pop("content", "建议内容"), submitters=submitters or [{"name": "张代表", "role": "lead"}],

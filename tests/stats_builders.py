@@ -22,10 +22,11 @@ D = dt.date
 
 
 def item(session, number: str, *, submitters=("张代表",), tier: str = "department", is_key: bool = False,
-         kind: str = "suggestion", title: str | None = None) -> Item:
+         kind: str = "suggestion", title: str | None = None, leader=None) -> Item:
     subs = [{"name": n, "role": "lead" if i == 0 else "co"} for i, n in enumerate(submitters)]
     return factories.item(session=session, number=number, submitters=subs, tier=tier, is_key=is_key,
-                          kind=kind, title=title or f"关于第{number}号事项的建议")
+                          kind=kind, title=title or f"关于第{number}号事项的建议",
+                          leader_id=leader.id if leader is not None else None)
 
 
 def assignment(item_: Item, unit, *, role: str = "sole", assigned_on: dt.date, reply_due: dt.date,
@@ -149,7 +150,8 @@ def build_fixture_session():
     slip(ns.a3, "red", D(2026, 6, 10))
 
     # I4: U2 lead, not yet due, meeting recorded; U3 co overdue (due 05-01, nothing)
-    ns.i4 = item(s, "4", tier="leader_led", is_key=True)
+    ns.leader = factories.user("leader", name="李副市长")  # I4's city leader (a leader-led item names one)
+    ns.i4 = item(s, "4", tier="leader_led", is_key=True, leader=ns.leader)
     ns.a4 = assignment(ns.i4, ns.u2, role="lead", assigned_on=D(2026, 4, 1), reply_due=D(2026, 7, 1))
     contact(ns.a4, D(2026, 4, 10), "meeting")
     ns.c4 = assignment(ns.i4, ns.u3, role="co", assigned_on=D(2026, 4, 1), reply_due=D(2026, 7, 1),

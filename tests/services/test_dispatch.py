@@ -27,7 +27,6 @@ def world(f):
         ns = build_fixture_session()
         ns.office = f.office()
         ns.office2 = f.user(Role.OFFICE, email="duchashi@example.gov.cn")
-        ns.leader = f.user(Role.LEADER, name="李副市长")
         ns.handler = f.user(Role.UNIT_HANDLER, ns.u1)
     return ns
 

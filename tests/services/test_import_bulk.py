@@ -177,7 +177,7 @@ def test_each_unit_gets_one_summary_notification_per_import(world):
 def test_a_row_problem_the_rules_find_writes_nothing_and_names_the_row(world):
     rows = [*ROWS, ["7", "关于某事的建议", "", "吴刚", "", "市民政局", "", "市领导领办", "", "", ""]]
     report = import_items(workbook(rows), world["bulk"], actor=world["office"], assigned_on=ASSIGNED_ON)
-    assert [m for _, m in report.problems] == ["第 8 行：市领导领办件须先指定领办领导"]
+    assert [m for _, m in report.problems] == ["第 8 行：市领导领办件须指定领办领导"]
     assert report.imported == 0 and all(r.item_id is None for r in report.rows)
     assert Item.select().count() == 0 and Notification.select().count() == 0
     assert not AuditEntry.select().where(AuditEntry.action.in_(["registered", "assigned", "items_imported"])).exists()

@@ -125,7 +125,7 @@ def test_domain_rules_become_row_problems(world):
     by_row = {}
     for row, message in report.problems:
         by_row.setdefault(row, []).append(message)
-    assert by_row[4] == ["第 4 行：市领导领办件须先指定领办领导"]
+    assert by_row[4] == ["第 4 行：市领导领办件须指定领办领导"]
     assert by_row[5] == ["第 5 行：领衔人须有且只有一名"]
     assert by_row[6] == ["第 6 行：列有会办单位但没有主办单位，请补充主办单位"]
     assert 7 not in by_row

@@ -290,13 +290,58 @@ def test_header_beyond_max_scan_is_not_found():
     assert find_header(rows, max_scan=16)[0] == 15
 
 
-def test_serial_number_used_only_without_a_number_column():
+def test_serial_number_is_never_the_number_column():
+    """序号 is the list's running row number, not the item's 案号: a sheet whose only number
+    column is 序号 is refused, saying which headers are accepted and why 序号 is not one."""
     index, columns = find_header([("序号", "标题", "案号")])
     assert index == 0
     assert columns == {1: "title", 2: "number"}
 
-    result = parse_rows([("序号", "标题"), (1.0, "关于扶持特色农产品品牌建设的提案")])
-    assert [row.number for row in result.rows] == ["1"]
+    for rows in ([("序号", "标题"), (1.0, "关于扶持特色农产品品牌建设的提案")],
+                 [("清单",), ("序号", "名称", "主办单位"), (1.0, "关于扶持特色农产品品牌建设的提案", "市农业农村局")]):
+        with pytest.raises(ImportFileError) as caught:
+            parse_rows(rows)
+        assert caught.value.message == importing.NUMBER_COLUMN_MISSING + importing.SERIAL_NOT_NUMBER
+        assert "“案号”“建议号”“提案号”或“编号”" in caught.value.message
+    assert "序号" not in HEADER_VARIANTS["number"]
+
+
+def test_a_missing_column_is_named_with_the_accepted_headers():
+    with pytest.raises(ImportFileError) as no_number:
+        parse_rows([("名称", "领衔人"), ("关于扶持特色农产品品牌建设的提案", "王丽")])
+    assert no_number.value.message == "表头中没有案号列：案号列的表头须为“案号”“建议号”“提案号”或“编号”"
+    with pytest.raises(ImportFileError) as no_title:
+        parse_rows([("序号", "案号", "领衔人"), (1, "101", "王丽")])
+    assert no_title.value.message == "表头中没有标题列：标题列的表头须为“标题”或“案由”"
+    with pytest.raises(ImportFileError) as neither:
+        parse_rows([("序号", "名字", "单位"), (1, "王丽", "市民政局")])
+    assert neither.value.message == HEADER_NOT_FOUND + importing.SERIAL_NOT_NUMBER
+    assert "须有案号列（表头为“案号”“建议号”“提案号”或“编号”）和标题列（表头为“标题”或“案由”）" in HEADER_NOT_FOUND
+
+
+def test_an_existing_number_with_a_clearly_different_title_is_a_problem_not_a_skip():
+    rows = [("案号", "标题"), ("1", "关于加强城市绿道建设的建议"), ("2", "关于扶持特色农产品品牌建设的建议"),
+            ("3", "关于进一步加快老旧小区加装电梯工作的建议"), ("4", "关于新建一所公办幼儿园的建议")]
+    stored = {"1": "关于加强城市绿道建设的建议", "2": "关于完善城市停车设施的建议",
+              "3": "关于加快老旧小区加装电梯的建议", "４": "关于新建一所公办幼儿园的建议（修改稿）"}
+    result = parse_rows(rows, existing_numbers=stored)
+    assert result.skipped == [2, 4, 5]  # the same title, an edited one, a longer one
+    assert messages(result) == ["第 3 行：案号“2”已存在，但标题与已登记的“关于完善城市停车设施的建议”不同，请核对"]
+    assert [p.column for p in result.problems] == ["number"]
+    assert result.rows == [] and not result.ok
+    # A plain collection of numbers (no titles) skips as before.
+    assert parse_rows(rows, existing_numbers=set(stored)).skipped == [2, 3, 4, 5]
+
+
+def test_titles_differ_only_clearly():
+    same = [("关于加强城市绿道建设的建议", "关于加强城市绿道建设的建议。"),
+            ("关于加强城市绿道建设的建议", "关于加强城市 绿道建设的提案"),
+            ("关于进一步加快推进老旧小区加装电梯工作的建议", "关于加快老旧小区加装电梯的建议"),
+            ("关于ＡＢＣ的建议", "关于abc的建议")]
+    for a, b in same:
+        assert not importing.titles_differ(a, b), (a, b)
+    assert importing.titles_differ("关于加强城市绿道建设的建议", "关于完善城市停车设施的建议")
+    assert importing.titles_differ("关于扶持特色农产品品牌建设的提案", "关于提高农村医保报销比例的提案")
 
 
 def test_better_header_word_wins_over_leftmost():

@@ -23,7 +23,6 @@ def world(f):
     with time_machine.travel(NOON_0615, tick=False):
         ns = build_fixture_session()
         ns.office = f.office()
-        ns.leader = f.user(Role.LEADER, name="李副市长")
         ns.handler = f.user(Role.UNIT_HANDLER, ns.u1)
         ns.admin = f.user(Role.ADMIN)
         ns.submitter = f.user(Role.SUBMITTER)

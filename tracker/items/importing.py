@@ -16,6 +16,7 @@ Typical use::
 
 from __future__ import annotations
 
+import difflib
 import functools
 import io
 import os
@@ -46,6 +47,7 @@ __all__ = [
     "parse_file",
     "parse_rows",
     "read_rows",
+    "titles_differ",
 ]
 
 TITLE_MAX_LENGTH = 300  # as tracker.items.models.TITLE_MAX_LENGTH (this parser imports no models)
@@ -54,8 +56,10 @@ CATEGORY_MAX_LENGTH = 50  # Item.category
 NAME_MAX_LENGTH = 100  # Submitter.name
 
 # field -> accepted header words, best first. When two columns map to the same field
-# the one whose word comes first wins (so 案号 beats 编号, and 序号 — a running
-# index — is used as the case number only when no other number column exists).
+# the one whose word comes first wins (so 案号 beats 编号). 序号 is not among them: it is
+# the list's running row number, not the item's 案号 (taken as one, it matched the numbers
+# of other items and rows were skipped as "already imported"); a sheet whose only number
+# column is 序号 is refused with a message saying so (SERIAL_NOT_NUMBER).
 HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
     "number": (
         "案号",
@@ -68,7 +72,6 @@ HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
         "提案编号",
         "案件编号",
         "编号",
-        "序号",
     ),
     "title": (
         "标题",
@@ -188,7 +191,13 @@ FIELD_LABELS: dict[str, str] = {
     "leader": "领办领导",
 }
 
-HEADER_NOT_FOUND = "未找到表头：需要包含“案号/建议号”和“标题/案由”两列"
+NUMBER_HEADERS = "“案号”“建议号”“提案号”或“编号”"
+TITLE_HEADERS = "“标题”或“案由”"
+HEADER_NOT_FOUND = (f"未找到表头：须有案号列（表头为{NUMBER_HEADERS}）"
+                    f"和标题列（表头为{TITLE_HEADERS}）")
+NUMBER_COLUMN_MISSING = f"表头中没有案号列：案号列的表头须为{NUMBER_HEADERS}"
+TITLE_COLUMN_MISSING = f"表头中没有标题列：标题列的表头须为{TITLE_HEADERS}"
+SERIAL_NOT_NUMBER = "（“序号”是表格的行号，不作为案号；如该列就是案号，请把表头改为“案号”）"
 EMPTY_SHEET = "工作表为空，没有可导入的数据"
 
 
@@ -422,6 +431,33 @@ def _looks_like_note(text: str) -> bool:
         return True
     # A case number always has a digit in it.
     return not any(ch.isdigit() for ch in normal)
+
+
+_TITLE_PUNCT_RE = re.compile(r"[\W_]+")
+_TITLE_FRAME_RE = re.compile(r"^关于|(?:的)?(?:建议|提案|议案|意见)$")
+SAME_TITLE_RATIO = 0.5
+
+
+def _title_core(title: str) -> str:
+    """A title reduced to what tells it apart: full-width folded, no spaces or punctuation,
+    lower case, without the frame every title shares (关于…的建议/提案)."""
+    text = _TITLE_PUNCT_RE.sub("", unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", title)).lower())
+    core = _TITLE_FRAME_RE.sub("", text)
+    return core or text
+
+
+def titles_differ(title: str, stored: str) -> bool:
+    """Whether a list's title and an item's stored title clearly name different items. An
+    edited title (a typo fixed, words added or dropped) is the same item: only titles sharing
+    less than half of their text (beyond 关于…的建议) differ."""
+    a, b = _title_core(title), _title_core(stored)
+    if not a or not b or a == b or a in b or b in a:
+        return False
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() < SAME_TITLE_RATIO
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --- values
@@ -731,9 +767,13 @@ def _locate_header(
     rows: Sequence[Sequence[Any]], max_scan: int
 ) -> tuple[int, dict[int, str], dict[int, Any]]:
     """(index of the last header row, column -> field, column -> header cell)."""
+    partial: set[str] = set()  # the fields of the header-like row with the most of them
     for index, row in enumerate(rows[:max_scan]):
         matches = _row_matches(row)
-        if not {"number", "title"} <= {field_name for field_name, _ in matches.values()}:
+        fields = {field_name for field_name, _ in matches.values()}
+        if not {"number", "title"} <= fields:
+            if len(fields) > len(partial):
+                partial = fields
             continue
         cells = {col: row[col] for col in matches}
         if index + 1 < len(rows) and _is_subheader(rows[index + 1], row, matches):
@@ -743,7 +783,21 @@ def _locate_header(
                 cells[col] = below[col]
             index += 1
         return index, _resolve(matches), cells
-    raise ImportFileError(HEADER_NOT_FOUND)
+    raise ImportFileError(_header_problem(rows[:max_scan], partial))
+
+
+def _header_problem(rows: Sequence[Sequence[Any]], partial: set[str]) -> str:
+    """Why no header was found: the column a header-like row lacks, else both; a 序号
+    column where the 案号 column should be is named."""
+    if "title" in partial:
+        message = NUMBER_COLUMN_MISSING
+    elif "number" in partial:
+        return TITLE_COLUMN_MISSING
+    else:
+        message = HEADER_NOT_FOUND
+    serial = any(isinstance(cell, str) and len(cell) < 20 and normalise_header(cell) == "序号"
+                 for row in rows for cell in row)
+    return message + SERIAL_NOT_NUMBER if serial else message
 
 
 def find_header(rows: Sequence[Sequence[Any]], max_scan: int = 15) -> tuple[int, dict[int, str]]:
@@ -776,15 +830,19 @@ def parse_rows(
     rows: Iterable[Sequence[Any]],
     *,
     known_units: Mapping[str, int] | None = None,
-    existing_numbers: Collection[Any] = (),
+    existing_numbers: Collection[Any] | Mapping[Any, str] = (),
     max_scan: int = 15,
 ) -> ParseResult:
     """Validate every data row of a sheet from ``read_rows`` (``rows[i]`` is row i+1).
 
     All problems are collected (never only the first). Rows whose number is in
-    ``existing_numbers`` are not problems: their row numbers go to ``skipped``. Rows in
-    ``rows`` always have a number and a title; other problems (unknown unit, …) do not
-    drop the row, so the preview can show it, but make ``ok`` false.
+    ``existing_numbers`` are not problems: their row numbers go to ``skipped``. When
+    ``existing_numbers`` maps each number to the stored item's title, a row whose number
+    exists but whose title clearly differs (:func:`titles_differ`) is a problem instead: the
+    number column does not identify the same items (a wrong column, session or number), and
+    skipping the row would silently leave its item out. Rows in ``rows`` always have a
+    number and a title; other problems (unknown unit, …) do not drop the row, so the
+    preview can show it, but make ``ok`` false.
     """
     table = [tuple(row) for row in rows]
     if all(_is_blank(cell) for row in table for cell in row):
@@ -833,6 +891,9 @@ def parse_rows(
 
     existing = {normalise_number(number) for number in existing_numbers}
     existing.discard("")
+    stored_titles: dict[str, str] = {}
+    if isinstance(existing_numbers, Mapping):
+        stored_titles = {normalise_number(number): title or "" for number, title in existing_numbers.items()}
     unit_ids: dict[str, int] | None = None
     if known_units is not None:
         unit_ids = {normalise_unit_name(name): unit_id for name, unit_id in known_units.items()}
@@ -860,7 +921,13 @@ def parse_rows(
                 continue
             seen[number] = row_number
             if number in existing:
-                result.skipped.append(row_number)
+                stored = stored_titles.get(number, "")
+                if title and stored and titles_differ(title, stored):
+                    problems.append(_problem(
+                        row_number, "number",
+                        f"案号“{number}”已存在，但标题与已登记的“{_shown(stored)}”不同，请核对"))
+                else:
+                    result.skipped.append(row_number)
                 continue
             if len(number) > NUMBER_MAX_LENGTH:
                 problems.append(

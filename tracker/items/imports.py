@@ -160,25 +160,37 @@ def default_kind(session: Session) -> str:
     return KIND_OF_BODY.get(session.body, ItemKind.SUGGESTION.value)
 
 
-def existing_numbers(session_id: int, kind: str) -> list[str]:
-    return [n for (n,) in Item.select(Item.number)
-            .where((Item.session == session_id) & (Item.kind == kind)).tuples()]
+def existing_numbers(session_id: int, kind: str) -> dict[str, str]:
+    """The session's numbers for the kind, each with its item's title (the parser skips a
+    row whose number is there, and reports one whose title clearly differs)."""
+    return dict(Item.select(Item.number, Item.title)
+                .where((Item.session == session_id) & (Item.kind == kind)).tuples())
 
 
 def _check_kind(session: Session, kind: str) -> None:
+    from tracker.items import services as items
+
     if kind not in IMPORTABLE_KINDS:
         raise ValidationFailed("只能导入人大代表建议或政协提案", fields={"kind": "类别不正确"})
-    expected = KIND_OF_BODY.get(session.body)
-    if expected is not None and expected != kind:
-        message = (f"会次“{session.name}”属于{label(Body(session.body))}，"
-                   f"不能导入{label(ItemKind(kind))}")
-        raise ValidationFailed(message, fields={"kind": message})
+    problem = items.kind_session_problem(kind, session, verb="导入")
+    if problem:
+        raise ValidationFailed(problem["kind"], fields=problem)
 
 
-def _messages(exc: DomainError) -> list[str]:
-    """All of an error's messages (a ValidationFailed may name several fields)."""
-    found = list(dict.fromkeys(str(m) for m in (exc.fields or {}).values() if m))
-    return found or [exc.message]
+# The parser's column -> the service's field that checks the same value: a row the parser
+# found a problem in is not told about it a second time in the service's words (标题过长 …).
+_SAME_FIELD = {"number": "number", "title": "title"}
+
+
+def _messages(exc: DomainError, reported: Iterable[str | None] = ()) -> list[str]:
+    """All of an error's messages (a ValidationFailed may name several fields) but those on
+    a field whose value the parser already reported (``reported``: its problems' columns)."""
+    fields = exc.fields or {}
+    skip = {_SAME_FIELD.get(column or "") for column in reported}
+    found = list(dict.fromkeys(str(m) for name, m in fields.items() if m and name not in skip))
+    if found or any(m for m in fields.values()):
+        return found
+    return [exc.message]
 
 
 class _Accounts:
@@ -309,7 +321,10 @@ class _Planned:
 
 def _plan(row: ImportRow) -> list[tuple[int, str]]:
     """(unit id, handling role) for each unit named on the row."""
-    lead, co = row.lead_unit_ids, row.co_unit_ids
+    lead = row.lead_unit_ids
+    # A unit listed as both lead and co is the parser's problem (同时列为主办单位和会办单位);
+    # planning it twice would add a misleading "already assigned to it" for an item not yet there.
+    co = tuple(unit_id for unit_id in row.co_unit_ids if unit_id not in lead)
     if len(lead) == 1:
         plan = [(lead[0], _ROLE_LEAD if co else _ROLE_SOLE)]
     else:
@@ -503,7 +518,10 @@ def import_items(path_or_bytes: Any, session: Session | int, kind: str | None = 
     Raises ValidationFailed for a file that cannot be read (.xls, not a workbook, no
     header …) or a wrong session/kind. Otherwise returns the report: ``report.ok`` is
     False when any row has a problem, and then nothing was written. Rows whose number
-    the session already has are skipped (re-importing a file adds nothing).
+    the session already has are skipped (re-importing a file adds nothing) — unless the
+    row's title clearly differs from the stored item's: that row is a problem (the number
+    column does not match the session's items; see ``importing.titles_differ``), so the
+    import is refused rather than silently leaving the row's item out.
     """
     ensure(policy.can(actor, Action.REGISTER))
     if not isinstance(session, Session):
@@ -552,7 +570,7 @@ def _import(path_or_bytes: Any, session: Session, kind: str, *, actor: Any, dry_
         try:
             planned.append(_import_row(row, out, ctx))
         except DomainError as exc:
-            for message in _messages(exc):
+            for message in _messages(exc, (p.column for p in by_row.get(row.row_number, []))):
                 text = f"第 {row.row_number} 行：{message}"
                 out.problems.append(text)
                 problems.append((row.row_number, text))

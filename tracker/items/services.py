@@ -97,14 +97,28 @@ _SUBMITTER_ROLES = frozenset(r.value for r in SubmitterRole)
 _LEAD = SubmitterRole.LEAD.value
 
 
+def clean_number(kind: str | None, number: Any) -> str:
+    """案号 (文书编号 for a 三书一函) as stored and compared, whichever way it came in (page,
+    API, Excel import): the Excel import's normalisation — full-width digits folded, spaces
+    removed, 12.0 -> "12", "第１２号" -> "12" (a 三书一函 keeps its 第…号, as its import does)."""
+    if is_supervision_kind(kind):
+        from tracker.supervision.importing import document_number
+
+        return document_number(number)
+    from tracker.items.importing import normalise_number
+
+    return normalise_number(number)
+
+
 def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if creating:
         if data.get("kind") not in _KINDS:
             errors["kind"] = "类别不正确"
-        if not str(data.get("number") or "").strip():
+        number = clean_number(data.get("kind"), data.get("number"))
+        if not number:
             errors["number"] = "请填写案号"
-        elif len(str(data["number"]).strip()) > 30:
+        elif len(number) > 30:
             errors["number"] = "案号不能超过 30 个字符"
         if not data.get("session_id"):
             errors["session_id"] = "请选择会次"
@@ -142,26 +156,52 @@ def received_on_problem(received_on: dt.date | None, session: Any) -> dict[str, 
     return {}
 
 
+def kind_session_problem(kind: str, session: Any, *, verb: str = "登记") -> dict[str, str]:
+    """The rule of a kind and its session's body: 人大代表建议 go into 人大 sessions, 政协提案
+    into 政协 ones. A session of another body (闭会期间 batches …) takes either, and 三书一函 go
+    into any session (their page offers the "other" batches first)."""
+    expected = KIND_BODY.get(ItemKind(kind)) if kind in _KINDS else None
+    if session is None or expected is None or session.body not in _BODIES or session.body == expected:
+        return {}
+    return {"kind": f"会次“{session.name}”属于{label(Body(session.body))}，不能{verb}{label(ItemKind(kind))}"}
+
+
+_BODIES = frozenset(KIND_BODY.values())
+LEADER_MISSING = "市领导领办件须指定领办领导"
+
+
+def leader_missing_problem(tier: Any, leader_id: Any) -> dict[str, str]:
+    """A 市领导领办 item names its city leader (DOMAIN.md §4)."""
+    if tier == Tier.LEADER_LED.value and not leader_id:
+        return {"leader_id": LEADER_MISSING}
+    return {}
+
+
 def registration_errors(*, kind: str, session_id: int | None, number: Any, title: Any,
                         submitters: list[dict] | None, tier: str, leader_id: int | None,
                         session_found: bool, number_taken: Callable[[str], bool],
-                        leader: Any = None) -> dict[str, str]:
+                        leader: Any = None, session: Any = None) -> dict[str, str]:
     """The rules of registering an item (field -> Chinese message; empty when it may be
     registered): the one home of these rules, for :func:`register_item` and the Excel import.
 
-    What the rules need from the database comes in: whether the session exists,
-    ``number_taken(number)`` — whether the session already has the (stripped) number for
+    What the rules need from the database comes in: whether the session exists (and the
+    ``session`` itself, whose body decides the kinds it takes), ``number_taken(number)`` —
+    whether the session already has the number (as :func:`clean_number` stores it) for
     ``kind`` — and the ``leader`` account named by ``leader_id`` (None if there is none)."""
     data = {"kind": kind, "session_id": session_id, "number": number, "title": title,
             "submitters": submitters, "tier": tier}
     errors = _validate_item_fields(data, creating=True)
     if session_id and not session_found:
         errors["session_id"] = "会次不存在"
-    number = str(number or "").strip()
+    elif "kind" not in errors:
+        errors.update(kind_session_problem(kind, session))
+    number = clean_number(kind, number)
     if not errors and number_taken(number):
         errors["number"] = f"该会次已有案号为“{number}”的{noun(kind)}，不能重复登记"
     if leader_id:
         errors.update(leader_problem(leader))
+    else:
+        errors.update(leader_missing_problem(tier, leader_id))
     return errors
 
 
@@ -172,7 +212,7 @@ def build_item_fields(*, actor: Any, kind: str, session_id: int, number: Any, ti
                       now: dt.datetime) -> dict[str, Any]:
     """The new item's columns (a valid registration: see :func:`registration_errors`)."""
     return {
-        "kind": kind, "session": session_id, "number": str(number or "").strip(), "title": title.strip(),
+        "kind": kind, "session": session_id, "number": clean_number(kind, number), "title": title.strip(),
         "content": (content or "").strip(), "category": (category or "").strip(), "tier": tier,
         "is_key": bool(is_key), "from_motion": bool(from_motion), "received_on": received_on,
         "leader": leader_id or None, "registered_at": now, "registered_by": actor.id, "updated_at": now,
@@ -203,7 +243,7 @@ def register_item(*, actor: Any, kind: str, session_id: int, number: str, title:
     errors = registration_errors(
         kind=kind, session_id=session_id, number=number, title=title, submitters=submitters, tier=tier,
         leader_id=leader_id, session_found=session is not None, number_taken=number_taken,
-        leader=_user(leader_id) if leader_id else None,
+        leader=_user(leader_id) if leader_id else None, session=session,
     )
     errors.update(received_on_problem(received_on, session))
     if errors:
@@ -292,6 +332,9 @@ def edit_item(item: Item, *, actor: Any, version: int | None = None, **changes: 
     errors = _validate_item_fields(changes, creating=False)
     if changes.get("leader_id"):
         errors.update(_leader_problem(changes["leader_id"]))
+    elif "tier" in changes or "leader_id" in changes:  # the item as it would be after the edit
+        errors.update(leader_missing_problem(changes.get("tier", item.tier),
+                                             changes.get("leader_id", item.leader_id)))
     if changes.get("received_on"):
         errors.update(received_on_problem(changes["received_on"], Session.get_by_id(item.session_id)))
     if errors:
