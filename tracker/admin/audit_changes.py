@@ -47,7 +47,7 @@ FIELD_LABELS = {
     "units": "单位", "tier": "办理层级", "leader_id": "领办领导", "is_key": "重点", "content": "内容",
     "submitters": "提出人", "received_on": "收到日期", "waiting": "待会签", "receipt_due": "签收期限",
     "return_due": "申退期限", "first_contact_due": "办前沟通期限", "co_opinion_due": "会办意见期限",
-    "reply_due_max": "最长期限", "late": "逾期", **SETTING_LABELS,
+    "reply_due_max": "最长期限", "late": "逾期", "dissatisfied": "不满意的提出人", **SETTING_LABELS,
 }
 # Keys whose stored values are enum values: shown with their Chinese labels.
 ENUM_KEYS = {"status", "role", "decision", "stage", "method", "work", "result", "adoption", "source", "tier",

@@ -116,10 +116,14 @@ def _rehandle_for_submitter(detail: str, after: Any, own_names: set[str]) -> str
     round and by when — not which co-signers were dissatisfied (nor the office's reason, which
     may say it). An order that names the reader alone keeps its words. The stored entry is not
     changed (append-only)."""
-    named = _WHO_DISSATISFIED.match(detail or "")
-    if named and own_names and set(named.group(1).split("、")) <= own_names:
-        return detail
     after = after if isinstance(after, dict) else {}
+    if "dissatisfied" in after:  # recorded with the order (entries since 2026-11-28)
+        who = set(after["dissatisfied"] or [])
+    else:  # older entries name them in their words only
+        named = _WHO_DISSATISFIED.match(detail or "")
+        who = set(named.group(1).split("、")) if named else set()
+    if who and own_names and who <= own_names:
+        return detail
     units = "、".join(str(u) for u in after.get("units") or [])
     text = f"要求{units}重新办理" if units else "要求重新办理"
     if after.get("round"):

@@ -641,11 +641,12 @@ def order_rehandling(item: Item, *, actor: Any, reason: Any, reply_due: dt.date 
             Assignment.update(round=new_round, rehandle_due=due, current_due=a.current_due,
                               reply_due_max=a.reply_due_max, updated_at=now).where(Assignment.id == a.id).execute()
             reopened.append(a)
-        names = "、".join(dict.fromkeys(fb.submitter.name for fb in co.dissatisfied))
+        dissatisfied = list(dict.fromkeys(fb.submitter.name for fb in co.dissatisfied))
+        names = "、".join(dissatisfied)
         units = "、".join(a.unit.name for a in reopened)
         audit.record("rehandle_ordered", item, actor=actor, item_id=item.id,
                      after={"round": new_round, "rehandle_due": due.isoformat(), "reason": text,
-                            "units": [a.unit.name for a in reopened]},
+                            "units": [a.unit.name for a in reopened], "dissatisfied": dissatisfied},
                      detail=f"因{names}不满意，要求{units}重新办理（第 {new_round} 轮），"
                             f"期限 {due.isoformat()}：{text}")
         for a in reopened:
