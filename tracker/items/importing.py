@@ -16,7 +16,6 @@ Typical use::
 
 from __future__ import annotations
 
-import difflib
 import functools
 import io
 import os
@@ -28,6 +27,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
+
+from rapidfuzz import fuzz
 
 __all__ = [
     "CATEGORY_MAX_LENGTH",
@@ -453,7 +454,7 @@ def titles_differ(title: str, stored: str) -> bool:
     a, b = _title_core(title), _title_core(stored)
     if not a or not b or a == b or a in b or b in a:
         return False
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() < SAME_TITLE_RATIO
+    return fuzz.ratio(a, b) / 100 < SAME_TITLE_RATIO  # as difflib's ratio: 2 × matched / both lengths
 
 
 def _shown(text: str, limit: int = 40) -> str:
