@@ -99,7 +99,10 @@ def _person_problem(subs: list[dict] | None) -> dict[str, str]:
 @api_login_required
 @documented(
     "登记建议提案", tags=("items",), status=201, request=S["ITEM_IN"], response=S["ITEM_DETAIL"],
-    description="交办单位可用。同一会次、同一类别下案号不能重复（422，`fields.number`）。"
+    description="交办单位可用。同一会次、同一类别下案号不能重复（422，`fields.number`）；案号按 Excel 导入的"
+                "规则整理后保存和比较（全角数字转半角、去空格、“第12号”记为 12）。"
+                "人大代表建议只能登记在人大会次、政协提案只能登记在政协会次（422，`fields.kind`）；"
+                "市领导领办件须有 `leader_id`（422，`fields.leader_id`）。"
                 "`submitters` 须有且只有一名领衔人（role=lead）。"
                 "三书一函（kind 为 judicial_suggestion、procuratorial_suggestion、supervisory_suggestion、"
                 "police_notice）没有提交人（submitters 不填或为空），须附 `document`：制发机关、制发日期、"
@@ -149,7 +152,8 @@ EDITABLE = ("title", "content", "category", "tier", "is_key", "submitters", "lea
     "修改建议提案", tags=("items",), request=S["ITEM_PATCH"], response=S["ITEM_DETAIL"],
     description="交办单位可用。只发要改的字段。建议同时发送上次读取时的 `version`："
                 "已被他人修改时返回 409 `stale_version`，不会覆盖他人的修改；"
-                "不发 `version` 则以最后一次提交为准。已销号、归档的件返回 409。",
+                "不发 `version` 则以最后一次提交为准。已销号、归档的件返回 409。"
+                "改为或保持市领导领办时须有 `leader_id`（422，`fields.leader_id`）。",
 )
 def patch_item(item_id: int):
     user = current_api_user()
