@@ -7,11 +7,14 @@ import io
 import openpyxl
 
 
-def xlsx_bytes(rows: list[list], header: list[str], *, title: str | None = None) -> bytes:
+def xlsx_bytes(rows: list[list], header: list[str], *, title: str | None = None,
+               caption: str | None = None) -> bytes:
     """The rows under the header; with ``title``, a merged title row and a blank row above it
-    (as the lists offices receive often have)."""
+    (as the lists offices receive often have); with ``caption``, one plain line right above it."""
     book = openpyxl.Workbook()
     sheet = book.active
+    if caption:
+        sheet.append([caption])
     if title:
         sheet.append([title])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))

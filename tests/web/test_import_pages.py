@@ -10,6 +10,7 @@ import pytest
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.test import EnvironBuilder, encode_multipart
 
+from tests.xlsx import xlsx_bytes
 from tracker.core.enums import Role
 from tracker.items.models import Item
 
@@ -19,17 +20,7 @@ GOOD = [["1", "关于发展社区嵌入式养老服务的建议", "王丽", "张
 
 
 def workbook(rows) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["市十七届人大四次会议代表建议清单"])
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(rows, HEADER, caption="市十七届人大四次会议代表建议清单")
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.xlsx import xlsx_bytes
 from tracker.audit.models import AuditEntry
 from tracker.core.enums import Role
 from tracker.items.models import Item, Submitter
@@ -188,17 +189,7 @@ def test_the_api_refuses_a_leader_led_item_without_its_leader(f, api):
 
 
 def workbook(header, rows) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["市十七届人大四次会议代表建议清单"])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(rows, header, caption="市十七届人大四次会议代表建议清单")
 
 
 @pytest.fixture()
