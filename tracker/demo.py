@@ -557,7 +557,10 @@ class Seeder:
             return rng.randint(0, 8)
         if scenario in ("return_requested", "returned_reassigned", "return_rejected"):
             return rng.randint(1, 4)
-        if scenario in ("handling", "extension"):
+        if scenario == "extension":
+            # asked for while still early enough: at least the notice period before the date due
+            return rng.randint(20, 60)
+        if scenario == "handling":
             # due soon, just overdue, overdue by weeks, overdue by months, comfortably in time
             return rng.choice([rng.randint(78, 90), rng.randint(93, 100), rng.randint(105, 130),
                                rng.randint(140, 200), rng.randint(20, 70), rng.randint(20, 70)])
