@@ -78,6 +78,23 @@ def test_a_submitter_downloads_only_their_own_feedback_form(f, login_as):
     assert "叶秀英：问题仍未解决" in form_text(handler.get(f"{url}?submitter={sub_id(s, '叶秀英')}"))
 
 
+def test_a_submitter_gets_the_reply_letter_addressed_to_themselves_only(f, login_as):
+    s = joint_item()
+    from tracker.replies.models import Reply
+
+    reply = Reply.get(Reply.assignment == s.assignment.id)
+    url = f"/documents/replies/{reply.id}/letter.docx"
+    zhang = login_as(s.people["张敏"][1])
+    own = form_text(zhang.get(url))
+    assert "张敏代表：" in own and "王代表" not in own
+    assert form_text(zhang.get(f"{url}?submitter={sub_id(s, '张敏')}")) == own
+    for other in ("王代表", "叶秀英"):  # the letter to a co-signer is not theirs to take
+        assert zhang.get(f"{url}?submitter={sub_id(s, other)}").status_code == 404, other
+    office = login_as(s.office)  # the office addresses it to any of them, or to all
+    assert "叶秀英代表：" in form_text(office.get(f"{url}?submitter={sub_id(s, '叶秀英')}"))
+    assert "王代表、叶秀英、张敏代表：" in form_text(office.get(url))
+
+
 # --- 2. the office's note and the leaders' instructions ---------------------------------------
 
 

@@ -39,7 +39,7 @@ def item_panel(item: Any, user: Any, assignments: list[Any]) -> dict | None:
             links.append({"group": "答复", "text": text,
                           "url": url_for("documents.reply_letter", reply_id=reply.id)})
     if sent and may.feedback_form(user, item):
-        subs = may.own_feedback_forms(user, item)
+        subs = may.own_addressees(user, item)
         if subs is None:
             subs = list(Submitter.select().where(Submitter.item == item.id)
                         .order_by(Submitter.position, Submitter.id))

@@ -19,9 +19,9 @@ def feedback_form(user: Any, item: Any) -> bool:
     return policy.can_view_item(user, item)
 
 
-def own_feedback_forms(user: Any, item: Any) -> list[Any] | None:
-    """Whose 征询意见表 the user may download: a submitter only their own (their rows among the
-    item's submitters); None for those who may choose any submitter's (the office, units)."""
+def own_addressees(user: Any, item: Any) -> list[Any] | None:
+    """For whom the user may download an item's 征询意见表 or 答复函: a submitter only their own (their
+    rows among the item's submitters); None for those who may choose any submitter (office, units)."""
     if not policy.sees_as_submitter(user, item):
         return None
     from tracker.items.models import Submitter

@@ -46,6 +46,19 @@ def _submitter(item: Item) -> Submitter | None:
     return sub
 
 
+def _addressee(item: Item) -> Submitter | None:
+    """Whom a letter or form is for: ``?submitter=`` (any of the item's, for the office and units);
+    a submitter gets their own only, never a co-signer's (404), and their own when none is named."""
+    submitter = _submitter(item)
+    own = may.own_addressees(current_user, item)
+    if own is not None:
+        if submitter is None:
+            submitter = own[0] if own else None
+        if submitter is None or submitter.id not in {s.id for s in own}:
+            abort(404)
+    return submitter
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -127,7 +140,7 @@ def reply_letter(reply_id: int):
     if not may.reply_letter(current_user, reply):
         abort(404)
     item = reply.assignment.item
-    data = generate.reply_letter_docx(reply, submitter=_submitter(item))
+    data = generate.reply_letter_docx(reply, submitter=_addressee(item))
     return _send(data, generate.download_name("reply_letter", item.number, reply.assignment.unit.name))
 
 
@@ -139,13 +152,7 @@ def feedback_form(item_id: int):
     item = get_item_for(current_user, item_id)
     if not may.feedback_form(current_user, item):
         abort(404)
-    submitter = _submitter(item)
-    own = may.own_feedback_forms(current_user, item)
-    if own is not None:  # a submitter gets their own form only, never a co-signer's answers
-        if submitter is None:
-            submitter = own[0] if own else None
-        if submitter is None or submitter.id not in {s.id for s in own}:
-            abort(404)
+    submitter = _addressee(item)
     data = generate.feedback_form_docx(item, submitter=submitter)
     return _send(data, generate.download_name("feedback_form", item.number, submitter.name if submitter else ""))
 
