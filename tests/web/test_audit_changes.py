@@ -140,6 +140,16 @@ def test_older_and_partial_records_still_read():
 def test_other_actions_read_as_before():
     rows = change_rows(AuditEntry(action="user_updated", before={"role": "office", "active": True},
                                   after={"role": "admin", "active": False}))
-    assert rows == [("角色", "交办单位（督查室）", "系统管理员"), ("启用", "是", "否")]
+    assert rows == [("角色", "交办单位（督查室）", "系统管理员"), ("是否启用", "是", "否")]
     rows = change_rows(AuditEntry(action="assignment_edited", before={"units": [1, 2]}, after={"units": [1]}))
     assert rows == [("单位", "[1, 2]", "[1]")]
+
+
+def test_field_labels_and_yes_no_are_translated_on_the_english_page(app):
+    entry = AuditEntry(action="user_updated", before={"phone": None, "active": True},
+                       after={"phone": "13800000000", "active": False})
+    with app.test_request_context("/admin/audit?lang=en"):
+        assert change_rows(entry) == [("Phone", "(empty)", "13800000000"), ("Active", "Yes", "No")]
+        [(name, _, _)] = change_rows(AuditEntry(action="setting_changed", before={"dispatch_hour": 9},
+                                                after={"dispatch_hour": 10}))
+        assert name == "Dispatch report hour"

@@ -2,6 +2,7 @@
 
 Most actions show one row per recorded key: the key's Chinese name (FIELD_LABELS) and its value
 (an enum value by its label, a boolean as 是/否, anything else as stored, cut at 300 characters).
+Labels, 是/否 and （空） are translated.
 
 The administrators' own changes — the rule profile, settings, the 3+1 checklist, reminder rules
 and the working calendar — record codes and nested values; ACTION_WORDING says how each of their
@@ -31,23 +32,25 @@ from tracker.rules.checklist import requirement_label
 Row = tuple[str, str | None, str | None]  # (label, before, after); None: that side not recorded
 
 FIELD_LABELS = {
-    "username": "用户名", "name": "名称", "role": "角色", "unit_id": "单位", "active": "启用",
-    "phone": "电话", "email": "邮箱", "title": "标题/职务", "person_id": "代表委员", "short_name": "简称",
-    "category": "类别", "body": "身份", "delegation": "代表团/界别", "clocks": "时限",
-    "roll_forward": "顺延", "review_department_replies": "部门件审核",
-    "checklist_blocks_closeout": "清单阻止销号", "requirement": "要求", "label": "名称", "order": "顺序",
-    "day": "日期", "is_workday": "工作日", "reason": "原因", "source": "来源", "number": "案号",
-    "kind": "类别", "status": "状态", "unit": "单位", "handler": "经办人", "reply_due": "答复期限",
-    "task": "任务", "decision": "决定", "note": "说明", "child_id": "并入件ID", "child_number": "并入件案号",
-    "commitments": "承诺事项", "result_class": "分类", "round": "轮次", "late_days": "逾期天数",
-    "text": "内容", "date": "日期", "method": "方式", "participants": "参加人员", "stage": "阶段",
-    "summary": "摘要", "sent_on": "发送日期", "requested_due": "申请延至", "extended_due": "延期至",
-    "current_due": "当前期限", "due": "期限", "work": "办理工作", "result": "办理结果", "adoption": "采纳情况",
-    "submitter": "提出人", "evidence": "佐证", "fulfilled_on": "兑现日期", "rehandle_due": "重新办理期限",
-    "units": "单位", "tier": "办理层级", "leader_id": "领办领导", "is_key": "重点", "content": "内容",
-    "submitters": "提出人", "received_on": "收到日期", "waiting": "待会签", "receipt_due": "签收期限",
-    "return_due": "申退期限", "first_contact_due": "办前沟通期限", "co_opinion_due": "会办意见期限",
-    "reply_due_max": "最长期限", "late": "逾期", "dissatisfied": "不满意的提出人", **SETTING_LABELS,
+    "username": N_("用户名"), "name": N_("名称"), "role": N_("角色"), "unit_id": N_("单位"), "active": N_("是否启用"),
+    "phone": N_("电话"), "email": N_("邮箱"), "title": N_("标题/职务"), "person_id": N_("代表委员"),
+    "short_name": N_("简称"), "category": N_("类别"), "body": N_("身份"), "delegation": N_("代表团/界别"),
+    "clocks": N_("时限"), "roll_forward": N_("顺延"), "review_department_replies": N_("部门件审核"),
+    "checklist_blocks_closeout": N_("清单阻止销号"), "requirement": N_("要求"), "label": N_("名称"),
+    "order": N_("顺序"), "day": N_("日期"), "is_workday": N_("工作日"), "reason": N_("原因"), "source": N_("来源"),
+    "number": N_("案号"), "kind": N_("类别"), "status": N_("状态"), "unit": N_("单位"), "handler": N_("经办人"),
+    "reply_due": N_("答复期限"), "task": N_("任务"), "decision": N_("决定"), "note": N_("说明"),
+    "child_id": N_("并入件ID"), "child_number": N_("并入件案号"), "commitments": N_("承诺事项"),
+    "result_class": N_("分类"), "round": N_("轮次"), "late_days": N_("逾期天数"), "text": N_("内容"),
+    "date": N_("日期"), "method": N_("方式"), "participants": N_("参加人员"), "stage": N_("阶段"),
+    "summary": N_("摘要"), "sent_on": N_("发送日期"), "requested_due": N_("申请延至"), "extended_due": N_("延期至"),
+    "current_due": N_("当前期限"), "due": N_("期限"), "work": N_("办理工作"), "result": N_("办理结果"),
+    "adoption": N_("采纳情况"), "submitter": N_("提出人"), "evidence": N_("佐证"), "fulfilled_on": N_("兑现日期"),
+    "rehandle_due": N_("重新办理期限"), "units": N_("单位"), "tier": N_("办理层级"), "leader_id": N_("领办领导"),
+    "is_key": N_("重点"), "content": N_("内容"), "submitters": N_("提出人"), "received_on": N_("收到日期"),
+    "waiting": N_("待会签"), "receipt_due": N_("签收期限"), "return_due": N_("申退期限"),
+    "first_contact_due": N_("办前沟通期限"), "co_opinion_due": N_("会办意见期限"), "reply_due_max": N_("最长期限"),
+    "late": N_("逾期"), "dissatisfied": N_("不满意的提出人"), **SETTING_LABELS,
 }
 # Keys whose stored values are enum values: shown with their Chinese labels.
 ENUM_KEYS = {"status", "role", "decision", "stage", "method", "work", "result", "adoption", "source", "tier",
@@ -64,9 +67,9 @@ def _value_text(value: Any, key: str = "") -> str:
     if key in ENUM_KEYS and isinstance(value, str):
         return label(value)
     if value is None:
-        return "（空）"
+        return gettext("（空）")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return _clip(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
 
 
@@ -82,7 +85,7 @@ def change_rows(entry: AuditEntry) -> list[Row]:
         return _worded_rows(wording, before, after)
     keys = list(dict.fromkeys([*before, *after]))
     return [
-        (FIELD_LABELS.get(k, k), _value_text(before[k], k) if k in before else None,
+        (gettext(FIELD_LABELS[k]) if k in FIELD_LABELS else k, _value_text(before[k], k) if k in before else None,
          _value_text(after[k], k) if k in after else None)
         for k in keys
     ]
@@ -211,7 +214,7 @@ def _worded_rows(wording: dict[str, Wording], before: dict[str, Any], after: dic
         if how.part_label is not None and (isinstance(old, dict) or isinstance(new, dict)):
             rows.extend(_part_rows(how, text, key in before, old, key in after, new))
         else:
-            rows.append((gettext(how.label or FIELD_LABELS.get(key, key)),
+            rows.append((gettext(how.label or FIELD_LABELS[key]) if how.label or key in FIELD_LABELS else key,
                          text(old) if key in before else None, text(new) if key in after else None))
     return rows
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -73,7 +74,7 @@ class ScorecardForm(FlaskForm):
     applies_to = SelectField(_l("适用于"), choices=[SelectChoice("lead", _l("主办、独办、分办（答复）")),
                                                       SelectChoice("co", _l("会办"))])
     description = TextAreaField(_l("说明"), render_kw={"rows": 2})
-    active = BooleanField(_l("启用"), default=True)
+    active = BooleanField(_lp("status", "启用"), default=True)
     is_default = BooleanField(_l("设为默认（交办时未指定考核办法的件使用）"))
     criteria = FieldList(FormField(CriterionRow), min_entries=1)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -43,7 +44,7 @@ class ReminderRuleForm(FlaskForm):
     )
     recipients = MultiCheckboxField(_l("接收人"), choices=options((k, _l(v)) for k, v in RECIPIENTS.items()))
     slip = SelectField(_l("督办单"), choices=options((k, _l(v)) for k, v in SLIP_COLORS.items()))
-    active = BooleanField(_l("启用"))
+    active = BooleanField(_lp("status", "启用"))
     submit = SubmitField(_l("保存"))
 
 
