@@ -18,7 +18,7 @@ from tracker.core.errors import Conflict
 from tracker.items import imports
 from tracker.items import services as items
 from tracker.items.importing import parse_rows, read_rows
-from tracker.items.imports import DEFAULT_TASK, import_items
+from tracker.items.imports import CO_TASK, DEFAULT_TASK, import_items
 from tracker.items.models import Item, Submitter
 from tracker.reminders.models import Notification
 from tracker.units.services import unit_name_map
@@ -78,7 +78,8 @@ def one_by_one(data: bytes, session, actor) -> None:
             continue
         for unit_id, role in plan:
             handler = accounts.handler[unit_id]
-            assignments.assign(item, actor=actor, unit_id=unit_id, role=role, task=DEFAULT_TASK,
+            task = CO_TASK if role == "co" else DEFAULT_TASK
+            assignments.assign(item, actor=actor, unit_id=unit_id, role=role, task=task,
                                responsible_leader=accounts.leader[unit_id].name, handler_id=handler.id,
                                handler_phone=handler.phone, assigned_on=ASSIGNED_ON)
 

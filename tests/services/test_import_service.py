@@ -11,7 +11,7 @@ from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
 from tracker.core.enums import Role
 from tracker.core.errors import PermissionDenied, ValidationFailed
-from tracker.items.imports import DEFAULT_TASK, import_items
+from tracker.items.imports import CO_TASK, DEFAULT_TASK, import_items
 from tracker.items.models import Item, Submitter
 from tracker.reminders.models import Notification
 
@@ -77,6 +77,7 @@ def test_happy_path_title_row_variant_headers_co_units_and_separate(world):
     assert lead.handler.name == "李经办"  # the unit's first handler account
     assert lead.handler_phone == "0571-1234"
     assert roles["市商务局"].co_opinion_due is not None
+    assert roles["市商务局"].task == CO_TASK and "答复" not in CO_TASK  # a co unit sends an opinion
 
     second = items["2"]
     assert second.tier == "office_supervised" and second.handling_mode == "separate"

@@ -18,7 +18,7 @@ multi-row inserts inside ONE transaction: an import writes every row or none.
 
 Assignments come from the 主办/会办 columns with the five fixes defaulted: one lead unit is
 ``sole`` (or ``lead`` when co units are listed), several lead units are ``separate``, co
-units are ``co``; the task is :data:`DEFAULT_TASK`, the responsible leader is the unit's
+units are ``co``; the task is :data:`DEFAULT_TASK` (a co unit's :data:`CO_TASK`), the responsible leader is the unit's
 first unit-leader account, the handler its first unit-handler account. A unit without
 such accounts cannot be given the five fixes: the item is then imported *unassigned* and
 the report warns about it (the office assigns it on the desk) — never silently. Each unit
@@ -58,6 +58,7 @@ from tracker.items.workflow import Action
 from tracker.units.models import Unit
 
 DEFAULT_TASK = "按建议（提案）内容研究办理并答复"
+CO_TASK = "就涉及本单位职责的内容研究提出会办意见，按期送主办单位"  # a co unit does not reply
 IMPORTABLE_KINDS = (ItemKind.SUGGESTION.value, ItemKind.PROPOSAL.value)
 KIND_OF_BODY = {Body.NPC.value: ItemKind.SUGGESTION.value, Body.CPPCC.value: ItemKind.PROPOSAL.value}
 
@@ -274,7 +275,8 @@ class _Context:
             handler = accounts.handler[unit_id]
             errors, fields = assignments.plan_assignment(
                 actor=self.actor, item_tier=tier, item_leader_id=leader_id, existing=existing,
-                unit=accounts.units[unit_id], unit_id=unit_id, role=role, task=DEFAULT_TASK,
+                unit=accounts.units[unit_id], unit_id=unit_id, role=role,
+                task=CO_TASK if role == HandlingRole.CO.value else DEFAULT_TASK,
                 responsible_leader=accounts.leader[unit_id].name, handler=handler, handler_id=handler.id,
                 handler_phone=handler.phone, scorecard=self.scorecards[assignments.scorecard_kind(role)],
                 assigned_on=self.assigned_on, item_rules=self.rules, cal=self.cal, dates=self.dates,
