@@ -321,3 +321,50 @@ def test_only_city_leaders_instruct(lc):
         with pytest.raises(PermissionDenied):
             instructions.add_instruction(lc.item, actor=user, text="x")
     assert Instruction.select().count() == 0
+
+
+# --- a request left undecided ---------------------------------------------------------------
+
+
+def test_an_undecided_extension_lapses_when_the_reply_goes_out_and_cannot_move_a_later_round(f):
+    from tests.closeout_support import replied_item
+    from tracker.replies import services as replies
+
+    s = replied_item(send=False)  # a department item: the leader's sign-off sends it
+    a = fresh(s.assignment)
+    req = handling.request_extension(a, actor=s.handler, requested_due=a.reply_due + dt.timedelta(days=60),
+                                     reason="需要更多时间")
+    reply = replies.draft_reply(a, actor=s.handler, result_class="A", text="已解决。", submit=True)
+    assert replies.sign_off(reply, actor=s.leader).status == "sent"
+    lapsed = ExtensionRequest.get_by_id(req.id)
+    assert (lapsed.status, lapsed.decision_note) == ("lapsed", "答复已发送")
+    assert list(handling.pending_extensions()) == []  # off the office's desk
+    entry = AuditEntry.get(AuditEntry.action == "extension_lapsed")
+    assert entry.unit_id == s.unit.id and "未经审核，已失效" in entry.detail
+    with pytest.raises(Conflict, match="已审核"):
+        handling.decide_extension(lapsed, actor=s.office, approve=True)
+    assert fresh(s.assignment).extended_due is None
+
+
+def test_an_extension_asked_against_a_due_date_that_changed_cannot_be_approved(lc):
+    a = fresh(lc.lead)
+    req = handling.request_extension(a, actor=lc.handler, requested_due=a.reply_due + dt.timedelta(days=30),
+                                     reason="需要更多时间")
+    moved = a.reply_due + dt.timedelta(days=7)  # e.g. the office set another date meanwhile
+    Assignment.update(reply_due=moved, current_due=moved).where(Assignment.id == a.id).execute()
+    with pytest.raises(Conflict) as exc:
+        handling.decide_extension(ExtensionRequest.get_by_id(req.id), actor=lc.office, approve=True)
+    assert exc.value.code == "stale_request" and "请驳回后由承办单位按现期限重新申请" in str(exc.value)
+    assert fresh(lc.lead).extended_due is None
+    handling.decide_extension(ExtensionRequest.get_by_id(req.id), actor=lc.office, approve=False, reason="期限已调整")
+    assert ExtensionRequest.get_by_id(req.id).status == "rejected"
+
+
+def test_an_undecided_extension_lapses_when_the_return_is_approved(lc):
+    a = fresh(lc.lead)
+    req = handling.request_extension(a, actor=lc.handler, requested_due=a.reply_due + dt.timedelta(days=30),
+                                     reason="需要更多时间")
+    ret = assignments.request_return(fresh(lc.lead), actor=lc.handler, reason="不属于本单位职责")
+    assignments.decide_return(ret, actor=lc.office, approve=True)
+    assert ExtensionRequest.get_by_id(req.id).status == "lapsed"
+    assert ExtensionRequest.get_by_id(req.id).decision_note == "承办任务已退回"

@@ -625,6 +625,10 @@ def decide_return(req: ReturnRequest, *, actor: Any, approve: bool, note: str = 
                      detail=f"{verdict}（{a.unit.name}）" + (f"：{req.decision_note}" if req.decision_note else ""))
         notify(unit_users(a.unit_id), f"申退审核结果：{a.item.number}号",
                f"{verdict}。{req.decision_note}", item=a.item)
+        if approve:
+            from tracker.handling import services as handling
+
+            handling.lapse_pending_extensions(a, actor=actor, why="承办任务已退回")
         if approve and reassign_to:
             reassign_to = {"role": a.role, **reassign_to}
             assign(a.item, actor=actor, reassigned_from=a, **reassign_to)

@@ -15,7 +15,7 @@ ACTION_LABELS = {
     "registered": N_("登记"), "edited": N_("修改"), "assigned": N_("交办"), "received": N_("签收"),
     "return_requested": N_("申请退回"), "return_decided": N_("申退审核"), "progress": N_("办理进展"),
     "contact": N_("沟通联系"), "co_opinion": N_("会办意见"), "extension_requested": N_("申请延期"),
-    "extension_decided": N_("延期审核"), "reply_drafted": N_("起草答复"), "reply_edited": N_("修改答复"),
+    "extension_decided": N_("延期审核"), "extension_lapsed": N_("延期申请失效"), "reply_drafted": N_("起草答复"), "reply_edited": N_("修改答复"),
     "reply_submitted": N_("提交签发"), "reply_signed_off": N_("领导签发"), "reply_cosigned": N_("会签"),
     "reply_returned": N_("答复退回"), "reply_reviewed": N_("督查室审核"), "reply_sent": N_("发送答复"),
     "reply_published": N_("公开答复"), "attachment_added": N_("上传附件"), "attachment_removed": N_("删除附件"),

@@ -109,6 +109,7 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    LAPSED = "lapsed"  # an extension request left undecided when the unit's answer went out
 
 
 class SubmitterRole(StrEnum):
@@ -236,6 +237,7 @@ _LABEL_PAIRS: list[tuple[StrEnum, str]] = [
     (RequestStatus.PENDING, "待审核"),
     (RequestStatus.APPROVED, "已同意"),
     (RequestStatus.REJECTED, "已驳回"),
+    (RequestStatus.LAPSED, "已失效"),
     (SubmitterRole.LEAD, "领衔人"),
     (SubmitterRole.CO, "附议人"),
     (ResultClass.A, "A类（已解决或基本解决）"),
@@ -334,6 +336,7 @@ _EN_LABEL_PAIRS: list[tuple[StrEnum, str]] = [
     (RequestStatus.PENDING, "Pending review"),
     (RequestStatus.APPROVED, "Approved"),
     (RequestStatus.REJECTED, "Rejected"),
+    (RequestStatus.LAPSED, "Lapsed"),
     (SubmitterRole.LEAD, "Lead submitter"),
     (SubmitterRole.CO, "Co-signer"),
     (ResultClass.A, "Class A (solved or basically solved)"),

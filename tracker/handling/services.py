@@ -344,6 +344,10 @@ def decide_extension(req: ExtensionRequest, *, actor: Any, approve: bool, reason
     if approve and AssignmentStatus(a.status) not in EXTENSION_STATES:
         raise Conflict(f"承办任务当前状态为“{label(AssignmentStatus(a.status))}”，无需延期",
                        code="invalid_state")
+    if approve and req.old_due != a.current_due:  # asked against a date that no longer holds
+        raise Conflict(f"该申请提出时的答复期限为 {req.old_due.isoformat()}，现已变为 "
+                       f"{a.current_due.isoformat()}，请驳回后由承办单位按现期限重新申请",
+                       code="stale_request")
     now = clock.now()
     with db.atomic():
         rows = (ExtensionRequest.update(status=(RequestStatus.APPROVED if approve else RequestStatus.REJECTED).value,
@@ -373,6 +377,25 @@ def decide_extension(req: ExtensionRequest, *, actor: Any, approve: bool, reason
         notify(unit_users(a.unit_id), f"延期审核结果：{a.item.number}号 {a.item.title}",
                text + (f"。理由：{reason}" if reason else "。"), item=a.item)
     return req
+
+
+def lapse_pending_extensions(a: Assignment, *, actor: Any, why: str) -> int:
+    """A request nobody decided lapses when the unit's answer goes out or the assignment is
+    returned: there is nothing left to extend, and a later approval must not move the next
+    round's clock (DOMAIN.md §3). Called inside the caller's transaction; how many lapsed."""
+    pending = list(ExtensionRequest.select().where((ExtensionRequest.assignment == a.id)
+                                                   & (ExtensionRequest.status == RequestStatus.PENDING.value)))
+    if not pending:
+        return 0
+    now = clock.now()
+    ExtensionRequest.update(status=RequestStatus.LAPSED.value, decided_at=now, decision_note=why).where(
+        ExtensionRequest.id.in_([r.id for r in pending])).execute()
+    for req in pending:
+        audit.record("extension_lapsed", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                     before={"status": RequestStatus.PENDING.value},
+                     after={"status": RequestStatus.LAPSED.value, "reason": why},
+                     detail=f"{_who(a)}申请延至 {req.requested_due.isoformat()} 的延期申请未经审核，已失效：{why}")
+    return len(pending)
 
 
 def pending_extensions():

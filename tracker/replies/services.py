@@ -44,6 +44,7 @@ from tracker.core.errors import (
     ValidationFailed,
     ensure,
 )
+from tracker.handling import services as handling
 from tracker.items import services as items
 from tracker.items import workflow
 from tracker.items.models import Item
@@ -528,6 +529,7 @@ def _send(reply: Reply, *, actor: Any) -> None:
     today = reply.sent_on or clock.today()
     assignments.transition(a, Action.SEND_REPLY)
     Assignment.update(replied_on=today).where(Assignment.id == a.id).execute()
+    handling.lapse_pending_extensions(a, actor=actor, why="答复已发送")
     a.replied_on = today
     rows = [{"reply": reply.id, "assignment": a.id, "text": c["text"],
              "due_on": dt.date.fromisoformat(c["due_date"]), "status": CommitmentStatus.OPEN.value}
