@@ -326,6 +326,14 @@ def test_office_decision_without_rehandling_resolves_the_dissatisfaction(f):
     assert s.fresh().status == ItemStatus.CLOSED.value
 
 
+def test_an_undecided_dissatisfaction_is_not_shown_as_commitment_follow_up(f):
+    s = replied_item(commitments=[("年底前完成 30 部电梯加装", clock.today() + dt.timedelta(days=60))])
+    fb = closeout.give_feedback(s.item, actor=s.people["张代表"][1], **BAD)
+    assert s.fresh().status == ItemStatus.EVALUATED.value  # the office has yet to decide
+    closeout.resolve_dissatisfaction(fb, actor=s.office, reason="受国家政策限制，已向代表当面说明")
+    assert s.fresh().status == ItemStatus.FOLLOW_UP.value  # now the promise is followed up
+
+
 # --- commitments ----------------------------------------------------------------------------
 
 

@@ -96,6 +96,16 @@ def test_item_status_is_derived(answering, feedback, commitments, expected):
                                  all_feedback_in=feedback, open_commitments=commitments) == expected
 
 
+def test_an_unresolved_dissatisfaction_keeps_the_item_evaluated_until_the_office_decides():
+    def derive(dissatisfied: bool, commitments: bool) -> I:
+        return wf.derive_item_status(I.IN_PROGRESS, [A.REPLIED], has_assignments=True, all_feedback_in=True,
+                                     open_commitments=commitments, dissatisfied_unresolved=dissatisfied)
+
+    assert derive(True, True) == I.EVALUATED  # not 承诺跟踪 while re-handling is undecided
+    assert derive(False, True) == I.FOLLOW_UP  # decided (no re-handling): the commitments are followed
+    assert derive(True, False) == I.EVALUATED
+
+
 def test_unassigned_item_is_registered():
     assert wf.derive_item_status(I.REGISTERED, [], has_assignments=False, all_feedback_in=False,
                                  open_commitments=False) == I.REGISTERED

@@ -19,6 +19,7 @@ from tracker.core.enums import (
     CommitmentStatus,
     ItemKind,
     ItemStatus,
+    Rating,
     SubmitterRole,
     Tier,
     is_supervision_kind,
@@ -426,7 +427,8 @@ def refresh_status(item: Item) -> ItemStatus:
         .exists()
     )
     status = status_of(item.status, item.kind, [(a.role, a.status) for a in assignments],
-                       all_feedback_in=all_feedback_in(item), open_commitments=open_commitments)
+                       all_feedback_in=all_feedback_in(item), open_commitments=open_commitments,
+                       dissatisfied_unresolved=dissatisfied_unresolved(item))
     _write_status(item, status)
     return status
 
@@ -436,7 +438,8 @@ _ANSWERING_ROLES = frozenset(r.value for r in ANSWERING_ROLES)
 
 
 def status_of(current: str, kind: str, assignments: Iterable[tuple[str, str]], *,
-              all_feedback_in: bool, open_commitments: bool) -> ItemStatus:
+              all_feedback_in: bool, open_commitments: bool, dissatisfied_unresolved: bool = False
+              ) -> ItemStatus:
     """The status an item derives from its assignments' (role, status) pairs, its feedback
     and commitments (what :func:`refresh_status` stores; the Excel import uses it too)."""
     active = [(role, status) for role, status in assignments if status != _RETURNED]
@@ -444,7 +447,7 @@ def status_of(current: str, kind: str, assignments: Iterable[tuple[str, str]], *
     return workflow.derive_item_status(
         ItemStatus(current), answering, has_assignments=bool(active),
         all_feedback_in=all_feedback_in, open_commitments=open_commitments,
-        feedback_applies=not is_supervision_kind(kind),
+        feedback_applies=not is_supervision_kind(kind), dissatisfied_unresolved=dissatisfied_unresolved,
     )
 
 
@@ -464,6 +467,17 @@ def all_feedback_in(item: Item) -> bool:
         )
     }
     return all(s.id in rated for s in subs)
+
+
+def dissatisfied_unresolved(item: Item) -> bool:
+    """A 不满意 of the current round that the office has neither re-handled nor decided on."""
+    from tracker.replies.models import Feedback
+
+    dissatisfied = Rating.DISSATISFIED.value
+    return (Feedback.select().where(
+        (Feedback.item == item.id) & (Feedback.round == current_round(item))
+        & ((Feedback.work == dissatisfied) | (Feedback.result == dissatisfied))
+        & ((Feedback.resolution == "") | Feedback.resolution.is_null())).exists())
 
 
 def current_round(item: Item) -> int:

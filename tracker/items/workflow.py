@@ -226,13 +226,16 @@ def derive_item_status(
     all_feedback_in: bool,
     open_commitments: bool,
     feedback_applies: bool = True,
+    dissatisfied_unresolved: bool = False,
 ) -> I:
     """The item's status from its answering assignments (DOMAIN.md §6).
 
     ``answering`` are the statuses of the lead/sole/separate assignments that are not void.
     Terminal statuses (closed, archived, withdrawn, merged) are kept as they are. Where
     feedback does not apply (三书一函), a replied item stays ``replied`` (``follow_up`` while
-    commitments are open): it is never ``evaluated``.
+    commitments are open): it is never ``evaluated``. An item rated 不满意 stays ``evaluated``
+    until the office re-handles it or decides not to (``dissatisfied_unresolved``), open
+    commitments or not: follow-up comes after that decision.
     """
     if current in ITEM_TERMINAL:
         return current
@@ -249,7 +252,7 @@ def derive_item_status(
         return I.FOLLOW_UP if open_commitments else I.REPLIED
     if not all_feedback_in:
         return I.REPLIED
-    if open_commitments:
+    if open_commitments and not dissatisfied_unresolved:
         return I.FOLLOW_UP
     return I.EVALUATED
 
