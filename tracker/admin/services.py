@@ -25,7 +25,7 @@ from tracker.audit.labels import action_label, object_label
 from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.calendar import package_years
-from tracker.core.db import db, distinct_values
+from tracker.core.db import contains_text, db, distinct_values
 from tracker.core.enums import Body, ContactMethod, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.core.i18n import N_
@@ -137,8 +137,8 @@ def users_list(*, role: str | None = None, unit_id: int | None = None, q: str | 
         query = query.where(User.active == False)  # noqa: E712
     if q and q.strip():
         text = q.strip()
-        query = query.where(User.username.contains(text) | User.name.contains(text)
-                            | User.phone.contains(text))
+        query = query.where(contains_text(User.username, text) | contains_text(User.name, text)
+                            | contains_text(User.phone, text))
     return query
 
 
@@ -253,8 +253,8 @@ def persons_list(*, body: str | None = None, q: str | None = None, actor: Any) -
         query = query.where(Person.body == body)
     if q and q.strip():
         text = q.strip()
-        query = query.where(Person.name.contains(text) | Person.delegation.contains(text)
-                            | Person.phone.contains(text))
+        query = query.where(contains_text(Person.name, text) | contains_text(Person.delegation, text)
+                            | contains_text(Person.phone, text))
     return query
 
 
@@ -711,7 +711,7 @@ def audit_entries(filters: AuditFilters, *, actor: Any) -> pw.ModelSelect:
         if text == audit.SYSTEM:
             query = query.where(AuditEntry.actor_id.is_null())
         else:
-            query = query.where(AuditEntry.actor_name.contains(text))
+            query = query.where(contains_text(AuditEntry.actor_name, text))
     if filters.action:
         query = query.where(AuditEntry.action == filters.action)
     if filters.object_type is not None:

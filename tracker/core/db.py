@@ -181,6 +181,25 @@ class BaseModel(pw.Model):
         return type(self).get_by_id(self._pk)
 
 
+LIKE_ESCAPE = "\\"  # one backslash: PostgreSQL's default escape character, which SQLite needs named
+
+
+def like_escape(text: str) -> str:
+    """``text`` as a LIKE pattern matching just itself: its ``\\``, ``%`` and ``_`` escaped with
+    :data:`LIKE_ESCAPE` (use the pattern with ``ESCAPE``, as :func:`contains_text` does)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_text(field: Any, text: str) -> pw.Expression:
+    """The one text search of the app's filters: ``field`` contains ``text`` literally, case
+    aside (ILIKE; LIKE on SQLite, which ignores the case of ASCII letters). ``%`` and ``_``
+    typed into a search box are characters to find, not wildcards: they are escaped, and the
+    ``ESCAPE`` clause names the escape character on both databases (SQLite has none by default)."""
+    pattern = pw.Value(f"%{like_escape(text)}%", converter=False)
+    return pw.Expression(field, pw.OP.ILIKE, pw.NodeList(
+        (pattern, pw.SQL("ESCAPE"), pw.Value(LIKE_ESCAPE, converter=False))))
+
+
 def in_ids(field: pw.Field, ids: Any) -> pw.Expression:
     """``field IN (…)`` for a list of ids, rendered as ONE SQL fragment of integer literals:
     peewee processes a node or parameter per value otherwise, and for batches of thousands of

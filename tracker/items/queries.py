@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
+from tracker.core.db import contains_text
 from tracker.core.enums import AssignmentStatus, CommitmentStatus
 from tracker.items.models import Item
 
@@ -48,8 +49,10 @@ def overdue_item_ids(today: dt.date) -> pw.Expression:
 
 
 def text_filter(q: str) -> pw.Expression:
-    pattern = f"%{q.strip()}%"
-    return (Item.number == q.strip()) | Item.title.contains(q.strip()) | Item.content ** pattern
+    """The search box (?q=): the 案号 itself, or the text anywhere in the title or content —
+    literally: ``%`` and ``_`` are characters to find, not wildcards."""
+    text = q.strip()
+    return (Item.number == text) | contains_text(Item.title, text) | contains_text(Item.content, text)
 
 
 def filtered_items(*, session_id=None, kind=None, status=None, tier=None, unit_id=None,
