@@ -54,6 +54,22 @@ def test_reply_letter_to_one_submitter_and_for_a_proposal(f):
     assert generate.addressee(["王丽", "张敏"], "proposal") == "王丽、张敏委员"
 
 
+def test_a_salutation_typed_in_the_reply_is_not_printed_under_the_letters_own(f):
+    h = handled_item()
+    Reply.update(text="王丽代表：\n一、已新建社区养老服务站 3 个。").where(Reply.id == h.reply.id).execute()
+    reply = Reply.get_by_id(h.reply.id)
+    lines = [line for line in text_of(open_docx(generate.reply_letter_docx(reply, submitter=h.submitters[1])))
+             if line.strip()]
+    assert "张敏代表：" in lines and not any(line.startswith("王丽") for line in lines)
+    assert "一、已新建社区养老服务站 3 个。" in lines
+    names = ["王丽", "民盟市委会"]
+    assert generate.letter_body("尊敬的王丽、张敏代表：经研究，答复如下。\n二、", names) == ["经研究，答复如下。", "二、"]
+    assert generate.letter_body("民盟市委会、王丽：\n正文", names) == ["正文"]
+    # the body's own first line is kept: it greets nobody
+    assert generate.letter_body("经研究，现答复如下：\n正文", names) == ["经研究，现答复如下：", "正文"]
+    assert generate.letter_body("关于代表建议的办理情况如下：\n正文", names)[0] == "关于代表建议的办理情况如下："
+
+
 def test_user_text_is_escaped_not_interpreted(f):
     h = handled_item()
     Reply.update(text="<w:p>注入</w:p> & {{ 7*7 }} {% if true %}x{% endif %}").where(Reply.id == h.reply.id).execute()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,30 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip()]
 
 
+# A salutation a unit typed at the top of its reply ("万建国代表：", "尊敬的各位委员：").
+SALUTATION = re.compile(r"^(尊敬的)?[^，。；！？,.;!?：:\s]{1,60}?(代表|委员|同志|先生|女士)们?\s*[：:]\s*")
+
+
+def letter_body(text: str | None, names: Sequence[str] = ()) -> list[str]:
+    """The reply's paragraphs for a letter that prints its own addressee line: a salutation the
+    unit typed at the top is left out, else the letter would greet twice (and a co-signer's copy
+    would greet the lead submitter). ``names``: the item's submitters, for a salutation that
+    names an organisation ("民盟市委会：")."""
+    body = paragraphs(text)
+    if not body:
+        return body
+    first = body[0]
+    found = SALUTATION.match(first)
+    if found:
+        rest = first[found.end():].strip()
+        return ([rest] if rest else []) + body[1:]
+    if first[-1:] in "：:" and names:
+        parts = [p.strip() for p in re.split(r"[、，,]", first[:-1].removeprefix("尊敬的"))]
+        if all(p in names for p in parts):
+            return body[1:]
+    return body
+
+
 def _item_title(item: Item) -> str:
     return f"{item.session.name}第{item.number}号{noun(item.kind)}"
 
@@ -270,7 +295,7 @@ def reply_letter_context(reply: Any, *, submitter: Submitter | None = None) -> d
         "doc_number": reply.doc_number,
         "title": f"关于{_item_title(item)}的答复",
         "addressee": addressee([s.name for s in subs], item.kind),
-        "paragraphs": paragraphs(reply.text),
+        "paragraphs": letter_body(reply.text, [s.name for s in _submitters(item)]),
         "signer": signer or a.responsible_leader,
         "date": cn_date(reply.sent_on or (clock.local_date(reply.sent_at) if reply.sent_at else None)),
         "contact_name": reply.contact_name or (a.handler.display if a.handler_id and a.handler else ""),
