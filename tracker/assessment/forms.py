@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     StringField,
     TextAreaField,
@@ -22,7 +21,7 @@ from wtforms.validators import Length, Optional
 
 from tracker.assessment.scoring import AUTO_RULES
 from tracker.assessment.services import ADJUSTMENT_KINDS
-from tracker.core.forms import SelectField
+from tracker.core.forms import SelectField, SubForm
 
 
 def manual_score_form(criteria: list[Any], existing: dict[int, Any], formdata: Any = None) -> FlaskForm:
@@ -61,7 +60,7 @@ class AdjustmentForm(FlaskForm):
 METHOD_CHOICES = {"auto": _l("自动（按办理记录计算）"), "manual": _l("人工（督查室评分）")}
 
 
-class CriterionRow(Form):
+class CriterionRow(SubForm):
     key = StringField(_l("指标代码"), render_kw={"list": "auto-keys", "autocomplete": "off"})
     label = StringField(_l("指标名称"))
     weight = StringField(_l("权重"), render_kw={"inputmode": "numeric"})

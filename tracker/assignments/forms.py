@@ -15,7 +15,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectMultipleField,
@@ -28,7 +27,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.accounts.models import User
 from tracker.core.enums import HandlingMode, HandlingRole, Role, Tier, choices
-from tracker.core.forms import SelectField
+from tracker.core.forms import SelectField, SubForm
 from tracker.items.forms import int_or_none, options
 from tracker.units.models import Unit
 
@@ -81,7 +80,7 @@ def scorecard_choices(cards) -> list[SelectChoice]:
     return options(((c.id, c.name) for c in cards), blank=_l("（按默认考核办法）"))
 
 
-class FiveFixes(Form):
+class FiveFixes(SubForm):
     """定任务、定责任、定人员、定时限、定考核办法 for one unit."""
 
     unit_id = HiddenField()

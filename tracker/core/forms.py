@@ -10,9 +10,10 @@ options with extra attributes (``render_kw``) still go through WTForms.
 from __future__ import annotations
 
 from markupsafe import Markup, escape
+from wtforms import Form, SelectMultipleField, widgets
 from wtforms import SelectField as _SelectField
-from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
+from wtforms.meta import DefaultMeta
 
 
 def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
@@ -45,3 +46,21 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class SubForm(Form):
+    """A row inside a page form (``FieldList(FormField(...))``: the five fixes of one unit, a
+    commitment, a co-signer, a scorecard criterion). A plain WTForms ``Form`` has no
+    translations, so a row's own messages — a date or number that does not parse ("Not a valid
+    date value."), a choice not offered — came out in English on Chinese pages. It takes
+    WTForms' messages in the page's language, as every ``FlaskForm`` does ("不是有效的日期值。").
+    No CSRF token of its own: the page form carries it."""
+
+    class Meta(DefaultMeta):
+        def get_translations(self, form):
+            from flask import current_app
+            from flask_wtf.i18n import translations
+
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return translations

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices
-from tracker.core.forms import SelectField, options
+from tracker.core.forms import SelectField, SubForm, options
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-03-15")
 PER_PAGE = 50
@@ -38,7 +37,7 @@ def int_or_none(value: Any) -> int | None:
 
 
 
-class CosignerRow(Form):
+class CosignerRow(SubForm):
     """One 附议人 (co-signer) row; blank rows are ignored."""
 
     name = StringField(_l("附议人姓名"), validators=[Optional(), Length(max=100, message=_l("姓名不能超过 100 个字符"))])

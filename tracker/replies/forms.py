@@ -9,7 +9,6 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     StringField,
@@ -19,10 +18,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.core.enums import Publish, choices
-from tracker.core.forms import SelectField, options
+from tracker.core.forms import SelectField, SubForm, options
 
 
-class CommitmentRow(Form):
+class CommitmentRow(SubForm):
     """One 承诺事项 row (no CSRF of its own: it lives inside the reply form)."""
 
     text = StringField(_l("承诺事项"), validators=[Optional(), Length(max=2000)])
