@@ -192,6 +192,32 @@ def test_admin_cannot_deactivate_themselves(admin, as_admin):
     assert User.get_by_id(admin.id).active
 
 
+def test_a_named_handler_keeps_unit_role_and_account_until_the_office_re_staffs(f, as_admin):
+    from tracker.assignments import services as assignments
+    from tracker.items.models import Item
+
+    unit, other = f.unit("市交通运输局"), f.unit("市教育局")
+    handler = f.user(Role.UNIT_HANDLER, unit, name="孙丽")
+    colleague = f.user(Role.UNIT_HANDLER, unit, name="钱明")
+    item = f.item(number="31")
+    a = f.assign(item, unit, role="sole", handler=handler)
+    form = {"name": "孙丽", "role": Role.UNIT_HANDLER.value, "unit_id": str(other.id), "phone": "", "email": "",
+            "title": ""}
+    moved = as_admin.post(f"/admin/users/{handler.id}/edit", data=form)
+    assert moved.status_code == 422
+    assert "该用户是 1 项未办结承办任务的经办人（第31号），请交办单位先在各件的“调整交办”中更换经办人，再调整其所属单位" \
+        in text(moved)
+    assert User.get_by_id(handler.id).unit_id == unit.id
+    as_admin.post(f"/admin/users/{handler.id}/active", data={"active": "0"})
+    assert User.get_by_id(handler.id).active  # refused, with the same reason
+    office = f.office()
+    assignments.adjust_assignment(a, actor=office, task=a.task, responsible_leader=a.responsible_leader,
+                                  handler_id=colleague.id, handler_phone="0571-1", version=a.version)
+    assert as_admin.post(f"/admin/users/{handler.id}/edit", data=form).status_code == 302
+    assert User.get_by_id(handler.id).unit_id == other.id
+    assert Item.get_by_id(item.id).status == "assigned"
+
+
 def test_reset_password_replaces_the_old_one_and_ends_sessions(f, as_admin, browser):
     user = f.user(Role.OFFICE)
     theirs = browser()

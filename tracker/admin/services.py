@@ -26,7 +26,7 @@ from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.calendar import package_years
 from tracker.core.db import contains_text, db, distinct_values
-from tracker.core.enums import Body, ContactMethod, Role, Tier, label
+from tracker.core.enums import AssignmentStatus, Body, ContactMethod, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.core.i18n import N_
 from tracker.rules import services as rules
@@ -39,6 +39,8 @@ Perm = policy.Perm
 
 
 def _fail(fields: dict[str, str]) -> None:
+    """Refuse with the fields' messages; a field whose message is empty has no problem."""
+    fields = {k: v for k, v in fields.items() if v}
     if fields:
         raise ValidationFailed(next(iter(fields.values())), fields=fields)
 
@@ -74,6 +76,32 @@ def _contact_problems(fields: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def open_handler_duties(user: User) -> list[Any]:
+    """The assignments that name ``user`` as their handler (定人员) and are not finished: not
+    returned or done, on an item still being handled. Moving such a user to another unit, taking
+    their unit role or deactivating them would leave those assignments with a handler who can no
+    longer act on them; the office first names another handler (交办调整)."""
+    from tracker.assignments.models import Assignment
+    from tracker.items.models import Item
+    from tracker.items.workflow import ITEM_TERMINAL
+
+    return list(Assignment.select(Assignment.id, Item.number, Item.id)
+                .join(Item, on=(Assignment.item == Item.id))
+                .where((Assignment.handler == user.id)
+                       & Assignment.status.not_in([AssignmentStatus.RETURNED.value, AssignmentStatus.DONE.value])
+                       & Item.status.not_in(sorted(s.value for s in ITEM_TERMINAL)))
+                .order_by(Item.id))
+
+
+def _duties_problem(user: User, then: str) -> str:
+    duties = open_handler_duties(user)
+    if not duties:
+        return ""
+    numbers = "、".join(f"第{a.item.number}号" for a in duties[:3]) + ("等" if len(duties) > 3 else "")
+    return (f"该用户是 {len(duties)} 项未办结承办任务的经办人（{numbers}），"
+            f"请交办单位先在各件的“调整交办”中更换经办人，再{then}")
+
+
 def set_user_active(user: User, active: bool, *, actor: Any) -> User:
     """Deactivate (which logs the user out everywhere) or reactivate an account."""
     ensure(policy.can(actor, Perm.MANAGE_USERS))
@@ -81,6 +109,9 @@ def set_user_active(user: User, active: bool, *, actor: Any) -> User:
         raise Conflict("不能停用自己正在使用的账号", code="self_deactivation")
     if not active and user.role == Role.ADMIN.value and _other_active_admins(user) == 0:
         raise Conflict("这是最后一个启用的管理员账号，不能停用", code="last_admin")
+    problem = _duties_problem(user, "停用该账号") if not active and user.active else ""
+    if problem:
+        raise Conflict(problem, code="named_handler")
     if bool(user.active) == active:
         return user
     return accounts.update_user(user, actor=actor, active=active)
@@ -107,6 +138,13 @@ def update_user_profile(user: User, *, actor: Any, **changes: Any) -> User:
             and _other_active_admins(user) == 0):
         _fail({"role": "这是最后一个管理员账号，不能改为其他角色"})
     _fail(_contact_problems(changes))
+    # a named handler keeps their unit, unit role and account until the office re-staffs
+    if user.role in accounts.UNIT_ROLES and (changes.get("role") or user.role) not in accounts.UNIT_ROLES:
+        _fail({"role": _duties_problem(user, "更改其角色")})
+    elif changes.get("unit_id") and int(changes["unit_id"]) != user.unit_id:
+        _fail({"unit_id": _duties_problem(user, "调整其所属单位")})
+    if changes.get("active") is False and user.active:
+        _fail({"active": _duties_problem(user, "停用该账号")})
     return accounts.update_user(user, actor=actor, **changes)
 
 
