@@ -191,6 +191,19 @@ def test_error_pages_are_in_english(f, client, login_as):
     words = visible(text(response))
     assert "The request could not be completed (404)" in words
     assert "Back to the home page" in words
+    assert "The record was not found, or you may not view it." in words  # the service's stock message
+
+
+def test_a_services_stock_refusal_reads_in_english_on_a_page_and_stays_chinese_in_the_api(f, client, login_as, api):
+    from tracker.core.enums import Role
+
+    handler = f.user(Role.UNIT_HANDLER, f.unit("市民政局"))
+    login_as(handler)
+    client.get("/items?lang=en")
+    response = client.get("/desk")  # the office's desk: a unit handler may not open it
+    assert response.status_code == 403
+    assert "You do not have permission to access this page" in visible(text(response))
+    assert api(handler).get("/items/999999").get_json()["error"]["message"] == "未找到该记录，或您无权查看"
 
 
 def test_login_required_message_is_in_english(client):

@@ -29,6 +29,20 @@ HTTP_MESSAGES = {
 }
 
 
+# The domain's stock messages (tracker.core.errors and the views' guards): a page shows them in
+# the user's language. Other domain messages name the case at hand and stay Chinese, as the API
+# gives them.
+STOCK_MESSAGES = frozenset({
+    N_("您没有权限执行此操作"), N_("您没有权限访问此页面"), N_("未找到该记录，或您无权查看"),
+    N_("该记录已被他人修改，请刷新后重试"),
+})
+
+
+def page_message(message: str) -> str:
+    """A domain error's message as a page shows it."""
+    return gettext(message) if message in STOCK_MESSAGES else message
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -46,7 +60,7 @@ def init_app(app: Flask) -> None:
     def _domain(exc: DomainError):
         if wants_json():
             return error_json(exc.status, exc.code, exc.message, exc.fields, exc.details)
-        return render_template("errors/error.html", status=exc.status, message=exc.message,
+        return render_template("errors/error.html", status=exc.status, message=page_message(exc.message),
                                details=exc.details), exc.status
 
     @app.errorhandler(CSRFError)
@@ -83,7 +97,7 @@ def init_app(app: Flask) -> None:
 
 def flash_error(exc: DomainError, form: Any = None) -> None:
     """Show a domain error on a page; put field messages on the form's fields."""
-    flash(exc.message, "danger")
+    flash(page_message(exc.message), "danger")
     if form is not None:
         for name, message in exc.fields.items():
             field = getattr(form, name, None)
