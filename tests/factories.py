@@ -69,8 +69,23 @@ def assign(item_, unit_: Unit, *, role: str = "sole", handler: User | None = Non
            assigned_on: dt.date | None = None, actor: User | None = None, **kw):
     handler = handler or User.select().where((User.unit == unit_.id) & (User.role == Role.UNIT_HANDLER.value)).first() \
         or user(Role.UNIT_HANDLER, unit_)
+    if assigned_on is not None:
+        registered_by(item_, assigned_on)
     return assignments.assign(
         item_, actor=actor or office(), unit_id=unit_.id, role=role, task=kw.pop("task", "研究办理并答复"),
         responsible_leader=kw.pop("responsible_leader", "王副局长"), handler_id=handler.id,
         assigned_on=assigned_on, **kw,
     )
+
+
+def registered_by(item_, day: dt.date) -> None:
+    """Write the history a test asks for: an item assigned on ``day`` (a test's "200 days ago")
+    was registered by then. The service refuses an assignment date before the item's 收到日期,
+    or without one before the day it was registered (today, for an item a test just made): an
+    item without a 收到日期 is registered at the start of ``day`` when it was registered later."""
+    from tracker.core import clock
+    from tracker.items.models import Item
+
+    if item_.received_on is None and clock.local_date(item_.registered_at) > day:
+        item_.registered_at = clock.start_of_local_day(day)
+        Item.update(registered_at=item_.registered_at).where(Item.id == item_.id).execute()

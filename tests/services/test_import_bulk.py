@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from tests.xlsx import xlsx_bytes
 from tracker.assignments import services as assignments
@@ -34,6 +35,13 @@ ROWS = [
     ["5", "关于增设公交线路的建议", "内容五", "孙立", "", "市交通局", "", "", "否", "交通", ""],
     ["6", "关于加快人才公寓建设的建议", "内容六", "钱进", "", "市人社局", "市民政局", "", "", "", ""],  # no accounts
 ]
+
+
+@pytest.fixture(autouse=True)
+def on_the_assignment_day():
+    """The import runs on ASSIGNED_ON: an item is not assigned before the day it is registered."""
+    with time_machine.travel(dt.datetime(2026, 4, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        yield
 
 
 def workbook(rows: list[list]) -> bytes:

@@ -487,12 +487,12 @@ def test_assign_answers_with_computed_dates(w, api, f):
 
 
 def test_assign_with_own_reply_due_and_date(w, api, f):
-    item = f.item(session=w.session, number="1")
     assigned_on = clock.today() - dt.timedelta(days=3)
+    item = f.item(session=w.session, number="1", received_on=assigned_on)
     first = api(w.office).post(f"/items/{item.id}/assignments", json=assignment_body(
         w, assigned_on=assigned_on.isoformat(), role="lead")).get_json()
     reply_due = dt.date.fromisoformat(first["reply_due"]) - dt.timedelta(days=10)
-    item2 = f.item(session=w.session, number="2")
+    item2 = f.item(session=w.session, number="2", received_on=assigned_on - dt.timedelta(days=1))
     a = api(w.office).post(f"/items/{item2.id}/assignments", json=assignment_body(
         w, assigned_on=assigned_on.isoformat(), reply_due=reply_due.isoformat())).get_json()
     assert a["assigned_on"] == assigned_on.isoformat() and a["reply_due"] == reply_due.isoformat()

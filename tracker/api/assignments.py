@@ -60,6 +60,7 @@ def _five_fixes(p: Fields, *, role_required: bool = True) -> dict[str, Any]:
     description="交办单位可用。定任务 `task`、定责任 `responsible_leader`、定人员 `handler_user_id`"
                 "（该单位的用户）、定时限（`reply_due` 不填按规则计算，不得超过最长期限）、"
                 "定考核办法 `assessment_method_id`（不填用默认考核办法）。"
+                "交办日期 `assigned_on` 不填为今天，不得晚于今天，也不得早于该件的收到日期（未登记收到日期的为登记日期）。"
                 "回复中含计算出的 `receipt_due`、`return_due`、`first_contact_due`、"
                 "`co_opinion_due`（仅会办）、`reply_due`、`reply_due_max` 及其说明。",
 )

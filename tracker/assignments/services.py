@@ -251,7 +251,24 @@ def date_rule(item_rules: deadlines.RuleSet, cal: Any) -> DateRule:
     return dates
 
 
+def assigned_on_problem(assigned_on: dt.date, *, received_on: dt.date | None, registered_on: dt.date,
+                        today: dt.date) -> str | None:
+    """The rule of an assignment's date (交办日期), or None when it keeps it: not after today, and
+    not before the item reached the office — its 收到日期, or the day it was registered when it
+    has none. An earlier date would start the unit's clocks before the item existed and count
+    days overdue from then."""
+    if assigned_on > today:
+        return f"交办日期 {assigned_on.isoformat()} 不能晚于今天"
+    if received_on is not None:
+        if assigned_on < received_on:
+            return f"交办日期 {assigned_on.isoformat()} 不能早于该件的收到日期 {received_on.isoformat()}"
+    elif assigned_on < registered_on:
+        return f"交办日期 {assigned_on.isoformat()} 不能早于该件的登记日期 {registered_on.isoformat()}"
+    return None
+
+
 def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
+                    item_received_on: dt.date | None, item_registered_on: dt.date,
                     existing: list[tuple[str, int]], unit: Unit | None, unit_id: int | None = None,
                     role: str, task: str = "", responsible_leader: str = "", handler: Any = None,
                     handler_id: int | None = None,
@@ -265,7 +282,8 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
     columns but ``item`` — the five fixes, the deadlines and ``current_due``.
 
     The one home of these rules, for :func:`assign` and the Excel import. What they need
-    from the database comes in: the item's tier and leader, the (role, unit id) of its
+    from the database comes in: the item's tier and leader, its 收到日期 and the (local) day
+    it was registered (:func:`assigned_on_problem`), the (role, unit id) of its
     assignments that are not void, the ``unit`` (the one asked for as ``unit_id``; None if
     there is none), the ``handler`` account named by ``handler_id`` (None if there is none),
     the ``scorecard`` (the one named by ``scorecard_id``, else the default one of
@@ -274,6 +292,11 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
     dates depend only on (role, assigned_on, reply_due) for the items of one session and
     kind."""
     errors: dict[str, str] = {}
+    now = now or clock.now()
+    date_problem = assigned_on_problem(assigned_on, received_on=item_received_on, registered_on=item_registered_on,
+                                       today=clock.local_date(now))
+    if date_problem:
+        errors["assigned_on"] = date_problem
     if unit_id is None and unit is not None:
         unit_id = unit.id
     if unit is None or not unit.active:
@@ -296,7 +319,9 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
         errors["handler_id"] = "请指定经办人（定人员）"
     if scorecard_id and scorecard is None:
         errors["scorecard_id"] = "考核办法不存在"
-    if reply_due is not None:
+    if date_problem:
+        pass  # the office's reply date is checked against the assignment date, once that is right
+    elif reply_due is not None:
         msg = deadlines.validate_reply_due(reply_due, assigned_on, item_rules, cal)
         if msg:
             errors["reply_due"] = msg
@@ -310,7 +335,6 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
 
     dates = dates or date_rule(item_rules, cal)
     computed = dates(role, assigned_on, reply_due)
-    now = now or clock.now()
     fields: dict[str, Any] = {
         "unit": unit.id, "role": role, "status": _PENDING_RECEIPT,
         "task": task.strip(), "responsible_leader": responsible_leader.strip(), "handler": handler.id,
@@ -367,6 +391,7 @@ def assign(item: Item, *, actor: Any, unit_id: int | None, role: str, task: str 
         scorecard = default_scorecard(scorecard_kind(role))
     errors, fields = plan_assignment(
         actor=actor, item_tier=item.tier, item_leader_id=item.leader_id,
+        item_received_on=item.received_on, item_registered_on=clock.local_date(item.registered_at),
         existing=[(a.role, a.unit_id) for a in existing], unit=unit, unit_id=unit_id, role=role, task=task,
         responsible_leader=responsible_leader, handler=handler, handler_id=handler_id,
         handler_phone=handler_phone, scorecard=scorecard, scorecard_id=scorecard_id,

@@ -274,7 +274,9 @@ class _Context:
             accounts = self.accounts
             handler = accounts.handler[unit_id]
             errors, fields = assignments.plan_assignment(
-                actor=self.actor, item_tier=tier, item_leader_id=leader_id, existing=existing,
+                actor=self.actor, item_tier=tier, item_leader_id=leader_id,
+                # the items are new: registered now, without a 收到日期
+                item_received_on=None, item_registered_on=clock.local_date(self.now), existing=existing,
                 unit=accounts.units[unit_id], unit_id=unit_id, role=role,
                 task=CO_TASK if role == HandlingRole.CO.value else DEFAULT_TASK,
                 responsible_leader=accounts.leader[unit_id].name, handler=handler, handler_id=handler.id,
