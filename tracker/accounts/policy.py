@@ -143,6 +143,41 @@ def can_view_assignment(user: Any, assignment: Any) -> bool:
     return False
 
 
+def record_units(user: Any, item_id: int, assignments: list[Any] | None = None) -> set[int] | None:
+    """The units whose internal records on the item the user reads — None for every unit.
+
+    Internal records: an assignment's five fixes, progress notes, contacts with the submitters,
+    return and extension requests with their reasons, slips, and its reply's workflow (drafts'
+    sign-off, co-signatures, office review, send-back reasons, class changes). The office, city
+    leaders and admins read every unit's; the lead unit (主办) every unit's on the item (its co
+    units', which it coordinates, and those of a unit it replaced); any other unit — a co unit (会办), a separate one (分办), one whose
+    assignment was returned — its own alone; a submitter none (DOMAIN.md §6: co units see the
+    item and the lead's draft for 会签; submitters their items and the replies sent to them).
+    ``assignments``: the item's assignments when the caller has them (saves a query).
+    """
+    role = role_of(user)
+    if role in READ_ALL:
+        return None
+    if role not in UNIT or user.unit_id is None:
+        return set()
+    if assignments is None:
+        from tracker.assignments.models import Assignment
+
+        assignments = list(Assignment.select(Assignment.unit, Assignment.role, Assignment.status)
+                           .where(Assignment.item == item_id))
+    leads = any(a.unit_id == user.unit_id and a.role == HandlingRole.LEAD.value
+                and a.status != AssignmentStatus.RETURNED.value for a in assignments)
+    if leads:
+        return None
+    return {user.unit_id}
+
+
+def sees_records_of(user: Any, assignment: Any, assignments: list[Any] | None = None) -> bool:
+    """Whether the user reads this assignment's internal records (see :func:`record_units`)."""
+    units = record_units(user, assignment.item_id, assignments)
+    return units is None or assignment.unit_id in units
+
+
 def can_view_reply(user: Any, reply: Any) -> bool:
     """Drafts: the replying unit, the office (and leaders/admins); a co unit once the lead has
     submitted it (会签); the item's other units and its submitters once it is sent."""

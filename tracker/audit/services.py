@@ -65,6 +65,12 @@ PUBLIC_TYPES = frozenset({
 })
 
 
+# Of another unit's entries, what a unit that does not read that unit's records sees (a co unit
+# reading the lead's, policy.record_units): what is public on the item, less the unit's contacts
+# with the submitters. Item-level entries (no unit) and the reader's own are all shown.
+OTHER_UNIT_TYPES = PUBLIC_TYPES - {"contact"}
+
+
 class TimelineEntry(NamedTuple):
     at: Any
     actor_name: str
@@ -73,7 +79,7 @@ class TimelineEntry(NamedTuple):
 
 
 def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool = False,
-                 for_person: int | None = None):
+                 for_person: int | None = None, units: set[int] | None = None):
     """The item's timeline, oldest first: (at, actor_name, action, detail) rows. Named tuples,
     not models: an item may have hundreds of entries, and the before/after JSON is not shown.
 
@@ -81,13 +87,29 @@ def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool 
     the ratings only their own: a joint item's co-signers do not see one another's feedback, nor
     who among them was dissatisfied (:func:`_rehandle_for_submitter`). The page and the API both
     read the timeline here.
+
+    ``units``: the units whose records the reader reads (``policy.record_units``; None = all): of
+    the other units' entries only :data:`OTHER_UNIT_TYPES`, besides what the reader's own unit did.
     """
     query = (AuditEntry.select(AuditEntry.at, AuditEntry.actor_name, AuditEntry.action, AuditEntry.detail)
              .where(AuditEntry.item_id == item_id))
     if unit_id is not None:
         query = query.where((AuditEntry.unit_id == unit_id) | AuditEntry.unit_id.is_null())
+    if units is not None and not public_only:
+        from tracker.accounts.models import User
+
+        ids = sorted(units) or [0]
+        own_acts = User.select(User.id).where(User.unit.in_(ids))  # e.g. its 会签 return of the lead's draft
+        query = query.where(AuditEntry.unit_id.is_null() | AuditEntry.unit_id.in_(ids)
+                            | AuditEntry.action.in_(sorted(OTHER_UNIT_TYPES))
+                            | AuditEntry.actor_id.in_(own_acts))
     if not public_only:
-        return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
+        if units is None:
+            return query.order_by(AuditEntry.at, AuditEntry.id).namedtuples()
+        rows = list(query.select_extend(AuditEntry.unit_id).order_by(AuditEntry.at, AuditEntry.id).namedtuples())
+        senders = _sending_units(rows, units)
+        return [TimelineEntry(row.at, senders.get(row.unit_id, row.actor_name) if row.action == "reply_sent"
+                              else row.actor_name, row.action, row.detail) for row in rows]
     from tracker.items.models import Submitter
     from tracker.replies.models import Feedback
 
@@ -100,11 +122,27 @@ def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool 
                             | ((AuditEntry.object_type == "feedback") & AuditEntry.object_id.in_(own)))
         own_names = {name for (name,) in Submitter.select(Submitter.name)
                      .where((Submitter.item == item_id) & (Submitter.person == for_person)).tuples()}
-    rows = query.select_extend(AuditEntry.after).order_by(AuditEntry.at, AuditEntry.id).namedtuples()
-    return [TimelineEntry(row.at, row.actor_name, row.action,
+    rows = list(query.select_extend(AuditEntry.after, AuditEntry.unit_id)
+                .order_by(AuditEntry.at, AuditEntry.id).namedtuples())
+    senders = _sending_units(rows, set())
+    return [TimelineEntry(row.at, senders.get(row.unit_id, row.actor_name) if row.action == "reply_sent"
+                          else row.actor_name, row.action,
                           _rehandle_for_submitter(row.detail, row.after, own_names)
                           if row.action == "rehandle_ordered" else row.detail)
             for row in rows]
+
+
+def _sending_units(rows: list[Any], units: set[int]) -> dict[int, str]:
+    """The unit names to show as who sent a reply, for the replies of units outside ``units``: the
+    entry's actor is whoever approved it last (the unit's leader, a co unit's co-signer, the
+    office's reviewer) — an internal step of the workflow the reader does not read."""
+    from tracker.units.models import Unit
+
+    ids = {row.unit_id for row in rows if row.action == "reply_sent" and row.unit_id not in units}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(Unit.select(Unit.id, Unit.name).where(Unit.id.in_(sorted(ids))).tuples())
 
 
 # "因叶秀英、张敏不满意，要求…重新办理…" (replies.closeout.order_rehandling)
@@ -133,9 +171,10 @@ def _rehandle_for_submitter(detail: str, after: Any, own_names: set[str]) -> str
     return text
 
 
-def timeline(item_id: int, *, public_only: bool = False, for_person: int | None = None) -> list[dict]:
+def timeline(item_id: int, *, public_only: bool = False, for_person: int | None = None,
+             units: set[int] | None = None) -> list[dict]:
     """The item's events, oldest first, as API.md's ``{"at", "type", "actor", "detail"}`` (for a
-    submitter: what :func:`item_entries` shows them)."""
+    submitter, or a unit reading only some units' records: what :func:`item_entries` shows them)."""
     return [
         {
             "at": entry.at.isoformat(),
@@ -143,7 +182,7 @@ def timeline(item_id: int, *, public_only: bool = False, for_person: int | None 
             "actor": entry.actor_name,
             "detail": entry.detail,
         }
-        for entry in item_entries(item_id, public_only=public_only, for_person=for_person)
+        for entry in item_entries(item_id, public_only=public_only, for_person=for_person, units=units)
     ]
 
 

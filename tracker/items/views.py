@@ -278,7 +278,8 @@ def show(item_id: int):
     sees_all = policy.has(current_user, Perm.VIEW_ALL_ITEMS)
     submitter_view = policy.sees_as_submitter(current_user, item)
     timeline = list(item_entries(item.id, public_only=submitter_view,
-                                 for_person=current_user.person_id if submitter_view else None))
+                                 for_person=current_user.person_id if submitter_view else None,
+                                 units=policy.record_units(current_user, item.id, assignments)))
     warnings: dict[str, list[str]] = {}  # one alert per distinct calendar warning
     for row in rows:
         if row.warning:
