@@ -32,6 +32,7 @@ class ReplyView:
     publication: Any = None  # publication.PublicationState of a sent reply
     publication_form: Any = None
     cosign_note: str = ""  # why this co unit cannot agree to the draft yet
+    internal: bool = True  # the reader reads the replying unit's records: its workflow, who signed
 
     @property
     def status(self) -> ReplyStatus:
@@ -59,6 +60,9 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_for
             (AuditEntry.object_type == "reply") & (AuditEntry.object_id == reply.id)
             & (AuditEntry.action == "reply_reviewed")).order_by(AuditEntry.id) if e.before],
     )
+    view.internal = policy.sees_records_of(user, reply.assignment)
+    if not view.internal:
+        _outsider_view(view, user)
     view.cosign_note = replies.cosign_note(user, reply)
     if actions & {"sign_off", "cosign", "review"}:
         view.decision = decision or forms.decision_form_for(reply)
@@ -68,6 +72,23 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_for
     if view.publication is not None and publication.can_record(user, reply) and not reply.assignment.item.is_read_only:
         view.publication_form = publication_form or forms.publication_form_for(reply)
     return view
+
+
+def _outsider_view(view: ReplyView, user: Any) -> None:
+    """What a reader who does not read the replying unit's records (a co unit, a submitter) sees of
+    a reply: its text, class, commitments and attachments — not the steps it went through, who
+    signed it off or reviewed it, the send-back reasons or class changes; a co unit its own
+    co-signature and its own send-backs only (policy.record_units)."""
+    view.steps, view.class_changes = [], []
+    unit_id = user.unit_id if policy.role_of(user) in policy.UNIT else None
+    view.cosigns = [c for c in view.cosigns if unit_id is not None and c["unit"].id == unit_id]
+    if unit_id is None or not view.returns:
+        view.returns = []
+        return
+    from tracker.accounts.models import User
+
+    own = {i for (i,) in User.select(User.id).where(User.unit == unit_id).tuples()}
+    view.returns = [e for e in view.returns if e.actor_id in own]
 
 
 @dataclass
