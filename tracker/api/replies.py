@@ -61,10 +61,15 @@ def serialize_attachment(att: Attachment) -> dict[str, Any]:
             "url": f"/api/v1/attachments/{att.id}"}
 
 
-def serialize_reply(reply: Reply) -> dict[str, Any]:
+def serialize_reply(reply: Reply, user: Any = None) -> dict[str, Any]:
     """The reply with its commitments (planned ones while unsent), co-signatures and attachments.
-    The caller has checked ``policy.can_view_reply``."""
-    data = serialize_reply_base(reply)
+    The caller has checked ``policy.can_view_reply``. For a reader who does not read the replying
+    unit's records (``policy.sees_records_of``: a co unit, a submitter) its workflow is left out —
+    no steps (``pipeline``), sign-off or review times, send-back reason — and of the
+    co-signatures a co unit gets its own (the page's reply view does the same)."""
+    user = user if user is not None else current_api_user()
+    internal = policy.sees_records_of(user, reply.assignment)
+    data = serialize_reply_base(reply, internal=internal)
     data["commitments"] = [{"id": c["id"], "text": c["text"], "due_date": iso(c["due_date"]),
                             "status": c["status"]} for c in replies.commitments_of(reply)]
     data["cycle"] = reply.cycle
@@ -76,9 +81,11 @@ def serialize_reply(reply: Reply) -> dict[str, Any]:
          "reason": row["cosign"].reason if row["cosign"] else "",
          "by": row["cosign"].by.display if row["cosign"] else None,
          "at": iso(row["cosign"].at) if row["cosign"] else None}
-        for row in replies.cosign_status(reply)]
+        for row in replies.cosign_status(reply)
+        if internal or (policy.role_of(user) in policy.UNIT and row["unit"].id == user.unit_id)]
     data["attachments"] = [serialize_attachment(a) for a in reply_files.attachments_of(reply)]
-    data["pipeline"] = [s.value for s in replies.pipeline(reply)]
+    if internal:
+        data["pipeline"] = [s.value for s in replies.pipeline(reply)]
     return data
 
 
@@ -119,7 +126,9 @@ def create_reply(assignment_id: int):
 @bp.get("/replies/<int:reply_id>")
 @api_login_required
 @documented("答复详情", tags=("replies",), response=REPLY,
-            description="草稿仅答复单位和督查室可见；会办单位在提交后可见（会签）；代表委员只见已发送的答复。")
+            description="草稿仅答复单位和督查室可见；会办单位在提交后可见（会签）；代表委员只见已发送的答复。"
+                        "会办单位和代表委员看不到答复的办理流程：没有 pipeline、signed_off_at、reviewed_at、"
+                        "return_reason，cosigns 中会办单位只见本单位的会签。")
 def get_reply(reply_id: int):
     return jsonify(serialize_reply(replies.get_reply_for(current_api_user(), reply_id)))
 

@@ -76,11 +76,18 @@ def serialize_commitment(c: Commitment) -> dict[str, Any]:
             "carry_reason": c.carry_reason}
 
 
-def serialize_reply(reply: Reply, commitments: Iterable[Commitment] | None = None) -> dict[str, Any]:
-    """A reply with its commitments. The caller checks ``policy.can_view_reply`` first."""
+# a reply's workflow: for those who read the replying unit's records (policy.record_units)
+REPLY_INTERNAL_FIELDS = ("return_reason", "signed_off_at", "reviewed_at")
+
+
+def serialize_reply(reply: Reply, commitments: Iterable[Commitment] | None = None, *,
+                    internal: bool = True) -> dict[str, Any]:
+    """A reply with its commitments. The caller checks ``policy.can_view_reply`` first; without
+    ``internal`` (a co unit, a submitter: ``policy.sees_records_of`` the reply's assignment is
+    false) the keys of its workflow (:data:`REPLY_INTERNAL_FIELDS`) are left out."""
     if commitments is None:
         commitments = Commitment.select().where(Commitment.reply == reply.id).order_by(Commitment.id)
-    return {
+    data = {
         "id": reply.id, "assignment_id": reply.assignment_id, "round": reply.round,
         "status": reply.status, "version": reply.version, "result_class": reply.result_class,
         "text": reply.text, "doc_number": reply.doc_number, "contact_name": reply.contact_name,
@@ -91,6 +98,10 @@ def serialize_reply(reply: Reply, commitments: Iterable[Commitment] | None = Non
         "published_on": iso(reply.published_on),
         "commitments": [serialize_commitment(c) for c in commitments],
     }
+    if not internal:
+        for key in REPLY_INTERNAL_FIELDS:
+            del data[key]
+    return data
 
 
 def serialize_return_request(req: ReturnRequest, assignment: Assignment | None = None) -> dict[str, Any]:
@@ -156,16 +167,32 @@ def serialize_assignment_summary(a: Assignment, unit: Unit | None = None,
             "days_overdue": assignment_days_overdue(a, today)}
 
 
+# an assignment's five fixes and contact date: for those who read its records (policy.record_units)
+ASSIGNMENT_INTERNAL_FIELDS = ("task", "responsible_leader", "handler", "assessment_method_id",
+                              "first_contact_on")
+
+
 def serialize_assignment(a: Assignment, user: Any, *, replies: list[Reply] | None = None,
                          commitments: dict[int, list[Commitment]] | None = None,
                          return_requests: list[ReturnRequest] | None = None,
                          extension_requests: list[ExtensionRequest] | None = None,
-                         explain: bool = True, today: dt.date | None = None) -> dict[str, Any]:
+                         explain: bool = True, today: dt.date | None = None,
+                         records: bool | None = None) -> dict[str, Any]:
     """An assignment with the five fixes, every date, 'why this date', and the replies ``user``
-    may see. Pass the related rows when serializing many (see :func:`serialize_item`)."""
+    may see. Pass the related rows when serializing many (see :func:`serialize_item`).
+
+    ``records``: whether ``user`` reads this assignment's internal records (default
+    ``policy.sees_records_of``). Without, as the item page shows another unit's row: its unit,
+    role, status and dates, and the replies they may see without their workflow — no five fixes
+    (task, leader, handler, assessment), no 'why this date', first contact, or return and
+    extension requests."""
     from tracker.assignments import services as assignments
 
     today = today or clock.today()
+    if records is None:
+        records = policy.sees_records_of(user, a)
+    if not records:
+        return_requests, extension_requests, explain = [], [], False
     if replies is None:
         replies = list(Reply.select().where(Reply.assignment == a.id).order_by(Reply.round, Reply.id))
     for r in replies:
@@ -199,10 +226,13 @@ def serialize_assignment(a: Assignment, user: Any, *, replies: list[Reply] | Non
         "opinion_submitted_on": iso(a.opinion_submitted_on), "replied_on": iso(a.replied_on),
         "reassigned_from_id": a.reassigned_from_id, "created_at": iso(a.created_at),
         "deadline_explanations": assignments.explain_dates(a) if explain else {},
-        "replies": [serialize_reply(r, commitments.get(r.id, [])) for r in visible],
+        "replies": [serialize_reply(r, commitments.get(r.id, []), internal=records) for r in visible],
         "return_requests": [serialize_return_request(r, a) for r in return_requests],
         "extension_requests": [serialize_extension_request(r) for r in extension_requests],
     }
+    if not records:
+        for key in ASSIGNMENT_INTERNAL_FIELDS:
+            del data[key]
     if explain:
         warning = assignments.unconfirmed_warning(a)
         if warning:
@@ -284,6 +314,7 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
     session = Session.get_by_id(item.session_id)
     subs = list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position))
     rows = assignments.item_assignments(item)
+    units = policy.record_units(user, item.id, rows)  # whose internal records the user reads
     a_ids = [a.id for a in rows]
     handlers = {u.id: u for u in User.select().where(User.id.in_(
         [a.handler_id for a in rows if a.handler_id] or [0]))}
@@ -310,6 +341,7 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
             a, user, replies=replies[a.id], commitments=commitments,
             return_requests=[] if submitter_view else returns[a.id],
             extension_requests=[] if submitter_view else extensions[a.id], today=today,
+            records=units is None or a.unit_id in units,
         ))
     feedback_rows = Feedback.select(Feedback, Submitter).join(Submitter).where(Feedback.item == item.id)
     if submitter_view:
@@ -335,7 +367,7 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
         **_due_summary(rows, today),
         "instructions": instructions,
         "feedback": feedback,
-        "timeline": audit.timeline(item.id, public_only=submitter_view, for_person=own_person),
+        "timeline": audit.timeline(item.id, public_only=submitter_view, for_person=own_person, units=units),
         "document": _document(item, user),
     }
 
