@@ -195,3 +195,102 @@ def test_a_decision_on_another_co_signers_dissatisfaction_is_not_shown_to_submit
     assert "受规划条件限制" not in page and "对叶秀英的不满意意见" not in page
     office = api(s.office).get(f"/items/{s.item.id}").get_json()["timeline"]
     assert any(e["type"] == "feedback_resolved" and "对叶秀英的不满意意见" in e["detail"] for e in office)
+
+
+
+# --- 4. the reply's internal workflow ------------------------------------------------------------
+
+SEND_BACK = "请补充办理措施"
+REVIEW_REASON = "措施已落实，调整为 A 类"
+REPLY_TEXT = "张敏代表：经研究，现将加装电梯办理情况答复如下。"
+
+
+def reviewed_item(f):
+    """An office-supervised item led by 市住建局 with 市交通运输局 co-handling, filed by 张敏: the
+    lead's draft was sent back once by its leader 陈局长, signed off, co-signed by 孙会办 and
+    reviewed by 陈静 of the office, who changed its class from B to A — then sent, with a
+    commitment and an attachment."""
+    import datetime as dt
+
+    from tracker.assignments import services as assignments
+    from tracker.core import clock
+    from tracker.core.enums import Role, Tier
+    from tracker.handling import services as handling
+    from tracker.replies import services as replies
+    from tracker.replies.models import Reply
+
+    registrar = f.office()  # registers and assigns (public steps); 陈静 reviews the reply
+    office = f.user(Role.OFFICE, name="陈静")
+    person = f.person("张敏")
+    deputy = f.user(Role.SUBMITTER, person=person, name="张敏")
+    item = f.item(tier=Tier.OFFICE_SUPERVISED.value, actor=registrar,
+                  submitters=[{"name": "张敏", "role": "lead", "person_id": person.id}])
+    lead_unit, co_unit = f.unit(UNIT), f.unit("市交通运输局")
+    handler = f.user(Role.UNIT_HANDLER, lead_unit, name="王经办")
+    unit_leader = f.user(Role.UNIT_LEADER, lead_unit, name="陈局长")
+    co_handler = f.user(Role.UNIT_HANDLER, co_unit, name="孙会办")
+    lead = f.assign(item, lead_unit, role="lead", handler=handler, actor=registrar)
+    co = f.assign(item, co_unit, role="co", handler=co_handler, actor=registrar)
+    assignments.receive(lead, actor=handler)
+    assignments.receive(co, actor=co_handler)
+    handling.submit_co_opinion(co.refresh(), actor=co_handler, text="同意")
+    due = (clock.today() + dt.timedelta(days=90)).isoformat()
+    reply = replies.draft_reply(lead.refresh(), actor=handler, result_class="B", text=REPLY_TEXT, submit=True,
+                                commitments=[{"text": "明年6月底前完成加装", "due_date": due}],
+                                files=[("答复函.pdf", b"%PDF-1.4\n%%EOF\n")])
+    replies.sign_off(Reply.get_by_id(reply.id), actor=unit_leader, decision="return", reason=SEND_BACK)
+    replies.submit_reply(Reply.get_by_id(reply.id), actor=handler)
+    replies.sign_off(Reply.get_by_id(reply.id), actor=unit_leader)
+    replies.cosign(Reply.get_by_id(reply.id), actor=co_handler)
+    replies.review(Reply.get_by_id(reply.id), actor=office, result_class="A", reason=REVIEW_REASON)
+    reply = Reply.get_by_id(reply.id)
+    assert reply.status == "sent" and reply.result_class == "A"
+    return item, reply, deputy, office
+
+
+# who signed it off, co-signed it (孙会办 signing for receipt is public) and reviewed it; why it
+# was sent back; the class change; the steps
+INTERNAL_WORDS = ("陈局长", "陈静", "会签同意", "同意</span> · 孙会办", SEND_BACK, REVIEW_REASON, "分类标识由",
+                  "督查室审核", "待领导签发", "待会签", "reply-steps", "退回记录")
+
+
+def test_a_submitter_reads_the_sent_reply_without_its_internal_workflow(f, api, login_as):
+    item, reply, deputy, office = reviewed_item(f)
+    client = login_as(deputy)
+    for url in (f"/items/{item.id}", f"/replies/{reply.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert REPLY_TEXT in page and "已发送" in page and "答复函.pdf" in page, url
+        assert "明年6月底前完成加装" in page and "A类" in page, url
+        for word in INTERNAL_WORDS:
+            assert word not in page, (url, word)
+
+    deputy_api = api(deputy)
+    body = deputy_api.get(f"/items/{item.id}").get_json()
+    [lead] = [a for a in body["assignments"] if a["role"] == "lead"]
+    [sent] = lead["replies"]
+    assert sent["text"] == REPLY_TEXT and sent["result_class"] == "A" and sent["status"] == "sent"
+    assert [c["text"] for c in sent["commitments"]] == ["明年6月底前完成加装"]
+    for key in ("return_reason", "signed_off_at", "reviewed_at"):
+        assert key not in sent, key
+    for key in ("handler", "task", "responsible_leader"):  # the unit's five fixes are the unit's
+        assert key not in lead, key
+    assert lead["return_requests"] == [] and lead["extension_requests"] == []
+    assert {e["type"] for e in body["timeline"]} & {
+        "reply_drafted", "reply_submitted", "reply_signed_off", "reply_returned", "reply_cosigned",
+        "reply_reviewed"} == set()
+    for word in ("陈局长", "陈静", SEND_BACK, REVIEW_REASON, "分类标识由", "会签同意"):
+        assert word not in str(body), word
+    one = deputy_api.get(f"/replies/{reply.id}").get_json()
+    assert one["text"] == REPLY_TEXT and [a["filename"] for a in one["attachments"]] == ["答复函.pdf"]
+    assert one["cosigns"] == [] and "pipeline" not in one and "reviewed_at" not in one
+    for word in ("陈局长", "陈静", "孙会办", SEND_BACK, REVIEW_REASON):
+        assert word not in str(one), word
+    assert [e["actor"] for e in body["timeline"] if e["type"] == "reply_sent"] == [UNIT]  # not its reviewer
+
+    # the office reads the whole workflow, on the page and through the API
+    page = login_as(office).get(f"/items/{item.id}").get_data(as_text=True)
+    assert "督查室审核" in page and "陈静" in page and "分类标识由 B 类改为 A 类" in page
+    assert "reply-steps" in page and SEND_BACK in page and "陈局长" in page
+    one = api(office).get(f"/replies/{reply.id}").get_json()
+    assert one["reviewed_at"] and one["signed_off_at"] and one["pipeline"][-1] == "sent"
+    assert [c["by"] for c in one["cosigns"]] == ["孙会办"]
