@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 TITLE_MAX_LENGTH = 300  # as tracker.items.models.TITLE_MAX_LENGTH (this parser imports no models)
-NUMBER_MAX_LENGTH = 30  # Item.number
+NUMBER_MAX_LENGTH = 20  # 案号 of a suggestion or proposal (items.services.number_problem)
 CATEGORY_MAX_LENGTH = 50  # Item.category
 NAME_MAX_LENGTH = 100  # Submitter.name
 
@@ -391,16 +391,18 @@ def normalise_header(text: Any) -> str:
     return _HEADER_JUNK_RE.sub("", normal)
 
 
-_WRAPPED_NUMBER_RE = re.compile(r"第?([0-9A-Za-z.\-]+)号?")
+_WRAPPED_NUMBER_RE = re.compile(r"第?\s*([0-9A-Za-z.\-]+)\s*号?")
 
 
 def normalise_number(value: Any) -> str:
-    """案号 as stored: 12.0 -> "12", "第１２号" -> "12", no spaces, ASCII digits."""
+    """案号 as stored: 12.0 -> "12", "第１２号" -> "12", " 12 " -> "12", ASCII digits. Spaces
+    inside the number itself ("12 3") stay, for the registration rule to refuse (it is not
+    clear which number was meant)."""
     if isinstance(value, str) and value.isascii() and value.isalnum():
         return value  # a plain code such as "12" or "A12": nothing to normalise
     text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", _cell_text(value)))
-    text = _WS_RE.sub("", text)
-    # "第12号" -> "12"; only around a plain code, so normalising twice changes nothing.
+    text = _WS_RE.sub(" ", text).strip()
+    # "第 12 号" -> "12"; only around a plain code, so normalising twice changes nothing.
     wrapped = _WRAPPED_NUMBER_RE.fullmatch(text)
     if wrapped and (text.startswith("第") or text.endswith("号")):
         text = wrapped.group(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -111,16 +112,42 @@ def clean_number(kind: str | None, number: Any) -> str:
     return normalise_number(number)
 
 
+# A 案号 as lists write them, after clean_number: digits, with letters, Chinese characters and
+# hyphens or dashes ("12", "0012", "A12", "12-1", "建001"; "－" folds to "-"). Nothing else: it
+# is shown as "第…号" in notices and goes into file names, so no "/", "\\", ".", spaces, quotes.
+_NUMBER_RE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\-\u2014]+")
+_DIGIT_RE = re.compile(r"[0-9]")
+NUMBER_CHARACTERS = "案号只能包含数字、字母、汉字和连字符"
+NUMBER_DIGITS = "案号须包含数字"
+DOCUMENT_NUMBER_MAX_LENGTH = 30  # 文书编号 of a 三书一函 ("沪检建〔2026〕3号"): Item.number
+
+
+def number_problem(kind: str | None, number: str) -> str | None:
+    """What is wrong with a 案号 as :func:`clean_number` stores it, or None. The one home of
+    this rule: the form, the API and the Excel import register through it."""
+    from tracker.items.importing import NUMBER_MAX_LENGTH
+
+    if not number:
+        return "请填写案号"
+    if is_supervision_kind(kind):
+        return "案号不能超过 30 个字符" if len(number) > DOCUMENT_NUMBER_MAX_LENGTH else None
+    if len(number) > NUMBER_MAX_LENGTH:
+        return f"案号不能超过 {NUMBER_MAX_LENGTH} 个字符"
+    if not _NUMBER_RE.fullmatch(number):
+        return NUMBER_CHARACTERS
+    if not _DIGIT_RE.search(number):
+        return NUMBER_DIGITS
+    return None
+
+
 def _validate_item_fields(data: dict, *, creating: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     if creating:
         if data.get("kind") not in _KINDS:
             errors["kind"] = "类别不正确"
-        number = clean_number(data.get("kind"), data.get("number"))
-        if not number:
-            errors["number"] = "请填写案号"
-        elif len(number) > 30:
-            errors["number"] = "案号不能超过 30 个字符"
+        problem = number_problem(data.get("kind"), clean_number(data.get("kind"), data.get("number")))
+        if problem:
+            errors["number"] = problem
         if not data.get("session_id"):
             errors["session_id"] = "请选择会次"
     if "title" in data or creating:
