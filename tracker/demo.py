@@ -758,7 +758,7 @@ class Story:
             if stage == "awaiting_cosign":
                 cos = cos[:-1]  # the last co unit has not co-signed yet
             for co in cos:
-                replies.cosign(reply.refresh(), actor=self.cast.handler[plan_code(self.cast, co)],
+                replies.cosign(reply.refresh(), actor=self.cast.unit_leader[plan_code(self.cast, co)],
                                decision="approve")
             if stage == "awaiting_cosign":
                 return

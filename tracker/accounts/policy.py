@@ -269,8 +269,8 @@ def can(user: Any, action: Perm | Action, obj: Any = None) -> bool:
             return role in UNIT and _same_unit(user, assignment)
         if action == Action.SIGN_OFF:
             return role in SIGN_OFF_ROLES and _same_unit(user, assignment)
-        if action == Action.COSIGN:
-            return role in UNIT and user.unit_id in cosigning_units(obj)
+        if action == Action.COSIGN:  # 会签: the co unit's leader, as 签发 is the answering unit's
+            return role in SIGN_OFF_ROLES and user.unit_id in cosigning_units(obj)
         if action == Action.REVIEW:
             return role == Role.OFFICE
         if action == Action.RECORD_PUBLICATION:  # the answering unit publishes its reply; the office may record it

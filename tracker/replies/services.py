@@ -572,7 +572,7 @@ def _notify_step(reply: Reply, status: ReplyStatus) -> None:
                f"{a.unit.name}经办人已提交答复稿（{reply.result_class}类），请审阅签发。", item=item)
     elif status == ReplyStatus.AWAITING_COSIGN:
         for co in cosigning_assignments(reply):
-            notify(unit_users(co.unit_id), f"答复待会签：{item.number}号 {item.title}",
+            notify(unit_users(co.unit_id, (Role.UNIT_LEADER,)), f"答复待会签：{item.number}号 {item.title}",
                    f"主办单位{a.unit.name}的答复稿已签发，请会签。", item=item)
     elif status == ReplyStatus.AWAITING_OFFICE_REVIEW:
         notify(office_users(), f"答复待审核：{item.number}号 {item.title}",
