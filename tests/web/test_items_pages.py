@@ -312,6 +312,9 @@ def test_item_page_warns_about_an_unconfirmed_calendar_year(f, client, login_as)
         login_as(f.office())
         page = text(client.get(f"/items/{item.id}"))
         assert re.search(r'class="alert alert-warning[^"]*" role="alert">[^<]*工作日历尚未确认', page)
+        english = text(client.get(f"/items/{item.id}?lang=en"))
+        assert "Note: the working calendar for 2027, 2028 has not been confirmed." in english
+        client.get(f"/items/{item.id}?lang=zh")
         # once the unit owes nothing more (here: done), the warning has nothing left to warn about
         Assignment.update(status="done").where(Assignment.item == item.id).execute()
         page = text(client.get(f"/items/{item.id}"))

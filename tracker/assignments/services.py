@@ -152,12 +152,14 @@ def explain_dates(a: Assignment) -> dict[str, str]:
     return out
 
 
-def unconfirmed_warning(a: Assignment) -> str | None:
-    cal = rules.work_calendar()
+def unconfirmed_years(a: Assignment) -> list[int]:
+    """The years of the assignment's dates whose working calendar nobody has confirmed."""
     dates = [getattr(a, k) for k in DATE_FIELDS if getattr(a, k)]
-    if not dates:
-        return None
-    years = cal.unconfirmed_years(a.assigned_on, max(dates))
+    return list(rules.work_calendar().unconfirmed_years(a.assigned_on, max(dates))) if dates else []
+
+
+def unconfirmed_warning(a: Assignment) -> str | None:
+    years = unconfirmed_years(a)
     if years:
         return "注意：" + "、".join(str(y) for y in years) + " 年的工作日历尚未确认，相关日期按周一至周五计算，请管理员核对节假日安排。"
     return None

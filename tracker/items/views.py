@@ -242,8 +242,10 @@ class AssignmentRow:
         self.explain = assignment_services.explain_dates(a) if self.full and not a.is_void else {}
         status = AssignmentStatus(a.status)
         # an unconfirmed calendar matters while the unit still owes something, not once it is done
-        self.warning = (assignment_services.unconfirmed_warning(a)
-                        if self.full and not a.is_void and status.value in OWING else None)
+        years = (assignment_services.unconfirmed_years(a)
+                 if self.full and not a.is_void and status.value in OWING else [])
+        self.warning = gettext("注意：%(years)s 年的工作日历尚未确认，相关日期按周一至周五计算，请管理员核对节假日安排。",
+                               years=gettext("、").join(str(y) for y in years)) if years else None
         self.can_receive = (policy.can(user, Action.RECEIVE, a)
                             and workflow.assignment_allows(status, Action.RECEIVE))
         may_return = (policy.can(user, Action.REQUEST_RETURN, a)
