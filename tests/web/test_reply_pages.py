@@ -334,3 +334,26 @@ def test_several_files_each_under_the_limit_go_through_together(s, client, login
                            content_type=f'multipart/form-data; boundary="{boundary}"')
     assert response.status_code == 302, text(response)[:500]
     assert sorted(a.filename for a in Attachment.select()) == ["附件一.pdf", "附件二.pdf"]
+
+
+def test_sign_off_and_review_pages_name_the_checklist_steps_missing_before_the_reply(f, login_as, client):
+    from tests.closeout_support import replied_item
+    from tracker.core import clock
+    from tracker.handling import services as handling
+    from tracker.replies import services as replies
+
+    s = replied_item(tier="leader_led", send=False)
+    a = Assignment.get_by_id(s.assignment.id)
+    reply = replies.draft_reply(a, actor=s.handler, result_class="A", text="已解决。", submit=True)
+    login_as(s.leader)
+    page = client.get(f"/replies/{reply.id}").get_data(as_text=True)
+    assert "答复发出前请核实：本单位“3+1”清单中以下事项尚无记录：办前沟通、办中沟通、与代表委员当面沟通（领办件必须）。" in page
+    handling.record_contact(Assignment.get_by_id(a.id), actor=s.handler, stage="before", method="meeting",
+                            contact_on=clock.today(), summary="登门当面听取意见")
+    page = client.get(f"/replies/{reply.id}").get_data(as_text=True)
+    assert "以下事项尚无记录：办中沟通。" in page  # a meeting before handling is both
+    replies.sign_off(Reply.get_by_id(reply.id), actor=s.leader)
+    login_as(s.office)  # a leader-led reply waits for the office's review: the same warning
+    assert "以下事项尚无记录：办中沟通。" in client.get(f"/replies/{reply.id}").get_data(as_text=True)
+    login_as(s.handler)  # the handler, who cannot send it, is not warned here
+    assert "答复发出前请核实" not in client.get(f"/replies/{reply.id}").get_data(as_text=True)

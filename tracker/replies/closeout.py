@@ -71,6 +71,7 @@ from tracker.units.models import Unit
 __all__ = [
     "Closeout", "carry_over_commitment", "carry_over_year", "close_item", "archive_item",
     "closeout_conditions", "closeout_for", "closeout_many", "commitments_for", "count_commitments_for",
+    "unmet_before_reply",
     "fulfil_commitment",
     "give_feedback", "order_rehandling", "record_expired_feedback", "reconcile",
     "resolve_dissatisfaction",
@@ -830,6 +831,22 @@ def get_commitment_for(user: Any, commitment_id: int) -> Commitment:
 
 def checklist_for(item: Item) -> list[UnitChecklist]:
     return closeout_for(item).checklist
+
+
+# The checklist entries that belong before the reply: the talks before and during handling, and
+# the face-to-face meeting a leader-led item requires (DOMAIN.md §4).
+BEFORE_REPLY = frozenset({"contact_before", "contact_during", "face_to_face"})
+
+
+def unmet_before_reply(a: Assignment) -> list[str]:
+    """The labels of the answering unit's "3+1" entries that belong before the reply and are not
+    met: the unit leader's sign-off and the office's review show them (a warning; close-out is
+    where the checklist may block)."""
+    unit_name = a.unit.name
+    for uc in closeout_for(a.item).checklist:
+        if uc.unit == unit_name:
+            return [r.label for r in uc.results if r.requirement in BEFORE_REPLY and r.met is False]
+    return []
 
 
 # --- close-out and archive ------------------------------------------------------------------

@@ -32,6 +32,7 @@ class ReplyView:
     publication: Any = None  # publication.PublicationState of a sent reply
     publication_form: Any = None
     cosign_note: str = ""  # why this co unit cannot agree to the draft yet
+    unmet_before_reply: list[str] = field(default_factory=list)  # "3+1" entries to check before sending
     internal: bool = True  # the reader reads the replying unit's records: its workflow, who signed
 
     @property
@@ -66,6 +67,10 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_for
     view.cosign_note = replies.cosign_note(user, reply)
     if actions & {"sign_off", "cosign", "review"}:
         view.decision = decision or forms.decision_form_for(reply)
+    if actions & {"sign_off", "review"}:
+        from tracker.replies import closeout
+
+        view.unmet_before_reply = closeout.unmet_before_reply(reply.assignment)
     if "submit" in actions:
         view.submit = forms.submit_form_for(reply)
     view.publication = publication.state(reply)
