@@ -150,9 +150,10 @@ def record_units(user: Any, item_id: int, assignments: list[Any] | None = None) 
     return and extension requests with their reasons, slips, and its reply's workflow (drafts'
     sign-off, co-signatures, office review, send-back reasons, class changes). The office, city
     leaders and admins read every unit's; the lead unit (主办) every unit's on the item (its co
-    units', which it coordinates, and those of a unit it replaced); any other unit — a co unit (会办), a separate one (分办), one whose
-    assignment was returned — its own alone; a submitter none (DOMAIN.md §6: co units see the
-    item and the lead's draft for 会签; submitters their items and the replies sent to them).
+    units', which it coordinates, and those of a unit it replaced); any other unit — a co unit
+    (会办), a separate one (分办), one whose assignment was returned — its own alone; a submitter
+    none (DOMAIN.md §6: co units see the item and the lead's draft for 会签; submitters their
+    items and the replies sent to them).
     ``assignments``: the item's assignments when the caller has them (saves a query).
     """
     role = role_of(user)
