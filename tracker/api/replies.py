@@ -191,7 +191,7 @@ def sign_off(reply_id: int):
 @bp.post("/replies/<int:reply_id>/cosign")
 @api_login_required
 @documented("会签", tags=("replies",), request=DECISION, response=REPLY,
-            description="主办+会办件：每个会办单位同意或退回；全部同意后进入下一步。")
+            description="主办+会办件：每个会办单位的领导（unit_leader）同意或退回，经办人 403；全部同意后进入下一步。")
 def cosign(reply_id: int):
     return _decide(reply_id, replies.cosign)
 
