@@ -198,7 +198,8 @@ ENDPOINTS: dict[str, Any] = {
     "replies.delete_attachment": on(SEES_DRAFT, UNIT_OWN).but({ADMIN: FLASH, OFFICE: FLASH, LEADER: FLASH}),
     "replies.download": on(SEES_DRAFT, SEES_DRAFT),
     "replies.sign_off": on(SEES_DRAFT, (UL_OWN,)),
-    "replies.cosign": on(SEES_DRAFT + UNIT_PARTNER, UNIT_PARTNER),  # B co-signs A's lead reply
+    # B's leader co-signs (or sends back) A's lead reply, as A's leader signs it off; B's handler: 403
+    "replies.cosign": on(SEES_DRAFT + UNIT_PARTNER, (UL_PARTNER,)),
     "replies.review": on(SEES_DRAFT, (OFFICE,)),
     "replies.record_publication": on(SEES_SENT_REPLY, (OFFICE, *UNIT_OWN)),
     # close-out (item Z: sent reply, feedback, commitment)
@@ -314,7 +315,7 @@ ENDPOINTS: dict[str, Any] = {
     "api.submit_reply": on(SEES_DRAFT, UNIT_OWN),
     "api.upload_attachments": on(SEES_DRAFT, UNIT_OWN),
     "api.sign_off": on(SEES_DRAFT, (UL_OWN,)),
-    "api.cosign": on(SEES_DRAFT + UNIT_PARTNER, UNIT_PARTNER),
+    "api.cosign": on(SEES_DRAFT + UNIT_PARTNER, (UL_PARTNER,)),  # as replies.cosign
     "api.review": on(SEES_DRAFT, (OFFICE,)),
     "api.record_publication": on(SEES_SENT_REPLY, (OFFICE, *UNIT_OWN)),
     "api.download_attachment": on(SEES_DRAFT, SEES_DRAFT),

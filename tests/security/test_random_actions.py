@@ -145,7 +145,7 @@ ACTIONS = ("receive", "request_return", "decide_return", "progress", "co_opinion
 # Who would normally take each action: two steps in three use them, so sequences get far.
 NATURAL = {"receive": "uh_a", "request_return": "uh_a", "decide_return": "office", "progress": "uh_a",
            "co_opinion": "uh_b", "extension": "uh_a", "draft": "uh_a", "draft_co": "uh_b", "submit": "uh_a", "sign_off": "ul_a",
-           "cosign": "uh_b", "review": "office", "feedback": "submitter", "close": "office",
+           "cosign": "ul_b", "review": "office", "feedback": "submitter", "close": "office",
            "assign_lead": "office"}
 FORWARD = ("receive", "receive", "draft", "submit", "sign_off", "cosign", "review", "feedback", "close")
 steps = st.lists(

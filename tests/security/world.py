@@ -22,7 +22,7 @@ Objects (``World.ids``):
 
 - ``item`` X: lead A + co B, both signed for; A's reply is a *draft* with an attachment; A
   has a pending extension request, a progress note, a contact and an office 催办 slip.
-- ``item_cosign`` Y: lead A + co B; A's reply *awaiting co-signature* by B.
+- ``item_cosign`` Y: lead A + co B; A's reply *awaiting co-signature* by B's leader.
 - ``item_signoff`` (sole A): reply *awaiting sign-off* by A's leader.
 - ``item_review`` (office-supervised, sole A): reply *awaiting office review*.
 - ``item_sent`` Z (sole A): reply *sent* with an open commitment; the submitter rated it
@@ -84,7 +84,7 @@ def run_pipeline(reply: Reply, world_users: dict[str, User], until: ReplyStatus)
         elif status == ReplyStatus.AWAITING_SIGN_OFF:
             replies.sign_off(reply, actor=world_users["unit_leader:own"])
         elif status == ReplyStatus.AWAITING_COSIGN:
-            replies.cosign(reply, actor=world_users["unit_handler:partner"])
+            replies.cosign(reply, actor=world_users["unit_leader:partner"])  # 会签: B's leader
         elif status == ReplyStatus.AWAITING_OFFICE_REVIEW:
             replies.review(reply, actor=world_users["office"])
         reply = Reply.get_by_id(reply.id)

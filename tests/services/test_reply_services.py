@@ -53,7 +53,10 @@ class Setup:
 
 
 def make(f, *, tier: str = Tier.OFFICE_SUPERVISED.value, co_units: int = 2, tag: str = "") -> Setup:
-    """A lead+co item with two submitters who have accounts; every unit has signed for it."""
+    """A lead+co item with two submitters who have accounts; every unit has signed for it.
+
+    Each co unit has a handler (``co_users``: signs for the item, sends the 会办意见) and a leader
+    (``co_leaders``: co-signs the lead's draft, 会签, as the lead unit's leader signs it off)."""
     s = Setup()
     s.office = f.office()
     p1, p2 = f.person("张代表" + tag), f.person("李代表" + tag)
@@ -66,7 +69,7 @@ def make(f, *, tier: str = Tier.OFFICE_SUPERVISED.value, co_units: int = 2, tag:
     s.leader = f.user(Role.UNIT_LEADER, s.lead_unit)
     s.lead = f.assign(s.item, s.lead_unit, role="lead", handler=s.handler)
     assignments.receive(s.lead, actor=s.handler)
-    s.cos, s.co_users = [], []
+    s.cos, s.co_users, s.co_leaders = [], [], []
     for n in range(co_units):
         unit = f.unit(["市财政局", "市发展和改革委员会", "市自然资源局"][n] + tag)
         user = f.user(Role.UNIT_HANDLER, unit)
@@ -74,6 +77,7 @@ def make(f, *, tier: str = Tier.OFFICE_SUPERVISED.value, co_units: int = 2, tag:
         assignments.receive(co, actor=user)
         s.cos.append(co)
         s.co_users.append(user)
+        s.co_leaders.append(f.user(Role.UNIT_LEADER, unit))
     s.outsider = f.user(Role.UNIT_HANDLER, f.unit("市教育局" + tag))
     return s
 
@@ -129,12 +133,22 @@ def test_lead_co_flow_to_sent(f):
     replies.sign_off(fresh(reply), actor=s.leader)
     r = fresh(reply)
     assert r.status == ReplyStatus.AWAITING_COSIGN.value and r.signed_off_by_id == s.leader.id
-    replies.cosign(r, actor=s.co_users[0])
+    # '答复待会签' reaches each co unit's leader, who co-signs, not its handler
+    waiting = Notification.select().where(Notification.title.startswith("答复待会签"))
+    assert sorted(n.user_id for n in waiting) == sorted(u.id for u in s.co_leaders)
+    for handler in s.co_users:
+        assert "cosign" not in replies.allowed_actions(handler, r)
+        with pytest.raises(PermissionDenied):
+            replies.cosign(fresh(reply), actor=handler)
+    assert fresh(reply).version == r.version and not ReplyCosign.select().exists()
+    assert all("cosign" in replies.allowed_actions(leader, r) for leader in s.co_leaders)
+    replies.cosign(r, actor=s.co_leaders[0])
     r = fresh(reply)
     assert r.status == ReplyStatus.AWAITING_COSIGN.value  # still waiting for the second co unit
     status = replies.cosign_status(r)
     assert [row["cosign"] is not None for row in status] == [True, False]
-    replies.cosign(r, actor=s.co_users[1])
+    assert status[0]["cosign"].by_id == s.co_leaders[0].id
+    replies.cosign(r, actor=s.co_leaders[1])
     r = fresh(reply)
     assert r.status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
     assert Commitment.select().count() == 0  # nothing promised yet
@@ -152,7 +166,7 @@ def test_lead_co_flow_to_sent(f):
     assert "由 B类 改为 A类" in changed.detail
     assert actions(s.item.id)[-8:] == ["co_opinion", "reply_drafted", "reply_submitted", "reply_signed_off",
                                        "reply_cosigned", "reply_cosigned", "reply_reviewed", "reply_sent"]
-    for user in (s.office, s.sub1, s.sub2, *s.co_users):
+    for user in (s.office, s.sub1, s.sub2, *s.co_users, *s.co_leaders):
         assert Notification.select().where(Notification.user == user.id).exists(), user.username
     assert Notification.select().where((Notification.user == s.sub1.id)
                                        & Notification.title.contains("已收到答复")).exists()
@@ -213,8 +227,11 @@ def test_sign_off_return_needs_a_reason_and_goes_back_to_draft(f):
 def test_cosign_return_restarts_cosigning_in_a_new_cycle(f):
     s = make(f)
     reply = to_cosign(s)
-    replies.cosign(reply, actor=s.co_users[0])
-    replies.cosign(fresh(reply), actor=s.co_users[1], decision="return", reason="资金来源表述不准确")
+    replies.cosign(reply, actor=s.co_leaders[0])
+    with pytest.raises(PermissionDenied):  # sending the draft back at 会签 is the co unit leader's too
+        replies.cosign(fresh(reply), actor=s.co_users[1], decision="return", reason="资金来源表述不准确")
+    assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value
+    replies.cosign(fresh(reply), actor=s.co_leaders[1], decision="return", reason="资金来源表述不准确")
     r = fresh(reply)
     assert r.status == ReplyStatus.DRAFT.value and r.return_reason == "资金来源表述不准确"
     assert ReplyCosign.get(ReplyCosign.decision == "return").reason == "资金来源表述不准确"
@@ -222,31 +239,36 @@ def test_cosign_return_restarts_cosigning_in_a_new_cycle(f):
     replies.sign_off(fresh(reply), actor=s.leader)
     r = fresh(reply)
     assert r.cycle == 2 and [row["cosign"] for row in replies.cosign_status(r)] == [None, None]
-    replies.cosign(r, actor=s.co_users[1])
+    replies.cosign(r, actor=s.co_leaders[1])
     assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value  # the first unit must agree again
-    replies.cosign(fresh(reply), actor=s.co_users[0])
+    replies.cosign(fresh(reply), actor=s.co_leaders[0])
     assert fresh(reply).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
 
 
 def test_a_co_unit_agrees_to_the_draft_only_after_signing_for_the_item_and_sending_its_opinion(f):
     s = make(f, co_units=2)
-    late = f.assign(s.item, f.unit("市交通运输局"), role="co")  # not signed for yet
+    late_unit = f.unit("市交通运输局")
+    late = f.assign(s.item, late_unit, role="co")  # not signed for yet
     late_user = User.get_by_id(late.handler_id)
+    late_leader = f.user(Role.UNIT_LEADER, late_unit)
     reply = draft(s, submit=True)
     replies.sign_off(fresh(reply), actor=s.leader)
     reply = fresh(reply)
     assert reply.status == ReplyStatus.AWAITING_COSIGN.value
 
     with pytest.raises(Conflict, match="尚未签收本件") as refused:
-        replies.cosign(reply, actor=late_user)
+        replies.cosign(reply, actor=late_leader)
     assert refused.value.code == "not_received"
-    assert "cosign" not in replies.allowed_actions(late_user, reply)
-    assert "尚未签收本件" in replies.cosign_note(late_user, reply)
+    assert "cosign" not in replies.allowed_actions(late_leader, reply)
+    assert "尚未签收本件" in replies.cosign_note(late_leader, reply)
 
     with pytest.raises(Conflict, match="尚未提交会办意见") as refused:
-        replies.cosign(reply, actor=s.co_users[0])
+        replies.cosign(reply, actor=s.co_leaders[0])
     assert refused.value.code == "no_opinion"
-    assert "cosign" in replies.allowed_actions(s.co_users[0], reply)  # it may still send the draft back
+    assert "cosign" in replies.allowed_actions(s.co_leaders[0], reply)  # it may still send the draft back
+    # the handler, who sends the opinion, is no co-signer: nothing to do or be told at this step
+    assert "cosign" not in replies.allowed_actions(s.co_users[0], reply)
+    assert replies.cosign_note(s.co_users[0], reply) == ""
     assert [row["readiness"] for row in replies.cosign_status(reply)] == ["no_opinion", "no_opinion", "not_received"]
     assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value and not ReplyCosign.select().exists()
 
@@ -255,6 +277,9 @@ def test_a_co_unit_agrees_to_the_draft_only_after_signing_for_the_item_and_sendi
     assignments.receive(Assignment.get_by_id(late.id), actor=late_user)
     handling.submit_co_opinion(Assignment.get_by_id(late.id), actor=late_user, text="无补充意见")
     for user in (*s.co_users, late_user):
+        with pytest.raises(PermissionDenied):
+            replies.cosign(fresh(reply), actor=user)
+    for user in (*s.co_leaders, late_leader):
         assert replies.cosign_note(user, fresh(reply)) == ""
         replies.cosign(fresh(reply), actor=user)
     assert fresh(reply).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
@@ -264,16 +289,19 @@ def test_a_co_unit_without_its_opinion_may_still_send_the_draft_back(f):
     s = make(f, co_units=1)
     reply = draft(s, submit=True)
     replies.sign_off(fresh(reply), actor=s.leader)
-    replies.cosign(fresh(reply), actor=s.co_users[0], decision="return", reason="请写明我局的会办意见")
+    with pytest.raises(PermissionDenied):
+        replies.cosign(fresh(reply), actor=s.co_users[0], decision="return", reason="请写明我局的会办意见")
+    assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value
+    replies.cosign(fresh(reply), actor=s.co_leaders[0], decision="return", reason="请写明我局的会办意见")
     assert fresh(reply).status == ReplyStatus.DRAFT.value
 
 
 def test_review_return_and_a_unit_cannot_cosign_twice(f):
     s = make(f, co_units=1)
     reply = to_cosign(s)
-    replies.cosign(reply, actor=s.co_users[0])
+    replies.cosign(reply, actor=s.co_leaders[0])
     with pytest.raises(InvalidTransition):
-        replies.cosign(fresh(reply), actor=s.co_users[0])
+        replies.cosign(fresh(reply), actor=s.co_leaders[0])
     replies.review(fresh(reply), actor=s.office, decision="return", reason="答复格式不规范", result_class="D")
     r = fresh(reply)
     assert r.status == ReplyStatus.DRAFT.value and r.result_class == "B" and r.return_reason == "答复格式不规范"
@@ -304,20 +332,28 @@ def test_a_handler_cannot_sign_off(f):
     reply = draft(s, submit=True)
     with pytest.raises(PermissionDenied, match="只有本单位领导可以签发"):
         replies.sign_off(fresh(reply), actor=s.handler)
-    for user in (s.office, s.co_users[0], s.outsider):
+    for user in (s.office, s.co_users[0], s.co_leaders[0], s.outsider):
         with pytest.raises(PermissionDenied):
             replies.sign_off(fresh(reply), actor=user)
     assert fresh(reply).status == ReplyStatus.AWAITING_SIGN_OFF.value
 
 
-def test_only_the_office_reviews_and_only_co_units_cosign(f):
+def test_only_the_office_reviews_and_only_co_unit_leaders_cosign(f):
     s = make(f, co_units=1)
     reply = to_cosign(s)
-    for user in (s.handler, s.leader, s.outsider):
-        with pytest.raises(PermissionDenied):
-            replies.cosign(fresh(reply), actor=user)
-    replies.cosign(fresh(reply), actor=s.co_users[0])
-    for user in (s.handler, s.leader, s.co_users[0]):
+    outside_leader = f.user(Role.UNIT_LEADER, f.unit("市民政局"))
+    for user in (s.handler, s.leader, s.outsider, outside_leader, s.office, s.co_users[0]):
+        assert not policy.can(user, Action.COSIGN, fresh(reply)), user.username
+        assert not policy.can(user, Action.RETURN, fresh(reply)), user.username
+        for decision, reason in (("approve", ""), ("return", "请修改")):
+            with pytest.raises(PermissionDenied):
+                replies.cosign(fresh(reply), actor=user, decision=decision, reason=reason)
+    assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value and not ReplyCosign.select().exists()
+    assert policy.can(s.co_leaders[0], Action.COSIGN, fresh(reply))
+    assert policy.can(s.co_leaders[0], Action.RETURN, fresh(reply))
+    replies.cosign(fresh(reply), actor=s.co_leaders[0])
+    assert fresh(reply).status == ReplyStatus.AWAITING_OFFICE_REVIEW.value
+    for user in (s.handler, s.leader, s.co_users[0], s.co_leaders[0]):
         with pytest.raises(PermissionDenied):
             replies.review(fresh(reply), actor=user)
 
@@ -336,7 +372,8 @@ def test_visibility_of_drafts_and_sent_replies(f):
         replies.get_reply_for(s.sub1, reply.id)
     replies.sign_off(fresh(reply), actor=s.leader)
     opinions_in(s)
-    replies.cosign(fresh(reply), actor=s.co_users[0])
+    assert replies.get_reply_for(s.co_leaders[0], reply.id).id == reply.id
+    replies.cosign(fresh(reply), actor=s.co_leaders[0])
     replies.review(fresh(reply), actor=s.office)
     assert replies.get_reply_for(s.sub1, reply.id).id == reply.id
     assert replies.get_reply_for(s.sub2, reply.id).id == reply.id
@@ -504,7 +541,7 @@ def test_separate_mode_each_unit_replies_on_its_own(f):
 def test_co_opinion_closed_once_the_lead_sent(f):
     s = make(f, co_units=1)
     reply = to_cosign(s)
-    replies.cosign(reply, actor=s.co_users[0])
+    replies.cosign(reply, actor=s.co_leaders[0])
     replies.review(fresh(reply), actor=s.office)
     with pytest.raises(Conflict, match="主办单位已发送答复"):
         handling.submit_co_opinion(Assignment.get_by_id(s.cos[0].id), actor=s.co_users[0], text="补充意见")

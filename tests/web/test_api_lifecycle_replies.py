@@ -33,6 +33,7 @@ def s(f):
     s.handler = f.user(Role.UNIT_HANDLER, s.lead_unit)
     s.leader = f.user(Role.UNIT_LEADER, s.lead_unit)
     s.co_handler = f.user(Role.UNIT_HANDLER, s.co_unit)
+    s.co_leader = f.user(Role.UNIT_LEADER, s.co_unit)  # 会签 is the co unit leader's
     s.outsider = f.user(Role.UNIT_HANDLER, f.unit("市教育局"))
     s.lead = f.assign(s.item, s.lead_unit, role="lead", handler=s.handler)
     s.co = f.assign(s.item, s.co_unit, role="co", handler=s.co_handler)
@@ -46,6 +47,7 @@ REPLY = {"result_class": "B", "text": "经研究，现答复如下：……", "c
 
 def test_lead_co_flow_through_the_api(s, api):
     h, co, boss, office = api(s.handler), api(s.co_handler), api(s.leader), api(s.office)
+    co_boss = api(s.co_leader)
     assert h.post(f"/assignments/{s.lead.id}/receive", json={}).status_code == 200
     assert co.post(f"/assignments/{s.co.id}/receive", json={}).status_code == 200
     today = clock.today().isoformat()
@@ -72,7 +74,12 @@ def test_lead_co_flow_through_the_api(s, api):
     r = boss.post(f"/replies/{rid}/sign-off", json={"decision": "approve", "version": reply["version"]})
     assert r.status_code == 200 and r.get_json()["status"] == "awaiting_cosign"
     assert r.get_json()["cosigns"][0]["decision"] is None
-    r = co.post(f"/replies/{rid}/cosign", json={"decision": "approve"})
+    for decision in ({"decision": "approve"}, {"decision": "return", "reason": "数据有误"}):
+        r = co.post(f"/replies/{rid}/cosign", json=decision)  # the co unit's handler does not co-sign
+        assert r.status_code == 403 and r.get_json()["error"]["code"] == "forbidden", r.get_json()
+    assert co.get(f"/replies/{rid}").get_json()["status"] == "awaiting_cosign"
+    assert not AuditEntry.select().where(AuditEntry.action == "reply_cosigned").exists()
+    r = co_boss.post(f"/replies/{rid}/cosign", json={"decision": "approve"})
     assert r.status_code == 200 and r.get_json()["status"] == "awaiting_office_review"
     assert r.get_json()["cosigns"][0]["decision"] == "approve"
     r = office.post(f"/replies/{rid}/review", json={"decision": "approve", "result_class": "A"})
@@ -99,7 +106,7 @@ def _received(s, api):
 
 def test_returns_at_each_step(s, api):
     _received(s, api)
-    h, co, boss, office = api(s.handler), api(s.co_handler), api(s.leader), api(s.office)
+    h, co, boss, office = api(s.handler), api(s.co_leader), api(s.leader), api(s.office)
     rid = h.post(f"/assignments/{s.lead.id}/reply", json={**REPLY, "submit": True}).get_json()["id"]
     r = boss.post(f"/replies/{rid}/sign-off", json={"decision": "return"})
     assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"reason": "退回修改须填写理由"}
@@ -107,13 +114,16 @@ def test_returns_at_each_step(s, api):
     assert r.status_code == 200 and r.get_json()["status"] == "draft" and r.get_json()["return_reason"] == "请补充"
     assert h.post(f"/replies/{rid}/submit", json={}).get_json()["status"] == "awaiting_sign_off"
     boss.post(f"/replies/{rid}/sign-off", json={"decision": "approve"})
+    r = api(s.co_handler).post(f"/replies/{rid}/cosign", json={"decision": "return", "reason": "数据有误"})
+    assert r.status_code == 403  # sending the draft back at 会签 is the co unit leader's too
     r = co.post(f"/replies/{rid}/cosign", json={"decision": "return", "reason": "数据有误"})
     assert r.get_json()["status"] == "draft"
     h.post(f"/replies/{rid}/submit", json={})
     boss.post(f"/replies/{rid}/sign-off", json={"decision": "approve"})
     r = co.post(f"/replies/{rid}/cosign", json={"decision": "approve"})  # no opinion sent to the lead yet
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "no_opinion"
-    assert co.post(f"/assignments/{s.co.id}/co-opinion", json={"text": "同意"}).status_code == 201
+    # the opinion is still the co unit handler's to send
+    assert api(s.co_handler).post(f"/assignments/{s.co.id}/co-opinion", json={"text": "同意"}).status_code == 201
     assert co.post(f"/replies/{rid}/cosign", json={"decision": "approve"}).get_json()["status"] == "awaiting_office_review"
     r = office.post(f"/replies/{rid}/review", json={"decision": "return", "reason": "格式不规范"})
     assert r.get_json()["status"] == "draft" and r.get_json()["cycle"] == 3

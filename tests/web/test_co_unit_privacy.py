@@ -87,8 +87,8 @@ def s(f):
 
 
 def send(s) -> Reply:
-    """The co unit agrees, the office reviews it and changes its class: the reply is sent."""
-    replies.cosign(Reply.get_by_id(s.reply.id), actor=s.co_handler)
+    """The co unit's leader agrees (会签), the office reviews it and changes its class: the reply is sent."""
+    replies.cosign(Reply.get_by_id(s.reply.id), actor=s.co_leader)
     replies.review(Reply.get_by_id(s.reply.id), actor=s.office, result_class="A", reason="措施已落实")
     reply = Reply.get_by_id(s.reply.id)
     assert reply.status == ReplyStatus.SENT.value
@@ -101,10 +101,14 @@ def by_unit(body: dict, role: str) -> dict:
 
 
 def test_the_co_unit_page_shows_the_draft_to_cosign_but_not_the_lead_units_records(s, login_as):
+    cosign_form = f'action="/replies/{s.reply.id}/cosign"'
     for user in (s.co_handler, s.co_leader):
         client = login_as(user)
         page = text(client.get(f"/items/{s.item.id}"))
-        assert REPLY_TEXT in page and "提交会签意见" in page  # the draft it must agree to
+        assert REPLY_TEXT in page  # the draft it must agree to
+        # only the co unit's leader is offered the 会签 form; its handler reads the draft
+        leads = user is s.co_leader
+        assert ("提交会签意见" in page, cosign_form in page) == (leads, leads), user.name
         assert CO_NOTE in page and CO_OPINION in page  # its own records
         assert "配合优化周边交通" in page and "牵头研究加装电梯补贴" not in page  # its own five fixes
         for secret in LEAD_INTERNAL:
@@ -113,6 +117,7 @@ def test_the_co_unit_page_shows_the_draft_to_cosign_but_not_the_lead_units_recor
         assert "送本单位领导签发" not in page and "reply-steps" not in page
         reply_page = text(client.get(f"/replies/{s.reply.id}"))
         assert REPLY_TEXT in reply_page and SEND_BACK not in reply_page and "陈局长" not in reply_page
+        assert ("提交会签意见" in reply_page, cosign_form in reply_page) == (leads, leads), user.name
 
     reply = send(s)
     page = text(login_as(s.co_handler).get(f"/items/{s.item.id}"))
@@ -120,7 +125,7 @@ def test_the_co_unit_page_shows_the_draft_to_cosign_but_not_the_lead_units_recor
     assert "市住房和城乡建设局答复已发送" in page  # the timeline tells it the reply went out
     assert "分类标识由" not in page and "措施已落实" not in page  # the office's review
     assert "督查室审核" not in page and "陈局长" not in page
-    assert "孙会办" in page  # its own 会签
+    assert "周局长" in page  # its own 会签, by its leader
     for secret in LEAD_INTERNAL:
         assert secret not in page, secret
     assert reply.result_class == "A"
@@ -197,18 +202,20 @@ def test_a_co_unit_sees_its_own_send_back_but_not_another_co_units_cosign(s, f, 
     back), not the other's."""
     other_unit = f.unit("市财政局")
     other = f.user(Role.UNIT_HANDLER, other_unit, name="钱会办")
+    other_leader = f.user(Role.UNIT_LEADER, other_unit, name="吴局长")
     # a second co unit joins before the draft goes round again
-    replies.cosign(Reply.get_by_id(s.reply.id), actor=s.co_handler, decision="return", reason="公交接驳表述不准确")
+    replies.cosign(Reply.get_by_id(s.reply.id), actor=s.co_leader, decision="return", reason="公交接驳表述不准确")
     extra = f.assign(s.item, other_unit, role="co", handler=other, task="测算补贴资金")
     assignments.receive(extra, actor=other)
     handling.submit_co_opinion(Assignment.get_by_id(extra.id), actor=other, text="财政局意见：资金可统筹")
     replies.submit_reply(Reply.get_by_id(s.reply.id), actor=s.handler)
     replies.sign_off(Reply.get_by_id(s.reply.id), actor=s.unit_leader)
-    replies.cosign(Reply.get_by_id(s.reply.id), actor=other, decision="approve", reason="财政局同意")
+    replies.cosign(Reply.get_by_id(s.reply.id), actor=other_leader, decision="approve", reason="财政局同意")
 
     page = text(login_as(s.co_handler).get(f"/items/{s.item.id}"))
     assert "公交接驳表述不准确" in page  # its own send-back
     assert "市财政局会签同意" not in page and "财政局同意" not in page and "测算补贴资金" not in page
+    assert "吴局长" not in page
     assert "市财政局签收" in page  # what is public on the item: another unit signed for it
     assert SEND_BACK not in page
     one = api(s.co_handler).get(f"/replies/{s.reply.id}").get_json()

@@ -229,6 +229,7 @@ def reviewed_item(f):
     handler = f.user(Role.UNIT_HANDLER, lead_unit, name="王经办")
     unit_leader = f.user(Role.UNIT_LEADER, lead_unit, name="陈局长")
     co_handler = f.user(Role.UNIT_HANDLER, co_unit, name="孙会办")
+    co_leader = f.user(Role.UNIT_LEADER, co_unit, name="周局长")  # 会签 is the co unit leader's
     lead = f.assign(item, lead_unit, role="lead", handler=handler, actor=registrar)
     co = f.assign(item, co_unit, role="co", handler=co_handler, actor=registrar)
     assignments.receive(lead, actor=handler)
@@ -241,16 +242,16 @@ def reviewed_item(f):
     replies.sign_off(Reply.get_by_id(reply.id), actor=unit_leader, decision="return", reason=SEND_BACK)
     replies.submit_reply(Reply.get_by_id(reply.id), actor=handler)
     replies.sign_off(Reply.get_by_id(reply.id), actor=unit_leader)
-    replies.cosign(Reply.get_by_id(reply.id), actor=co_handler)
+    replies.cosign(Reply.get_by_id(reply.id), actor=co_leader)
     replies.review(Reply.get_by_id(reply.id), actor=office, result_class="A", reason=REVIEW_REASON)
     reply = Reply.get_by_id(reply.id)
     assert reply.status == "sent" and reply.result_class == "A"
     return item, reply, deputy, office
 
 
-# who signed it off, co-signed it (孙会办 signing for receipt is public) and reviewed it; why it
-# was sent back; the class change; the steps
-INTERNAL_WORDS = ("陈局长", "陈静", "会签同意", "同意</span> · 孙会办", SEND_BACK, REVIEW_REASON, "分类标识由",
+# who signed it off, co-signed it (周局长; 孙会办 signing for receipt is public) and reviewed it;
+# why it was sent back; the class change; the steps
+INTERNAL_WORDS = ("陈局长", "陈静", "周局长", "会签同意", "同意</span> · 周局长", SEND_BACK, REVIEW_REASON, "分类标识由",
                   "督查室审核", "待领导签发", "待会签", "reply-steps", "退回记录")
 
 
@@ -278,12 +279,12 @@ def test_a_submitter_reads_the_sent_reply_without_its_internal_workflow(f, api, 
     assert {e["type"] for e in body["timeline"]} & {
         "reply_drafted", "reply_submitted", "reply_signed_off", "reply_returned", "reply_cosigned",
         "reply_reviewed"} == set()
-    for word in ("陈局长", "陈静", SEND_BACK, REVIEW_REASON, "分类标识由", "会签同意"):
+    for word in ("陈局长", "陈静", "周局长", SEND_BACK, REVIEW_REASON, "分类标识由", "会签同意"):
         assert word not in str(body), word
     one = deputy_api.get(f"/replies/{reply.id}").get_json()
     assert one["text"] == REPLY_TEXT and [a["filename"] for a in one["attachments"]] == ["答复函.pdf"]
     assert one["cosigns"] == [] and "pipeline" not in one and "reviewed_at" not in one
-    for word in ("陈局长", "陈静", "孙会办", SEND_BACK, REVIEW_REASON):
+    for word in ("陈局长", "陈静", "孙会办", "周局长", SEND_BACK, REVIEW_REASON):
         assert word not in str(one), word
     assert [e["actor"] for e in body["timeline"] if e["type"] == "reply_sent"] == [UNIT]  # not its reviewer
 
@@ -293,4 +294,4 @@ def test_a_submitter_reads_the_sent_reply_without_its_internal_workflow(f, api, 
     assert "reply-steps" in page and SEND_BACK in page and "陈局长" in page
     one = api(office).get(f"/replies/{reply.id}").get_json()
     assert one["reviewed_at"] and one["signed_off_at"] and one["pipeline"][-1] == "sent"
-    assert [c["by"] for c in one["cosigns"]] == ["孙会办"]
+    assert [c["by"] for c in one["cosigns"]] == ["周局长"]
