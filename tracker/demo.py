@@ -4,7 +4,9 @@ items spread over every state the installed services can reach.
 Everything is created through the services (so the audit log, the timelines, the computed
 deadlines and the notifications are real), in one transaction, from a fixed random seed: the
 same database gets the same data. Dates are relative to today, so some items are overdue by a
-few days, some by weeks and months, and some are due soon.
+few days, some by weeks and months, and some are due soon. Each step runs at its own moment in
+the past (``clock.frozen_at``, see :class:`Story`), so the timelines, audit log and notifications
+tell the story over the months, never later than the last working day before today.
 
 The later stages (contacts, co opinions, extensions, replies through sign-off/co-sign/review,
 feedback, re-handling, commitments, close-out) run only when their modules are installed;
@@ -13,15 +15,18 @@ a call that fails raises — the seed never hides a refused step.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Person, User
+from tracker.assignments import deadlines
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
 from tracker.core import clock, security
@@ -246,6 +251,13 @@ REPLY_PLANS = ["持续跟踪落实，确保取得实效", "进一步完善政策
 COMMITMENTS = ["完成项目前期工作并启动建设", "出台配套实施细则", "完成试点并总结推广",
                "将相关经费列入下一年度预算", "开展专项整治行动"]
 
+SESSIONS_OPEN = dt.date(2026, 1, 18)  # the CPPCC session opens; the NPC's two days later
+
+# the demo's office hours (local): each step of the story happens at a minute between these
+WORK_START = dt.time(9, 0)
+WORK_END = dt.time(17, 30)
+WORK_MINUTES = 510
+
 PASSWORDS = {"admin": "Admin#2026", "office": "Office#2026", "handler": "Handler#2026",
              "leader": "Leader#2026", "deputy": "Deputy#2026", "member": "Member#2026",
              "unit": "Unit#2026"}
@@ -446,8 +458,8 @@ class Seeder:
             return found or items.create_session(body=body.value, name=name, year=2026, opened_on=opened,
                                                  closed_on=closed, actor=office)
 
-        npc = get(Body.NPC, "市十七届人大四次会议", dt.date(2026, 1, 20), dt.date(2026, 1, 24))
-        cppcc = get(Body.CPPCC, "市政协十四届四次会议", dt.date(2026, 1, 18), dt.date(2026, 1, 23))
+        npc = get(Body.NPC, "市十七届人大四次会议", SESSIONS_OPEN + dt.timedelta(days=2), dt.date(2026, 1, 24))
+        cppcc = get(Body.CPPCC, "市政协十四届四次会议", SESSIONS_OPEN, dt.date(2026, 1, 23))
         return npc, cppcc
 
     # ---- planning -------------------------------------------------------------------------
@@ -555,8 +567,10 @@ class Seeder:
             return 0
         if scenario in ("pending_receipt",):
             return rng.randint(0, 8)
-        if scenario in ("return_requested", "returned_reassigned", "return_rejected"):
+        if scenario == "return_requested":  # asked lately, the office has not decided yet
             return rng.randint(1, 4)
+        if scenario in ("returned_reassigned", "return_rejected"):
+            return rng.randint(3, 10)
         if scenario == "extension":
             # asked for while still early enough: at least the notice period before the date due
             return rng.randint(20, 60)
@@ -578,26 +592,99 @@ def _next_number(session: Session, kind: str) -> int:
 
 class Story:
     """Moves each planned item through the services, as far as its scenario and the installed
-    modules allow."""
+    modules allow — each step at its own moment in the past (:func:`clock.frozen_at`).
 
-    def __init__(self, cast: Cast, rng: random.Random, today: dt.date):
+    How an item's dates are laid out (local working hours, 09:00–17:30 at a minute drawn from
+    the seeded rng; never on or after the real today, so a run tells the same story all day):
+
+    - received a few days after the session closed; registered within a few working days (the
+      items still waiting to be assigned arrived lately and were registered in the last weeks);
+    - assigned ``days_ago`` before today (on a working day), 签收 0–3 working days later (most
+      units within the 2 working days, a few late); a city leader's 批示 right after assigning;
+    - 办前沟通 early in the handling, progress notes and 办中沟通 later, co opinions between,
+      extension requests well before the date due and decided 1–3 working days later;
+    - the reply pipeline (draft → submit → sign-off → co-sign → office review → sent) over a few
+      working days: recent for the replies still in the pipeline; for sent ones it ends at a sent
+      date that fits the scenario (``sent``: mostly inside the feedback window, every fifth one
+      long enough ago that the window is over and nobody rated it; evaluated and closed ones
+      up to months ago), then publication, 办后沟通 and the ratings inside the window,
+      re-handling orders, commitments kept, close-out and archive after the ratings.
+
+    Each item's steps are played in the order of their moments, so its audit entries (and
+    notifications) are in the order they were written.
+    """
+
+    def __init__(self, cast: Cast, rng: random.Random, today: dt.date, now: dt.datetime | None = None):
         self.cast = cast
         self.rng = rng
         self.today = today
         self.office = cast.office
+        self.now = now or clock.real_now()
+        self.cal = _calendar()
+        # the last working day before today: the story's last day, whatever the hour of the run
+        self.last_day = deadlines.add_working_days(today, -1, self.cal)
+        self.cursor: dt.datetime | None = None  # the moment of the current item's last step
+        self.cursors: dict[int, dt.datetime] = {}
 
     def unit_user(self, code: str) -> User:
         return self.cast.handler[code]
 
-    def register(self, plan: Plan) -> Item:
-        received_on = (plan.session.closed_on or self.today) + dt.timedelta(days=5)
+    # ---- time -----------------------------------------------------------------------------
+
+    def clip(self, day: dt.date) -> dt.date:
+        return min(day, self.last_day)
+
+    def workdays(self, day: dt.date, n: int) -> dt.date:
+        """``n`` working days after ``day`` (before it when negative), never after the last day."""
+        return self.clip(deadlines.add_working_days(day, n, self.cal))
+
+    def working_day(self, day: dt.date) -> dt.date:
+        """The day itself when it is a working day, else the working day before it."""
+        day = self.clip(day)
+        return day if self.cal.is_workday(day) else deadlines.add_working_days(day, -1, self.cal)
+
+    def between(self, lo: dt.date, hi: dt.date, f0: float = 0.0, f1: float = 1.0) -> dt.date:
+        """A working day from ``lo`` to ``hi`` (``lo`` when ``hi`` is not later), within the
+        fractions ``f0``–``f1`` of the working days between them."""
+        span = max(0, deadlines.working_days_between(lo, self.clip(hi), self.cal))
+        return self.workdays(lo, self.rng.randint(int(span * f0), int(span * f1)))
+
+    def moment(self, day: dt.date) -> dt.datetime:
+        """An instant in working hours on ``day`` (local), after the item's previous step and
+        never later than the real now."""
+        day = self.clip(day)
+        start = dt.datetime.combine(day, WORK_START, clock.LOCAL_TZ)
+        end = dt.datetime.combine(day, WORK_END, clock.LOCAL_TZ)
+        if self.cursor is None or self.cursor < start:
+            instant = start + dt.timedelta(minutes=self.rng.randint(0, WORK_MINUTES))
+        else:  # another step on the same day (or a step that had to wait for the previous one)
+            room = int((end - self.cursor).total_seconds() // 60)
+            instant = self.cursor + dt.timedelta(minutes=self.rng.randint(3, max(3, min(room, 90))))
+        instant = min(instant.astimezone(dt.UTC), self.now)
+        if self.cursor is not None:
+            instant = max(instant, self.cursor)
+        self.cursor = instant
+        return instant
+
+    def at(self, day: dt.date) -> contextlib.AbstractContextManager[dt.datetime]:
+        return clock.frozen_at(self.moment(day))
+
+    def run(self, steps: list[tuple[dt.date, Callable[[], Any]]]) -> None:
+        """Play steps in the order of their days (steps of one day in the order given)."""
+        for day, step in sorted(steps, key=lambda s: s[0]):
+            with self.at(day):
+                step()
+
+    # ---- registration and assignment ------------------------------------------------------
+
+    def register(self, plan: Plan, received_on: dt.date) -> Item:
         leader = self.cast.leaders[int(plan.number) % len(self.cast.leaders)]
         return items.register_item(
             actor=self.office, kind=plan.kind, session_id=plan.session.id, number=plan.number,
             title=plan.title, content=plan.content, category=plan.topic[0],
             submitters=[{"name": plan.lead_person.name, "role": "lead", "person_id": plan.lead_person.id},
                         *[{"name": p.name, "role": "co", "person_id": p.id} for p in plan.co_persons]],
-            is_key=plan.is_key, tier=plan.tier, received_on=min(received_on, self.today),
+            is_key=plan.is_key, tier=plan.tier, received_on=received_on,
             leader_id=leader.id if plan.tier == Tier.LEADER_LED.value else None,
         )
 
@@ -622,24 +709,45 @@ class Story:
             assigned_on=assigned_on, **extra)
 
     def play(self, plan: Plan) -> Item:
-        item = self.register(plan)
-        if plan.scenario == "registered":
-            return item
-        if plan.scenario == "merged":
-            return item  # merged after the parents exist (see seed)
-        assigned_on = max(self.today - dt.timedelta(days=plan.days_ago), item.received_on or self.today)
-        rows = self.assign(item, plan, assigned_on)
+        self.cursor = None
+        item = self._play(plan)
+        if self.cursor is not None:
+            self.cursors[item.id] = self.cursor
+        return item
+
+    def _play(self, plan: Plan) -> Item:
+        rng = self.rng
+        received_on = self.clip((plan.session.closed_on or self.today) + dt.timedelta(days=5))
+        if plan.scenario in ("registered", "merged"):
+            # arrived lately (闭会期间转来) and registered in the last weeks; not assigned yet
+            registered = max(received_on, self.working_day(self.last_day - dt.timedelta(days=rng.randint(0, 18))))
+            received_on = max(received_on, self.workdays(registered, -rng.randint(0, 3)))
+            with self.at(registered):
+                return self.register(plan, received_on)
+        assigned_on = self.working_day(max(self.today - dt.timedelta(days=plan.days_ago), received_on))
+        assigned_on = max(assigned_on, received_on)
+        with self.at(min(assigned_on, self.workdays(received_on, rng.randint(0, 4)))):
+            item = self.register(plan, received_on)
+        with self.at(assigned_on):
+            rows = self.assign(item, plan, assigned_on)
+        first: list[tuple[dt.date, Callable[[], Any]]] = []
         if _has(instructions, "add_instruction") and plan.tier == Tier.LEADER_LED.value:
-            instructions.add_instruction(item, actor=item.leader,
-                                         text="请主办单位主要负责同志亲自研究，与代表委员当面沟通，确保办理实效。")
+            first.append((self.workdays(assigned_on, rng.randint(0, 1)), lambda: instructions.add_instruction(
+                item, actor=item.leader, text="请主办单位主要负责同志亲自研究，与代表委员当面沟通，确保办理实效。")))
         if plan.scenario == "pending_receipt":
+            self.run(first)
             return item
         if plan.scenario in ("return_requested", "returned_reassigned", "return_rejected"):
+            self.run(first)
             self.returns(item, plan, rows[0])
             return item
-        for a in rows:
-            assignments.receive(a, actor=self.unit_user(plan_code(self.cast, a)))
-        self.handle(item, plan, rows)
+        received: dict[int, dt.date] = {}
+        for a in rows:  # most units sign within the 2 working days, a few a day late
+            received[a.id] = self.workdays(assigned_on, rng.choices([0, 1, 2, 3], weights=[40, 35, 17, 8])[0])
+            first.append((received[a.id], lambda a=a: assignments.receive(
+                a, actor=self.unit_user(plan_code(self.cast, a)))))
+        self.run(first)
+        self.handle(item, plan, rows, received)
         return item
 
     # ---- return requests ------------------------------------------------------------------
@@ -651,86 +759,148 @@ class Story:
             "return_rejected": "该事项不属于本单位职责范围，申请退回重新交办。",
             "return_requested": "经研究，该件所提事项由区政府负责实施，建议调整承办单位。",
         }[plan.scenario]
-        req = assignments.request_return(a, actor=self.unit_user(code), reason=reason)
+        asked = min(self.workdays(a.assigned_on, self.rng.randint(0, 3)), a.return_due)
+        with self.at(asked):
+            req = assignments.request_return(a, actor=self.unit_user(code), reason=reason, today=clock.today())
         if plan.scenario == "return_requested":
             return
+        decided = self.workdays(asked, self.rng.randint(1, 3))
         if plan.scenario == "return_rejected":
-            assignments.decide_return(req, actor=self.office, approve=False,
-                                      note="该事项属于贵单位职责范围，请继续办理并按时答复。")
+            with self.at(decided):
+                assignments.decide_return(req, actor=self.office, approve=False,
+                                          note="该事项属于贵单位职责范围，请继续办理并按时答复。")
             return
         taken = {u for u, _ in plan.units}
         new_code = next(c for c in [*plan.topic[3], *DISTRICT_OF.values()] if c not in taken)
         leader = self.cast.unit_leader[new_code]
-        assignments.decide_return(req, actor=self.office, approve=True, note="同意退回，改由相关单位办理。",
-                                  reassign_to={"unit_id": self.cast.units[new_code].id,
-                                               "task": "研究办理，按时答复代表委员",
-                                               "responsible_leader": f"{leader.name}（{leader.title}）",
-                                               "handler_id": self.cast.handler[new_code].id})
+        with self.at(decided):  # reassigned on the day of the decision
+            assignments.decide_return(req, actor=self.office, approve=True, note="同意退回，改由相关单位办理。",
+                                      reassign_to={"unit_id": self.cast.units[new_code].id,
+                                                   "task": "研究办理，按时答复代表委员",
+                                                   "responsible_leader": f"{leader.name}（{leader.title}）",
+                                                   "handler_id": self.cast.handler[new_code].id})
 
     # ---- handling and replies (when installed) --------------------------------------------
 
-    def handle(self, item: Item, plan: Plan, rows: list[Assignment]) -> None:
+    def reply_days(self, plan: Plan, handled_from: dt.date) -> tuple[dt.date, dt.date]:
+        """(first, last) day of the first answering unit's reply pipeline: recent while the reply
+        is in it; for a sent one, the last is the sent date the scenario calls for."""
+        rng = self.rng
+        earliest = self.workdays(handled_from, 10)  # at least two weeks of handling first
+        if plan.scenario not in ("sent", *AFTER_SENT):
+            last = self.workdays(self.last_day, -rng.randint(0, 6))
+            first = self.workdays(last, -rng.randint(1, 5))
+        else:
+            lo, hi = {"sent": (1, 12), "evaluated": (3, 60), "dissatisfied": (8, 30),
+                      "follow_up": (5, 50), "closed": (20, 70)}[plan.scenario]
+            if plan.scenario == "sent" and int(plan.number) % 5 == 0:
+                lo, hi = 20, 35  # sent weeks ago and nobody rated: the window is over (征询期已过)
+            last = self.workdays(self.last_day, -rng.randint(lo, hi))
+            first = self.workdays(last, -rng.randint(3, 8))
+        if first < earliest:
+            first = earliest
+            last = max(last, self.workdays(first, 2))
+        return first, last
+
+    def spread(self, first: dt.date, last: dt.date, n: int) -> list[dt.date]:
+        """``n`` days in order from ``first`` to ``last`` (both included when n > 1)."""
+        if n <= 1:
+            return [last] * n
+        span = max(0, deadlines.working_days_between(first, last, self.cal))
+        middle = sorted(self.rng.randint(0, span) for _ in range(n - 2))
+        return [first, *(self.workdays(first, k) for k in middle), max(first, last)]
+
+    def handle(self, item: Item, plan: Plan, rows: list[Assignment], received: dict[int, dt.date]) -> None:
         rng = self.rng
         reached = plan.scenario in REPLY_STAGES
-        if _has(handling, "record_progress") and rng.random() < 0.6:
-            for a in rows:
-                handling.record_progress(a, actor=self.unit_user(plan_code(self.cast, a)),
-                                         text=rng.choice(PROGRESS))
         answering = [a for a in rows if not a.is_co]
+        started = max(received.values())
+        replying = reached and _has(replies, "draft_reply", "submit_reply", "sign_off")
+        first_day, sent = self.reply_days(plan, started) if replying else (self.last_day, self.last_day)
+        # the handling itself ends the working day before the reply is drafted
+        until = max(started, self.workdays(first_day, -1)) if replying else self.last_day
+        steps: list[tuple[dt.date, Callable[[], Any]]] = []
         if _has(handling, "record_contact"):
             for a in answering:
-                if reached or rng.random() < 0.55:
-                    self.contact(a, "before", "meeting" if item.tier == Tier.LEADER_LED.value
-                                 else rng.choice(["phone", "meeting", "visit"]))
-                if reached and rng.random() < 0.6:
-                    self.contact(a, "during", rng.choice(["phone", "forum", "visit"]))
+                if reached or rng.random() < 0.55:  # 办前: within the first 15 working days
+                    on = self.between(self.workdays(received[a.id], 1), min(until, self.workdays(received[a.id], 15)))
+                    method = ("meeting" if item.tier == Tier.LEADER_LED.value
+                              else rng.choice(["phone", "meeting", "visit"]))
+                    steps.append((on, lambda a=a, on=on, m=method: self.contact(a, "before", m, on)))
+                if reached and rng.random() < 0.6:  # 办中: in the second half of the handling
+                    on = self.between(received[a.id], until, 0.5, 1.0)
+                    method = rng.choice(["phone", "forum", "visit"])
+                    steps.append((on, lambda a=a, on=on, m=method: self.contact(a, "during", m, on)))
+        if _has(handling, "record_progress") and rng.random() < 0.6:
+            for a in rows:
+                text = rng.choice(PROGRESS)
+                steps.append((self.between(received[a.id], until, 0.2, 0.7), lambda a=a, text=text:
+                              handling.record_progress(a, actor=self.unit_user(plan_code(self.cast, a)), text=text)))
         if _has(handling, "submit_co_opinion"):
             for a in rows:
                 if a.is_co and (reached or rng.random() < 0.5):
-                    on = min(self.today, a.assigned_on + dt.timedelta(days=rng.randint(10, 40)))
-                    handling.submit_co_opinion(
-                        a, actor=self.unit_user(plan_code(self.cast, a)), today=on,
-                        text=f"经研究，我单位原则同意主办单位的办理思路，建议{rng.choice(SUGGESTIONS[plan.topic[0]])}，"
-                             "我单位将积极配合做好相关工作。")
+                    on = min(until, max(self.workdays(received[a.id], 1),
+                                        self.working_day(a.assigned_on + dt.timedelta(days=rng.randint(10, 40)))))
+                    text = (f"经研究，我单位原则同意主办单位的办理思路，建议{rng.choice(SUGGESTIONS[plan.topic[0]])}，"
+                            "我单位将积极配合做好相关工作。")
+                    steps.append((on, lambda a=a, text=text: handling.submit_co_opinion(
+                        a, actor=self.unit_user(plan_code(self.cast, a)), today=clock.today(), text=text)))
         if plan.scenario == "extension" and _has(handling, "request_extension", "decide_extension"):
-            self.extension(plan, answering[0])
-        if not reached or not _has(replies, "draft_reply", "submit_reply", "sign_off"):
+            steps.extend(self.extension(plan, answering[0], received[answering[0].id]))
+        self.run(steps)
+        if not replying:
             return
         # The first answering unit carries the scenario; in separate mode the others reply too
-        # once the item is meant to be fully replied.
+        # once the item is meant to be fully replied (each by the first unit's sent date).
         first, others = answering[0], answering[1:]
-        self.reply(item, plan, first, plan.scenario)
+        steps = self.reply(item, plan, first, plan.scenario, first_day, sent)
         if plan.scenario in ("sent", *AFTER_SENT):
             for a in others:
-                self.reply(item, plan, a, "sent")
-            self.after_sent(item, plan)
+                own_last = max(first_day, self.workdays(sent, -rng.randint(0, 3)))
+                own_first = max(until, self.workdays(own_last, -rng.randint(2, 6)))
+                steps += self.reply(item, plan, a, "sent", own_first, own_last)
+        self.run(steps)
+        if plan.scenario in ("sent", *AFTER_SENT):
+            self.after_sent(item, plan, sent)
 
-    def contact(self, a: Assignment, stage: str, method: str) -> None:
-        if stage == "after":  # 办后: a few days after the reply went out, not later than today
-            sent_on = handling.reply_sent_on(a)
-            on = min(self.today, sent_on + dt.timedelta(days=self.rng.randint(1, 10)))
-        else:
-            span = max(0, (self.today - a.assigned_on).days)
-            offset = {"before": (1, 15), "during": (16, 45)}[stage]
-            on = a.assigned_on + dt.timedelta(days=min(span, self.rng.randint(*offset)))
+    def contact(self, a: Assignment, stage: str, method: str, on: dt.date) -> None:
+        """A contact on day ``on``, recorded now (the frozen moment: that day or a little later)."""
+        if stage == "after":  # not before the reply went out
+            on = max(on, handling.reply_sent_on(a))
         handling.record_contact(a, actor=self.unit_user(plan_code(self.cast, a)), stage=stage,
-                                method=method, contact_on=on, summary=CONTACT_SUMMARIES[stage],
+                                method=method, contact_on=min(on, clock.today()), summary=CONTACT_SUMMARIES[stage],
                                 participants="代表委员、承办单位经办人")
 
-    def extension(self, plan: Plan, a: Assignment) -> None:
-        from tracker.assignments import deadlines
-
+    def extension(self, plan: Plan, a: Assignment, received: dt.date) -> list[tuple[dt.date, Callable[[], Any]]]:
+        """The unit asks well before the date due (10 working days or more, the rule asks 5) and
+        the office decides 1–3 working days later (even numbers approved, odd ones pending)."""
+        rng = self.rng
         a = Assignment.get_by_id(a.id)
-        # ask 10 working days before the due date (or today, if that is still early enough)
-        asked_on = min(self.today, deadlines.working_days_before(a.current_due, 10, _calendar()))
+        approve = int(plan.number) % 2 == 0
+        latest = deadlines.working_days_before(a.current_due, 10, self.cal)
+        hi = min(latest, self.workdays(self.last_day, -rng.randint(3, 8) if approve else -rng.randint(0, 6)))
+        lo = self.workdays(received, 2)
+        if not approve:  # still pending: asked in the last days
+            lo = max(lo, self.workdays(hi, -4))
+        asked = max(received, min(self.between(lo, hi), hi))
         wanted = min(a.reply_due_max, a.current_due + dt.timedelta(days=45))
-        req = handling.request_extension(a, actor=self.unit_user(plan_code(self.cast, a)),
-                                         requested_due=wanted, today=asked_on,
-                                         reason="涉及项目资金和规划调整，需履行审批程序，申请延期答复。")
-        if int(plan.number) % 2 == 0:
-            handling.decide_extension(req, actor=self.office, approve=True, reason="同意延期。")
+        made: list[Any] = []
 
-    def reply(self, item: Item, plan: Plan, a: Assignment, stage: str) -> None:
+        def ask() -> None:
+            made.append(handling.request_extension(a, actor=self.unit_user(plan_code(self.cast, a)),
+                                                   requested_due=wanted, today=clock.today(),
+                                                   reason="涉及项目资金和规划调整，需履行审批程序，申请延期答复。"))
+
+        steps: list[tuple[dt.date, Callable[[], Any]]] = [(asked, ask)]
+        if approve:
+            steps.append((self.workdays(asked, rng.randint(1, 3)), lambda: handling.decide_extension(
+                made[0], actor=self.office, approve=True, reason="同意延期。")))
+        return steps
+
+    def reply(self, item: Item, plan: Plan, a: Assignment, stage: str, first_day: dt.date,
+              last_day: dt.date) -> list[tuple[dt.date, Callable[[], Any]]]:
+        """The steps of one unit's reply, from the draft on ``first_day`` to the last step the
+        stage calls for on ``last_day`` (for a sent reply: the day it is sent)."""
         rng = self.rng
         code = plan_code(self.cast, a)
         handler = self.cast.handler[code]
@@ -738,89 +908,132 @@ class Story:
         klass = rng.choices(["A", "B", "C", "D"], weights=[45, 35, 15, 5])[0]
         commitments = []
         if stage == "follow_up" or (stage == "closed" and rng.random() < 0.6) or (klass == "B" and rng.random() < 0.5):
+            # promised in the reply: due a month to half a year after it
             commitments = [{"text": rng.choice(COMMITMENTS),
-                            "due_date": (self.today + dt.timedelta(days=rng.randint(30, 200))).isoformat()}]
+                            "due_date": (last_day + dt.timedelta(days=rng.randint(30, 200))).isoformat()}]
         text = REPLY_TEXT.format(name=plan.lead_person.name + ("代表" if plan.kind == "suggestion" else "委员"),
                                  title=item.title, action=rng.choice(REPLY_ACTIONS),
                                  plan=rng.choice(REPLY_PLANS), category=plan.topic[0])
-        reply = replies.draft_reply(a, actor=handler, result_class=klass, text=text, commitments=commitments,
-                                    contact_name=handler.name, contact_phone=handler.phone,
-                                    doc_number=f"{self.cast.units[code].short_name}〔2026〕{rng.randint(10, 199)}号")
-        if stage == "draft":
-            return
-        replies.submit_reply(reply, actor=handler)
-        if stage == "awaiting_sign_off":
-            return
-        replies.sign_off(reply, actor=self.cast.unit_leader[code], decision="approve")
-        reply = reply.refresh()
-        if reply.status == "awaiting_cosign":
-            cos = replies.cosigning_assignments(reply)
-            if stage == "awaiting_cosign":
-                cos = cos[:-1]  # the last co unit has not co-signed yet
-            for co in cos:
-                replies.cosign(reply.refresh(), actor=self.cast.unit_leader[plan_code(self.cast, co)],
-                               decision="approve")
-            if stage == "awaiting_cosign":
-                return
-            reply = reply.refresh()
-        if reply.status == "awaiting_office_review":
-            if stage == "awaiting_review":
-                return
-            replies.review(reply, actor=self.office, decision="approve")
+        doc_number = f"{self.cast.units[code].short_name}〔2026〕{rng.randint(10, 199)}号"
+        cos = [c for c in Assignment.select().where(Assignment.item == item.id)
+               if c.is_co and not c.is_void] if a.role == HandlingRole.LEAD.value else []
+        review = replies.needs_review(a)
+        names = ["draft", "submit", "sign_off", *(["cosign"] * len(cos)), *(["review"] if review else [])]
+        stop = {"draft": 1, "awaiting_sign_off": 2, "awaiting_cosign": 2 + len(cos),
+                "awaiting_review": 3 + len(cos)}.get(stage, len(names))
+        names = names[:stop]
+        reply: list[Reply] = []
 
-    def after_sent(self, item: Item, plan: Plan) -> None:
-        """办后沟通, then feedback from every submitter, re-handling after 不满意, commitments
-        kept and close-out — where the close-out module is installed."""
+        def draft() -> None:
+            reply.append(replies.draft_reply(
+                a, actor=handler, result_class=klass, text=text, commitments=commitments,
+                contact_name=handler.name, contact_phone=handler.phone, doc_number=doc_number,
+                today=clock.today()))
+
+        def cosign(n: int) -> None:
+            co = replies.cosigning_assignments(reply[0].refresh())[n]
+            replies.cosign(reply[0].refresh(), actor=self.cast.unit_leader[plan_code(self.cast, co)],
+                           decision="approve")
+
+        actions: dict[str, Callable[[], Any]] = {
+            "draft": draft,
+            "submit": lambda: replies.submit_reply(reply[0].refresh(), actor=handler),
+            "sign_off": lambda: replies.sign_off(reply[0].refresh(), actor=self.cast.unit_leader[code],
+                                                 decision="approve"),
+            "review": lambda: replies.review(reply[0].refresh(), actor=self.office, decision="approve"),
+        }
+        steps: list[tuple[dt.date, Callable[[], Any]]] = []
+        n_cosign = 0
+        for day, name in zip(self.spread(first_day, last_day, len(names)), names, strict=True):
+            if name == "cosign":
+                steps.append((day, lambda n=n_cosign: cosign(n)))
+                n_cosign += 1
+            else:
+                steps.append((day, actions[name]))
+        return steps
+
+    def after_sent(self, item: Item, plan: Plan, sent: dt.date) -> None:
+        """Publication and 办后沟通 after the reply, then the ratings of every submitter inside
+        the feedback window, re-handling after 不满意, commitments kept and close-out — where
+        the close-out module is installed."""
         rng = self.rng
         item = item.refresh()
         answering = [a for a in Assignment.select().where(Assignment.item == item.id)
                      if a.is_answering and not a.is_void]
-        if _has(handling, "record_contact") and rng.random() < 0.5:
-            for a in answering:
-                self.contact(a, "after", "phone")
+        steps: list[tuple[dt.date, Callable[[], Any]]] = []
         from tracker.replies import publication
 
         for a in answering:  # most units publish their reply (全文/摘要) and record the day
             for r in Reply.select().where((Reply.assignment == a.id) & (Reply.status == "sent")):
                 if r.publish != "none" and rng.random() < 0.7:
-                    publication.record(r, actor=self.unit_user(plan_code(self.cast, a)),
-                                       published_on=r.sent_on or self.today)
+                    steps.append((self.workdays(r.sent_on, rng.randint(0, 8)), lambda a=a, r=r: publication.record(
+                        r, actor=self.unit_user(plan_code(self.cast, a)), published_on=clock.today())))
+        if _has(handling, "record_contact") and rng.random() < 0.5:
+            for a in answering:
+                on = self.workdays(sent, rng.randint(1, 6))
+                steps.append((on, lambda a=a, on=on: self.contact(a, "after", "phone", on)))
         if plan.scenario not in AFTER_SENT or not _has(
                 closeout, "closeout_for", "give_feedback", "order_rehandling", "fulfil_commitment", "close_item"):
+            self.run(steps)
             return
         co = closeout.closeout_for(item)
         accounts_by_person = {u.person_id: u for u in User.select().where(
             (User.role == Role.SUBMITTER.value) & User.person.is_null(False))}
-        for n, sub in enumerate(co.raters):
+        rated: list[dt.date] = []
+
+        def rate(sub: Any, unhappy: bool, work: str, result: str, adoption: str, method: str) -> None:
+            online = accounts_by_person.get(sub.person_id)
+            closeout.give_feedback(
+                item, actor=online or self.office, submitter_id=sub.id, work=work, result=result,
+                adoption=adoption, contacted=True, contact_method=method,
+                comment=("答复对具体问题回应不够，解决措施和时间表不明确，希望重新研究办理。" if unhappy
+                         else "承办单位沟通积极，答复认真具体。"))
+
+        for n, sub in enumerate(co.raters):  # each inside the window (15 working days)
             unhappy = plan.scenario == "dissatisfied" and n == 0
             work, result = (("basically_satisfied", "dissatisfied") if unhappy else
                             rng.choice([("satisfied", "satisfied"), ("satisfied", "basically_satisfied"),
                                         ("basically_satisfied", "basically_satisfied")]))
-            online = accounts_by_person.get(sub.person_id)
-            closeout.give_feedback(
-                item, actor=online or self.office, submitter_id=sub.id, work=work, result=result,
-                adoption="not_now" if unhappy else rng.choice(["adopted", "partly_adopted"]),
-                contacted=True, contact_method=rng.choice(["meeting", "phone"]),
-                comment=("答复对具体问题回应不够，解决措施和时间表不明确，希望重新研究办理。" if unhappy
-                         else "承办单位沟通积极，答复认真具体。"))
+            adoption = "not_now" if unhappy else rng.choice(["adopted", "partly_adopted"])
+            method = rng.choice(["meeting", "phone"])
+            day = self.workdays(sent, rng.randint(1, 12))
+            rated.append(day)
+            steps.append((day, lambda s=sub, u=unhappy, w=work, r=result, ad=adoption, m=method:
+                          rate(s, u, w, r, ad, m)))
+        self.run(steps)
+        rated_by = max(rated, default=sent)
         if plan.scenario == "dissatisfied":
-            if int(plan.number) % 4 == 0 and _has(closeout, "resolve_dissatisfaction"):
-                unhappy_fb = closeout.closeout_for(item).dissatisfied[0]
-                closeout.resolve_dissatisfaction(unhappy_fb, actor=self.office,
-                                                 reason="经与代表委员沟通，所提事项受规划条件限制暂不具备实施条件，已作说明。")
-            else:
-                closeout.order_rehandling(item, actor=self.office,
-                                          reason="提出人对办理结果不满意，请进一步研究，拿出具体措施后重新答复。")
+            with self.at(self.workdays(rated_by, rng.randint(1, 4))):
+                if int(plan.number) % 4 == 0 and _has(closeout, "resolve_dissatisfaction"):
+                    unhappy_fb = closeout.closeout_for(item).dissatisfied[0]
+                    closeout.resolve_dissatisfaction(
+                        unhappy_fb, actor=self.office,
+                        reason="经与代表委员沟通，所提事项受规划条件限制暂不具备实施条件，已作说明。")
+                else:
+                    closeout.order_rehandling(item, actor=self.office,
+                                              reason="提出人对办理结果不满意，请进一步研究，拿出具体措施后重新答复。")
             return
         if plan.scenario != "closed":
             return
+        steps = []
         for a in answering:
             for c in Commitment.select().where(Commitment.assignment == a.id):
-                closeout.fulfil_commitment(c, actor=self.unit_user(plan_code(self.cast, a)),
-                                           evidence="已按承诺完成，相关文件和现场照片已存档。")
-        closeout.close_item(item, actor=self.office, note="经与人大、政协联络机构对账，予以销号。")
+                steps.append((self.workdays(rated_by, rng.randint(1, 5)), lambda a=a, c=c: closeout.fulfil_commitment(
+                    c, actor=self.unit_user(plan_code(self.cast, a)), evidence="已按承诺完成，相关文件和现场照片已存档。")))
+        self.run(steps)
+        closed_on = self.workdays(max([rated_by, *(d for d, _ in steps)]), rng.randint(1, 5))
+        with self.at(closed_on):
+            closeout.close_item(item, actor=self.office, note="经与人大、政协联络机构对账，予以销号。")
         if int(plan.number) % 3 == 0 and _has(closeout, "archive_item"):
-            closeout.archive_item(Item.get_by_id(item.id), actor=self.office)
+            with self.at(self.workdays(closed_on, rng.randint(1, 10))):
+                closeout.archive_item(Item.get_by_id(item.id), actor=self.office)
+
+    def merge(self, child: Item, parent: Item) -> None:
+        """并案: after both items' last steps, in the last days."""
+        self.cursor = max(self.cursors[child.id], self.cursors[parent.id])
+        with self.at(self.last_day):
+            merging.merge(child, parent, actor=self.office, note="与主件所提问题相同，并案办理")
+        self.cursors[child.id] = self.cursors[parent.id] = self.cursor
 
 
 def plan_code(cast: Cast, a: Assignment) -> str:
@@ -847,13 +1060,20 @@ def seed(force: bool = False) -> list[tuple[str, str, str]] | None:
     if Item.select().exists() and not force:
         return None
     rng = random.Random(2026)
-    today = clock.today()
+    now = clock.real_now()
+    today = clock.local_date(now)
     seeder = Seeder(rng, today)
+    # the system was set up (units, people, accounts, the sessions) early in January, before
+    # the sessions met; the items' stories follow (Story)
+    setup = dt.datetime.combine(deadlines.working_days_before(SESSIONS_OPEN, 8, _calendar()), dt.time(9, 30),
+                                clock.LOCAL_TZ).astimezone(dt.UTC)
     with db.atomic():
-        cast = seeder.cast()
-        npc, cppcc = seeder.sessions(cast.office)
+        with clock.frozen_at(min(setup, now)):
+            cast = seeder.cast()
+        with clock.frozen_at(min(setup + dt.timedelta(minutes=75), now)):
+            npc, cppcc = seeder.sessions(cast.office)
         plans = seeder.plans(cast, npc, cppcc)
-        story = Story(cast, rng, today)
+        story = Story(cast, rng, today, now)
         played: list[tuple[Plan, Item]] = [(plan, story.play(plan)) for plan in plans]
         if _has(merging, "merge"):
             parents = [item for plan, item in played if plan.scenario == "handling"]
@@ -862,5 +1082,5 @@ def seed(force: bool = False) -> list[tuple[str, str, str]] | None:
                 parent = parent.refresh()
                 if parent.kind != child.kind:
                     parent = next(i for p, i in played if p.scenario == "handling" and i.kind == child.kind)
-                merging.merge(child, parent, actor=cast.office, note="与主件所提问题相同，并案办理")
+                story.merge(child, parent)
     return cast.logins

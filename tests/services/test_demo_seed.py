@@ -110,6 +110,91 @@ def test_seed_creates_a_city_with_two_sessions_and_200_items(seeded):
         assert AssignmentStatus.REHANDLING.value in {a.status for a in Assignment.select(Assignment.status)}
 
 
+def test_seed_tells_each_story_in_time(seeded):
+    """Each step of the story happened at its own moment in the past (clock.frozen_at), not all
+    at the minute the seed ran."""
+    import datetime as dt
+
+    from tracker.reminders.models import Notification
+
+    now = clock.now()
+    today = clock.today()
+    # nothing later than the real now; the story's last day is before today
+    assert not AuditEntry.select().where(AuditEntry.at > now).exists()
+    assert not Notification.select().where(Notification.created_at > now).exists()
+    item_entries = AuditEntry.select().where(AuditEntry.item_id.is_null(False))
+    assert all(clock.local_date(e.at) < today for e in item_entries)
+    # steps in office hours, in the order they were written, spread over days
+    by_item: dict[int, list[AuditEntry]] = {}
+    for e in item_entries.order_by(AuditEntry.id):
+        by_item.setdefault(e.item_id, []).append(e)
+        local = clock.to_local(e.at)
+        assert dt.time(9, 0) <= local.time() < dt.time(20, 0), (e.action, local)  # office hours (or a bit late)
+    for entries in by_item.values():
+        assert [e.at for e in entries] == sorted(e.at for e in entries), entries[0].item_id
+    handled = [i.id for i in Item.select().where(Item.status != ItemStatus.REGISTERED.value)]
+    spread = [len({clock.local_date(e.at) for e in by_item[i]}) for i in handled]
+    assert sum(1 for n in spread if n >= 3) >= len(handled) * 0.6 and max(spread) >= 10
+    for item_id, entries in by_item.items():  # registered before assigned before signed for
+        actions = [e.action for e in entries]
+        if "received" in actions:
+            days = {a: clock.local_date(next(e.at for e in entries if e.action == a))
+                    for a in ("registered", "assigned", "received")}
+            assert days["registered"] <= days["assigned"] <= days["received"], item_id
+    for item in Item.select():
+        registered_on = clock.local_date(item.registered_at)
+        assert item.received_on <= registered_on < today, item.id
+    # 签收: most units sign within the 2 working days, a few late
+    receipts = [e.detail for e in AuditEntry.select().where(AuditEntry.action == "received")]
+    late = [d for d in receipts if "逾期签收" in d]
+    assert receipts and 1 <= len(late) <= len(receipts) * 0.2
+    for a in Assignment.select().where(Assignment.received_at.is_null(False)):
+        assert clock.local_date(a.received_at) >= a.assigned_on
+
+    from tracker import demo
+
+    if not demo._has(demo.replies, "draft_reply", "submit_reply", "sign_off"):
+        return
+    from tracker.replies.models import Reply
+
+    sent = list(Reply.select().where(Reply.sent_on.is_null(False)))
+    assert sent
+    for r in sent:
+        a = r.assignment
+        assert a.assigned_on < r.sent_on < today and clock.local_date(r.sent_at) == r.sent_on, r.id
+        assert clock.local_date(r.created_at) <= r.sent_on
+    assert len({r.sent_on for r in sent}) >= len(sent) // 3  # sent on many different days
+    # replies still in the pipeline are recent
+    for r in Reply.select().where(Reply.sent_on.is_null()):
+        assert (today - clock.local_date(r.created_at)).days <= 31, r.id
+    if not demo._has(demo.closeout, "give_feedback", "office_queues"):
+        return
+    from tracker.replies import closeout
+    from tracker.replies.models import Commitment, Feedback
+
+    # a few sent replies nobody rated in time: the office's "征询期已过" queue
+    assert closeout.office_queues().expired
+    # every rating after the reply, inside the feedback window
+    for fb in Feedback.select().where(Feedback.round == 1):
+        co = closeout.closeout_for(fb.item)
+        rated_on = clock.local_date(fb.created_at)
+        firsts = [r.sent_on for r in Reply.select().join(Assignment).where(
+            (Assignment.item == fb.item_id) & (Reply.round == 1) & Reply.sent_on.is_null(False))]
+        assert max(firsts) <= rated_on, fb.id
+        if co.round == 1 and co.window_due:
+            assert rated_on <= co.window_due, fb.id
+    # some evaluated items were sent long enough ago that their window has passed
+    assert any(closeout.closeout_for(i).window_over for i in Item.select().where(
+        Item.status.in_([ItemStatus.EVALUATED.value, ItemStatus.CLOSED.value, ItemStatus.ARCHIVED.value])))
+    for c in Commitment.select():
+        assert c.due_on > c.reply.sent_on
+        if c.fulfilled_on:
+            assert c.reply.sent_on <= c.fulfilled_on < today
+    for item in Item.select().where(Item.closed_at.is_null(False)):
+        last_rating = max(clock.local_date(f.created_at) for f in Feedback.select().where(Feedback.item == item.id))
+        assert last_rating <= clock.local_date(item.closed_at) < today
+
+
 def test_seed_runs_once_every_printed_login_works_and_force_tells_the_same_story(seeded, app):
     from tracker.demo import seed
 
