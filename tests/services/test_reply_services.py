@@ -266,9 +266,10 @@ def test_a_co_unit_agrees_to_the_draft_only_after_signing_for_the_item_and_sendi
         replies.cosign(reply, actor=s.co_leaders[0])
     assert refused.value.code == "no_opinion"
     assert "cosign" in replies.allowed_actions(s.co_leaders[0], reply)  # it may still send the draft back
-    # the handler, who sends the opinion, is no co-signer: nothing to do or be told at this step
+    # the handler is no co-signer, but sends the opinion the 会签 waits for: told so, in their words
     assert "cosign" not in replies.allowed_actions(s.co_users[0], reply)
-    assert replies.cosign_note(s.co_users[0], reply) == ""
+    assert replies.cosign_note(s.co_users[0], reply) == (
+        "市财政局尚未提交会办意见，请先提交会办意见，再由本单位领导会签主办单位的答复稿")
     assert [row["readiness"] for row in replies.cosign_status(reply)] == ["no_opinion", "no_opinion", "not_received"]
     assert fresh(reply).status == ReplyStatus.AWAITING_COSIGN.value and not ReplyCosign.select().exists()
 
@@ -277,6 +278,7 @@ def test_a_co_unit_agrees_to_the_draft_only_after_signing_for_the_item_and_sendi
     assignments.receive(Assignment.get_by_id(late.id), actor=late_user)
     handling.submit_co_opinion(Assignment.get_by_id(late.id), actor=late_user, text="无补充意见")
     for user in (*s.co_users, late_user):
+        assert replies.cosign_note(user, fresh(reply)) == ""  # their part is done
         with pytest.raises(PermissionDenied):
             replies.cosign(fresh(reply), actor=user)
     for user in (*s.co_leaders, late_leader):

@@ -342,8 +342,6 @@ def test_the_inbox_lists_the_drafts_waiting_for_my_sign_off_or_co_signature(s, c
     assert "关于加快老旧小区加装电梯的建议" not in tab(s.co_leader)[1].split("<tbody", 1)[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: assignments.services._awaiting_me still counts the lead's "
-                   "draft awaiting 会签 for every user of the co unit, though only its leader may co-sign")
 def test_the_inbox_does_not_ask_a_co_units_handler_to_co_sign(s, client, login_as):
     reply = replies.draft_reply(Assignment.get_by_id(s.lead.id), actor=s.handler, result_class="B",
                                 text="答复稿", submit=True)

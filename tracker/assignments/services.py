@@ -697,9 +697,9 @@ AWAITING_ME = "awaiting_me"  # the inbox tab of drafts waiting for this user's s
 
 
 def _awaiting_me(user: Any) -> pw.Expression:
-    """The unit's assignments whose reply waits for ``user``: a draft to sign off (a unit leader,
-    on the unit's answering assignments), or the lead unit's draft to co-sign that this co unit
-    has not co-signed in the current cycle (any of the unit's users)."""
+    """The unit's assignments whose reply waits for ``user``, a unit leader: a draft to sign off
+    (on the unit's answering assignments), or the lead unit's draft to co-sign that this co unit
+    has not co-signed in the current cycle. Nothing waits for a handler: both acts are leaders'."""
     from tracker.replies.models import Reply, ReplyCosign
 
     sign_off = (Assignment.role != HandlingRole.CO.value) & pw.fn.EXISTS(
@@ -715,7 +715,7 @@ def _awaiting_me(user: Any) -> pw.Expression:
                          & ~pw.fn.EXISTS(ReplyCosign.select(ReplyCosign.id).where(
                              (ReplyCosign.reply == Reply.id) & (ReplyCosign.assignment == Assignment.id)
                              & (ReplyCosign.cycle == Reply.cycle))))))
-    return (sign_off | cosign) if user.role in policy.SIGN_OFF_ROLES else cosign
+    return (sign_off | cosign) if user.role in policy.SIGN_OFF_ROLES else (Assignment.id < 0)
 
 
 def unit_inbox(user: Any, *, status: str | None = None):

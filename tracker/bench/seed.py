@@ -964,7 +964,7 @@ class Seeder:
         return made
 
     def cosigns(self) -> None:
-        """Co units agreed to each sent lead reply (会签), one row per co unit."""
+        """Co units agreed to each sent lead reply (会签, by the co unit's leader), one row per co unit."""
         rows = (Reply.select(Reply.id, Reply.assignment, Reply.signed_off_at, Assignment.item)
                 .join(Assignment, on=(Reply.assignment == Assignment.id))
                 .where((Assignment.role == "lead") & Reply.status.in_([RS.SENT.value, RS.AWAITING_OFFICE_REVIEW.value]))
@@ -980,7 +980,7 @@ class Seeder:
                 at = (signed_at or self.now) + dt.timedelta(hours=4)
                 if isinstance(at, dt.datetime) and at.tzinfo is not None:
                     at = at.astimezone(dt.UTC).replace(tzinfo=None)
-                w.add(ReplyCosign, (w.new_id(ReplyCosign), rid, aid, 1, "approve", "", self.handlers[unit][0], at))
+                w.add(ReplyCosign, (w.new_id(ReplyCosign), rid, aid, 1, "approve", "", self.unit_leader[unit], at))
             if w.pending() > 200_000:
                 w.flush()
         w.flush()

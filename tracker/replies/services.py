@@ -437,6 +437,11 @@ COSIGN_NOT_READY = {
     "no_opinion": "{unit}尚未提交会办意见，请先提交会办意见，再同意主办单位的答复稿（不同意可退回）",
     "not_working": "{unit}的会办任务当前不能会签（申退待审核中）",
 }
+COSIGN_NOT_READY_HANDLER = {  # what the co unit's handler is told: the first steps are theirs
+    "not_received": "{unit}尚未签收本件，请先签收并提交会办意见，再由本单位领导会签主办单位的答复稿",
+    "no_opinion": "{unit}尚未提交会办意见，请先提交会办意见，再由本单位领导会签主办单位的答复稿",
+    "not_working": "{unit}的会办任务当前不能会签（申退待审核中）",
+}
 
 
 def cosign_readiness(co: Assignment) -> str:
@@ -642,10 +647,20 @@ def _owed_cosign(user: Any, reply: Reply) -> Assignment | None:
 
 
 def cosign_note(user: Any, reply: Reply) -> str:
-    """Why this co unit's user cannot agree to the draft yet ('' when they can, or need not)."""
-    co = _owed_cosign(user, reply)
-    ready = cosign_readiness(co) if co is not None else "ready"
-    return "" if ready == "ready" else COSIGN_NOT_READY[ready].format(unit=co.unit.name)
+    """Why this co unit cannot agree to the draft yet ('' when it can, or need not): to its leader,
+    who co-signs, and to its handlers, who sign for the item and send the opinion first."""
+    if (reply.status != ReplyStatus.AWAITING_COSIGN.value or policy.role_of(user) not in policy.UNIT
+            or user.unit_id not in policy.cosigning_units(reply)):
+        return ""
+    co = _actor_co_assignment(reply, user)
+    if any(c.assignment_id == co.id for c in cosigns_of_cycle(reply)):
+        return ""
+    ready = cosign_readiness(co)
+    if ready == "ready":
+        return ""
+    if policy.can(user, Action.COSIGN, reply):
+        return COSIGN_NOT_READY[ready].format(unit=co.unit.name)
+    return COSIGN_NOT_READY_HANDLER[ready].format(unit=co.unit.name)
 
 
 def commitments_of(reply: Reply) -> list[dict]:
