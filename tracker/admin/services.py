@@ -26,7 +26,7 @@ from tracker.audit.models import AuditEntry
 from tracker.core import clock
 from tracker.core.calendar import package_years
 from tracker.core.db import contains_text, db, distinct_values
-from tracker.core.enums import AssignmentStatus, Body, ContactMethod, Role, Tier, label
+from tracker.core.enums import Body, ContactMethod, Role, Tier, label
 from tracker.core.errors import Conflict, ValidationFailed, ensure
 from tracker.core.i18n import N_
 from tracker.rules import services as rules
@@ -76,25 +76,10 @@ def _contact_problems(fields: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def open_handler_duties(user: User) -> list[Any]:
-    """The assignments that name ``user`` as their handler (定人员) and are not finished: not
-    returned or done, on an item still being handled. Moving such a user to another unit, taking
-    their unit role or deactivating them would leave those assignments with a handler who can no
-    longer act on them; the office first names another handler (交办调整)."""
-    from tracker.assignments.models import Assignment
-    from tracker.items.models import Item
-    from tracker.items.workflow import ITEM_TERMINAL
-
-    return list(Assignment.select(Assignment.id, Item.number, Item.id)
-                .join(Item, on=(Assignment.item == Item.id))
-                .where((Assignment.handler == user.id)
-                       & Assignment.status.not_in([AssignmentStatus.RETURNED.value, AssignmentStatus.DONE.value])
-                       & Item.status.not_in(sorted(s.value for s in ITEM_TERMINAL)))
-                .order_by(Item.id))
-
-
 def _duties_problem(user: User, then: str) -> str:
-    duties = open_handler_duties(user)
+    from tracker.assignments.services import open_duties_of
+
+    duties = open_duties_of(user)
     if not duties:
         return ""
     numbers = "、".join(f"第{a.item.number}号" for a in duties[:3]) + ("等" if len(duties) > 3 else "")

@@ -461,6 +461,19 @@ ADJUSTABLE = frozenset({AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDL
                         AssignmentStatus.OPINION_SUBMITTED, AssignmentStatus.REHANDLING})
 
 
+def open_duties_of(user: Any) -> list[Assignment]:
+    """The assignments that name ``user`` as their handler (定人员) and are not finished: not
+    returned or done, on an item still being handled (with the item's number). Moving such a user
+    to another unit, taking their unit role or deactivating them would leave these with a handler
+    who can no longer act on them: the office first names another (:func:`adjust_assignment`)."""
+    return list(Assignment.select(Assignment.id, Item.number, Item.id)
+                .join(Item, on=(Assignment.item == Item.id))
+                .where((Assignment.handler == user.id)
+                       & Assignment.status.not_in([AssignmentStatus.RETURNED.value, AssignmentStatus.DONE.value])
+                       & Item.status.not_in(sorted(s.value for s in workflow.ITEM_TERMINAL)))
+                .order_by(Item.id))
+
+
 def adjust_blocker(a: Assignment) -> str | None:
     """Why the office cannot adjust the assignment now (Chinese), or None."""
     if a.item.is_read_only:
