@@ -13,8 +13,8 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-from docx import Document
 
+from tests.docx_text import docx_lines
 from tests.security import world as world_module
 from tests.security.matrix_runner import Runner, fingerprint, is_api, routes
 from tests.security.support import PageScan, browser
@@ -161,12 +161,7 @@ def test_the_excel_helper_neutralises_every_trigger():
 def _docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         ElementTree.fromstring(archive.read("word/document.xml"))  # noqa: S314 (our own file): well-formed
-    doc = Document(io.BytesIO(data))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
+    return "\n".join(docx_lines(data))
 
 
 def test_word_documents_show_markup_literally(hostile, app):

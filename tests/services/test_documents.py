@@ -8,6 +8,7 @@ import io
 import docx
 import pytest
 
+from tests.docx_text import docx_lines
 from tests.ledger_data import TODAY, handled_item, owing_item
 from tracker.core.enums import Role
 from tracker.core.errors import NotFound, ValidationFailed
@@ -19,13 +20,7 @@ def open_docx(data: bytes) -> docx.document.Document:
     return docx.Document(io.BytesIO(data))
 
 
-def text_of(document) -> list[str]:
-    """Every paragraph, body and table cells, in order."""
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    return lines
+text_of = docx_lines  # every paragraph, body and table cells, in order
 
 
 def test_reply_letter_has_class_mark_title_addressee_body_signer_contact_copy(f):

@@ -5,11 +5,8 @@ dissatisfied when re-handling was ordered. The office keeps reading all of it.""
 
 from __future__ import annotations
 
-import io
-
-import docx
-
 from tests.closeout_support import replied_item
+from tests.docx_text import docx_lines
 from tracker.items import instructions
 from tracker.items.models import Item, Submitter
 from tracker.replies import closeout
@@ -36,12 +33,7 @@ def sub_id(s, name: str) -> int:
 
 def form_text(response) -> str:
     assert response.status_code == 200, response.status_code
-    document = docx.Document(io.BytesIO(response.get_data()))
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    return "\n".join(lines)
+    return "\n".join(docx_lines(response.get_data()))
 
 
 # --- 1. the 征询意见表 ---------------------------------------------------------------------------
