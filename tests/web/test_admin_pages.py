@@ -218,6 +218,15 @@ def test_a_named_handler_keeps_unit_role_and_account_until_the_office_re_staffs(
     assert Item.get_by_id(item.id).status == "assigned"
 
 
+def test_a_handler_whose_replies_are_out_may_move(f, as_admin):
+    from tests.closeout_support import replied_item
+
+    s = replied_item()  # the reply is sent: the named handler is now the record of who handled it
+    form = {"name": "经办人", "role": Role.UNIT_HANDLER.value, "unit_id": str(f.unit("市教育局").id), "phone": "",
+            "email": "", "title": ""}
+    assert as_admin.post(f"/admin/users/{s.handler.id}/edit", data=form).status_code == 302
+
+
 def test_reset_password_replaces_the_old_one_and_ends_sessions(f, as_admin, browser):
     user = f.user(Role.OFFICE)
     theirs = browser()

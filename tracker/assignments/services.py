@@ -462,14 +462,16 @@ ADJUSTABLE = frozenset({AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDL
 
 
 def open_duties_of(user: Any) -> list[Assignment]:
-    """The assignments that name ``user`` as their handler (定人员) and are not finished: not
-    returned or done, on an item still being handled (with the item's number). Moving such a user
-    to another unit, taking their unit role or deactivating them would leave these with a handler
-    who can no longer act on them: the office first names another (:func:`adjust_assignment`)."""
+    """The assignments that name ``user`` as their handler (定人员) while the unit still handles
+    them (:data:`ADJUSTABLE`: from 签收 to the reply or the co opinion, and re-handling) on an item
+    still open (with the item's number). Moving such a user to another unit, taking their unit
+    role or deactivating them would leave these with a handler who can no longer act on them: the
+    office first names another (:func:`adjust_assignment`). Once the reply is out, the handler
+    named is a record of who handled it."""
     return list(Assignment.select(Assignment.id, Item.number, Item.id)
                 .join(Item, on=(Assignment.item == Item.id))
                 .where((Assignment.handler == user.id)
-                       & Assignment.status.not_in([AssignmentStatus.RETURNED.value, AssignmentStatus.DONE.value])
+                       & Assignment.status.in_(sorted(s.value for s in ADJUSTABLE))
                        & Item.status.not_in(sorted(s.value for s in workflow.ITEM_TERMINAL)))
                 .order_by(Item.id))
 
