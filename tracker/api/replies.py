@@ -81,8 +81,7 @@ def serialize_reply(reply: Reply, user: Any = None) -> dict[str, Any]:
          "reason": row["cosign"].reason if row["cosign"] else "",
          "by": row["cosign"].by.display if row["cosign"] else None,
          "at": iso(row["cosign"].at) if row["cosign"] else None}
-        for row in replies.cosign_status(reply)
-        if internal or (policy.role_of(user) in policy.UNIT and row["unit"].id == user.unit_id)]
+        for row in replies.cosign_status_for(user, reply)]
     data["attachments"] = [serialize_attachment(a) for a in reply_files.attachments_of(reply)]
     if internal:
         data["pipeline"] = [s.value for s in replies.pipeline(reply)]

@@ -321,8 +321,8 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
         errors["handler_id"] = "请指定经办人（定人员）"
     if scorecard_id and scorecard is None:
         errors["scorecard_id"] = "考核办法不存在"
-    if date_problem:
-        pass  # the office's reply date is checked against the assignment date, once that is right
+    if date_problem:  # the reply date is checked against the assignment date once that is right
+        pass
     elif reply_due is not None:
         msg = deadlines.validate_reply_due(reply_due, assigned_on, item_rules, cal)
         if msg:

@@ -496,15 +496,20 @@ def all_feedback_in(item: Item) -> bool:
     return all(s.id in rated for s in subs)
 
 
+def unresolved_dissatisfaction(feedback: Any) -> Any:
+    """The SQL condition on a Feedback row (or alias): rated 不满意 on the work or the result, and
+    neither re-handled nor decided by the office (no ``resolution``)."""
+    dissatisfied = Rating.DISSATISFIED.value
+    return (((feedback.work == dissatisfied) | (feedback.result == dissatisfied))
+            & ((feedback.resolution == "") | feedback.resolution.is_null()))
+
+
 def dissatisfied_unresolved(item: Item) -> bool:
     """A 不满意 of the current round that the office has neither re-handled nor decided on."""
     from tracker.replies.models import Feedback
 
-    dissatisfied = Rating.DISSATISFIED.value
-    return (Feedback.select().where(
-        (Feedback.item == item.id) & (Feedback.round == current_round(item))
-        & ((Feedback.work == dissatisfied) | (Feedback.result == dissatisfied))
-        & ((Feedback.resolution == "") | Feedback.resolution.is_null())).exists())
+    return (Feedback.select().where((Feedback.item == item.id) & (Feedback.round == current_round(item))
+                                    & unresolved_dissatisfaction(Feedback)).exists())
 
 
 def current_round(item: Item) -> int:

@@ -1168,10 +1168,7 @@ def _queue_candidates(today: dt.date) -> pw.ModelSelect:
                               & (a.status != AssignmentStatus.RETURNED.value)
                               & (r.status == ReplyStatus.SENT.value)
                               & (c.status == CommitmentStatus.OPEN.value)))
-    unresolved = (f.select(pw.SQL("1"))
-                  .where((f.item == Item.id)
-                         & ((f.work == Rating.DISSATISFIED.value) | (f.result == Rating.DISSATISFIED.value))
-                         & ((f.resolution == "") | f.resolution.is_null())))
+    unresolved = f.select(pw.SQL("1")).where((f.item == Item.id) & items.unresolved_dissatisfaction(f))
     current_round = pw.fn.COALESCE(a2.select(pw.fn.MAX(a2.round)).where(a2.item == Item.id), 1)
     f2, s2, f3 = Feedback.alias(), Submitter.alias(), Feedback.alias()
 

@@ -56,7 +56,7 @@ def reply_view(reply: Reply, user: Any, *, decision: Any = None, publication_for
     view = ReplyView(
         reply=reply, actions=actions, steps=replies.pipeline(reply),
         commitments=replies.commitments_of(reply), attachments=reply_files.attachments_of(reply),
-        cosigns=replies.cosign_status(reply), returns=replies.return_history(reply),
+        cosigns=replies.cosign_status_for(user, reply), returns=replies.return_history(reply),
         class_changes=[e for e in AuditEntry.select().where(
             (AuditEntry.object_type == "reply") & (AuditEntry.object_id == reply.id)
             & (AuditEntry.action == "reply_reviewed")).order_by(AuditEntry.id) if e.before],
@@ -83,10 +83,9 @@ def _outsider_view(view: ReplyView, user: Any) -> None:
     """What a reader who does not read the replying unit's records (a co unit, a submitter) sees of
     a reply: its text, class, commitments and attachments — not the steps it went through, who
     signed it off or reviewed it, the send-back reasons or class changes; a co unit its own
-    co-signature and its own send-backs only (policy.record_units)."""
+    send-backs only (policy.record_units; its own co-signature: replies.cosign_status_for)."""
     view.steps, view.class_changes = [], []
     unit_id = user.unit_id if policy.role_of(user) in policy.UNIT else None
-    view.cosigns = [c for c in view.cosigns if unit_id is not None and c["unit"].id == unit_id]
     if unit_id is None or not view.returns:
         view.returns = []
         return

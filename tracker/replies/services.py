@@ -638,6 +638,16 @@ def cosign_status(reply: Reply) -> list[dict]:
             for co in cosigning_assignments(reply)]
 
 
+def cosign_status_for(user: Any, reply: Reply) -> list[dict]:
+    """:func:`cosign_status` as ``user`` reads it: every co unit's row for a reader of the replying
+    unit's records (``policy.sees_records_of``); a co unit its own row only; others none."""
+    rows = cosign_status(reply)
+    if policy.sees_records_of(user, reply.assignment):
+        return rows
+    unit_id = user.unit_id if policy.role_of(user) in policy.UNIT else None
+    return [row for row in rows if unit_id is not None and row["unit"].id == unit_id]
+
+
 def _owed_cosign(user: Any, reply: Reply) -> Assignment | None:
     """The user's co assignment when their unit still owes this draft its co-signature (this cycle)."""
     if reply.status != ReplyStatus.AWAITING_COSIGN.value or not policy.can(user, Action.COSIGN, reply):
