@@ -21,7 +21,8 @@ REFUSED = [
     ("第12 3号", FORMAT), ("'12'", FORMAT), ('"12"', FORMAT), ("“12”", FORMAT), ("12;1", FORMAT),
     ("<b>12</b>", FORMAT), ("〔2026〕12", FORMAT), ("12、13", FORMAT), ("A_12", FORMAT),
     ("abc", "案号须包含数字"), ("建议", "案号须包含数字"),
-    ("1" * 21, "案号不能超过 20 个字符"),
+    ("1" * 21, "案号不能超过 20 个字符"), ("1" * 25, "案号不能超过 20 个字符"),
+    ("1" * 35, "案号不能超过 20 个字符"),
 ]
 ACCEPTED = [
     ("12", "12"), ("0012", "0012"), ("A12", "A12"), ("12-1", "12-1"), ("建001", "建001"),
@@ -50,6 +51,25 @@ def test_the_form_refuses_a_number_of_another_form(f, client, login_as, number, 
     page = response.get_data(as_text=True)
     assert message in page
     assert counts() == before
+
+
+def test_the_form_names_the_cap_of_the_kind_chosen(f, client, login_as):
+    """A 三书一函's 文书编号 may have 30 characters; past that the form names 30, not 20, and
+    spaces the number loses when stored do not count."""
+    session = f.session()
+    login_as(f.office())
+    data = register_data(session, "沪检建〔2026〕" + "1" * 22 + "号")
+    data["kind"] = "procuratorial_suggestion"
+    before = counts()
+    response = client.post("/items/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "案号不能超过 30 个字符" in page and "20 个字符" not in page
+    assert counts() == before
+    spaced = register_data(session, "   " + "1" * 20 + "   ")
+    response = client.post("/items/new", data=spaced)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert Item.get().number == "1" * 20
 
 
 @pytest.mark.parametrize(("typed", "stored"), ACCEPTED)

@@ -119,7 +119,7 @@ def create_item():
     p = Fields(body)
     kind = p.choice("kind", ItemKind, required=True, message="类别不正确")
     session_id = p.integer("session_id", required=True)
-    number = p.text("number", required=True, max_len=30)
+    number = p.text("number", required=True)  # its format and length: items.number_problem
     title = p.text("title", required=True, max_len=300)
     content = p.text("content")
     category = p.text("category", max_len=50)

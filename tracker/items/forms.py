@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,10 +17,11 @@ from wtforms import (
     IntegerField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices
+from tracker.core.enums import Body, ItemKind, ItemStatus, SubmitterRole, Tier, choices, is_supervision_kind
 from tracker.core.forms import SelectField, SubForm, options
 
 DATE_MESSAGE = _l("日期格式应为 年-月-日，例如 2026-03-15")
@@ -98,10 +100,21 @@ class ItemForm(ItemFields):
                        validators=[InputRequired(_l("请选择类别"))], invalid_choice_message=_l("类别不正确"))
     session_id = SelectField(_l("会次"), coerce=int_or_none, validators=[InputRequired(_l("请选择会次"))],
                              invalid_choice_message=_l("会次不存在"), invalid_value_message=_l("会次不存在"))
-    number = StringField(_l("案号"), validators=[InputRequired(_l("请填写案号")),
-                                           Length(max=30, message=_l("案号不能超过 30 个字符"))],
+    number = StringField(_l("案号"), validators=[InputRequired(_l("请填写案号"))],
                          render_kw={"placeholder": _l("如：101")})
     from_motion = BooleanField(_l("议案转建议"))
+
+    def validate_number(self, field) -> None:
+        """The length cap of the chosen kind, counted as the number is stored (a 案号 of a
+        suggestion or proposal 20 characters, a 三书一函's 文书编号 30): the same figures the
+        service's ``number_problem`` checks, so the message names the limit that applies."""
+        from tracker.items.importing import NUMBER_MAX_LENGTH
+        from tracker.items.services import DOCUMENT_NUMBER_MAX_LENGTH, clean_number
+
+        kind = self.kind.data
+        cap = DOCUMENT_NUMBER_MAX_LENGTH if is_supervision_kind(kind) else NUMBER_MAX_LENGTH
+        if len(clean_number(kind, field.data or "")) > cap:
+            raise ValidationError(_("案号不能超过 %(n)s 个字符", n=cap))
 
     def set_sessions(self, sessions) -> None:
         self.session_id.choices = options(((s.id, f"{s.name}（{s.year}）") for s in sessions),
