@@ -140,3 +140,28 @@ def test_the_excel_import_applies_the_same_rule(w, assigned_on, message):
     report = import_items(data, w["session"], actor=w["office"])  # on the day: imported and assigned
     assert report.ok and report.imported == 2
     assert {a.assigned_on for a in Assignment.select()} == {TODAY}
+
+
+def test_the_received_date_cannot_move_past_the_first_assignment(w, f, client, login_as, api):
+    """The same rule from the other side: editing 收到日期 to after the day the item was assigned
+    would leave an assignment dated before the item reached the office."""
+    item = f.item(session=w["session"], number="13", received_on=TODAY - dt.timedelta(days=10))
+    response = api(w["office"]).post(f"/items/{item.id}/assignments",
+                                     json=body(w, assigned_on=(TODAY - dt.timedelta(days=5)).isoformat()))
+    assert response.status_code == 201, response.get_json()
+    login_as(w["office"])
+    item = Item.get_by_id(item.id)
+    before = counts()
+    edit = client.post(f"/items/{item.id}/edit", data={
+        "title": item.title, "content": item.content, "tier": item.tier, "received_on": "2026-03-02",
+        "lead_name": "张代表", "version": str(item.version)})
+    page = edit.get_data(as_text=True)
+    assert edit.status_code == 422
+    assert "收到日期 2026-03-02 不能晚于该件的交办日期 2026-03-01" in page
+    assert 'value="2026-03-02"' in page  # what the user typed stays
+    assert counts() == before and Item.get_by_id(item.id).received_on == TODAY - dt.timedelta(days=10)
+    edit = client.post(f"/items/{item.id}/edit", data={
+        "title": item.title, "content": item.content, "tier": item.tier, "received_on": "2026-03-01",
+        "lead_name": "张代表", "version": str(item.version)})
+    assert edit.status_code == 302, edit.get_data(as_text=True)[:3000]
+    assert Item.get_by_id(item.id).received_on == dt.date(2026, 3, 1)

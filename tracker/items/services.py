@@ -351,6 +351,19 @@ def submitters_of(item: Item) -> list[Submitter]:
     return list(Submitter.select().where(Submitter.item == item.id).order_by(Submitter.position))
 
 
+def _received_after_assignment(item: Item, received_on: Any) -> dict[str, str]:
+    """An item is not assigned before it reaches the office (assignments.assigned_on_problem),
+    so its 收到日期 may not move past the day it was first assigned."""
+    from tracker.assignments.models import Assignment
+
+    received = clock.as_date(received_on)
+    first = (Assignment.select(pw.fn.MIN(Assignment.assigned_on)).where(Assignment.item == item.id).scalar())
+    first = clock.as_date(first) if first else None
+    if received is not None and first is not None and received > first:
+        return {"received_on": f"收到日期 {received.isoformat()} 不能晚于该件的交办日期 {first.isoformat()}"}
+    return {}
+
+
 EDITABLE = ("title", "content", "category", "tier", "is_key", "note", "leader_id", "received_on")
 
 
@@ -364,7 +377,8 @@ def edit_item(item: Item, *, actor: Any, version: int | None = None, **changes: 
         errors.update(leader_missing_problem(changes.get("tier", item.tier),
                                              changes.get("leader_id", item.leader_id)))
     if changes.get("received_on"):
-        errors.update(received_on_problem(changes["received_on"], Session.get_by_id(item.session_id)))
+        errors.update(received_on_problem(changes["received_on"], Session.get_by_id(item.session_id))
+                      or _received_after_assignment(item, changes["received_on"]))
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     with db.atomic():
