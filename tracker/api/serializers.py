@@ -20,6 +20,7 @@ from tracker.assignments.deadlines import days_overdue
 from tracker.assignments.models import Assignment, ExtensionRequest, ReturnRequest
 from tracker.core import clock
 from tracker.core.enums import AssignmentStatus
+from tracker.items import workflow
 from tracker.items.models import Instruction, Item, Session, Submitter
 from tracker.items.queries import OWING
 from tracker.replies.models import Commitment, Feedback, Reply
@@ -286,11 +287,17 @@ def serialize_item_rows(items: list[Item], user: Any, *, today: dt.date | None =
         for a in query:
             by_item[a.item_id].append(a)
     rows = []
+    reads_all = policy.has(user, policy.Perm.VIEW_ALL_ITEMS)
     for item in items:
+        summaries = [serialize_assignment_summary(a, a.unit, today) for a in by_item[item.id]]
+        if not reads_all and user.person_id is not None and any(
+                s.person_id == user.person_id for s in subs[item.id]):  # policy.sees_as_submitter
+            for summary in summaries:
+                summary["status"] = workflow.status_for_submitter(summary["status"])
         rows.append({
             **_item_fields(item, sessions.get(item.session_id)),
             "submitters": [serialize_submitter(s) for s in subs[item.id]],
-            "assignments": [serialize_assignment_summary(a, a.unit, today) for a in by_item[item.id]],
+            "assignments": summaries,
             **_due_summary(by_item[item.id], today),
         })
     return rows
@@ -343,6 +350,8 @@ def serialize_item(item: Item, user: Any, detail: bool = True, *,
             extension_requests=[] if submitter_view else extensions[a.id], today=today,
             records=units is None or a.unit_id in units,
         ))
+        if submitter_view:
+            serialized[-1]["status"] = workflow.status_for_submitter(a.status)
     feedback_rows = Feedback.select(Feedback, Submitter).join(Submitter).where(Feedback.item == item.id)
     if submitter_view:
         feedback_rows = feedback_rows.where(Submitter.person == own_person)

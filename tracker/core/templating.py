@@ -18,6 +18,12 @@ bootstrap = Bootstrap5()
 LOCALES = ("zh", "en")
 
 
+def _status_for_submitter(status: str) -> str:
+    from tracker.items.workflow import status_for_submitter
+
+    return status_for_submitter(status)
+
+
 def select_locale() -> str:
     """?lang=zh|en (remembered in the session), else the session, else the user's locale, else zh."""
     if not has_request_context():  # CLI, scheduler jobs: the default language
@@ -134,6 +140,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["days_until"] = days_until
+    app.jinja_env.filters["for_submitter"] = _status_for_submitter
     app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale

@@ -123,6 +123,13 @@ ASSIGNMENT_TRANSITIONS: dict[tuple[A, Action], A] = {
     (A.REPLIED, Action.WITHDRAW): A.DONE,
 }
 
+def status_for_submitter(status: str) -> str:
+    """An assignment's status as its item's submitter reads it (page and API alike). A unit's
+    request to return the item is between the unit and the office: until the office decides,
+    the submitter sees the item still being handled (办理中)."""
+    return A.HANDLING.value if status == A.RETURN_REQUESTED.value else status
+
+
 # States in which a unit may still work on the assignment (progress, contacts, drafts).
 ASSIGNMENT_WORKING = frozenset({A.HANDLING, A.RETURN_REQUESTED, A.REHANDLING, A.OPINION_SUBMITTED})
 ASSIGNMENT_ACTIVE = frozenset(set(A) - {A.RETURNED})
