@@ -682,3 +682,29 @@ def test_with_the_real_reply_pipeline(f):
     closeout.fulfil_commitment(Commitment.get(), actor=s.handler, evidence="已验收")
     closeout.close_item(s.item, actor=s.office)
     assert s.fresh().status == ItemStatus.CLOSED.value
+
+
+def test_a_separate_unit_reads_its_own_checklist_and_only_that_the_others_is_unfinished(f, api):
+    """分办: each unit's "3+1" list is read off its own contacts and commitments (its internal
+    records, policy.record_units); another answering unit sees its own list and that the other's
+    is unfinished, not which steps; the office sees both."""
+    item = f.item(tier="office_supervised")
+    first, second = f.unit("市生态环境局"), f.unit("经开区管委会")
+    h1, h2 = f.user(Role.UNIT_HANDLER, first), f.user(Role.UNIT_HANDLER, second)
+    a1 = f.assign(item, first, role="separate", handler=h1)
+    a2 = f.assign(item, second, role="separate", handler=h2)
+    for a in (a1, a2):
+        assignments.receive(a, actor=a.handler)
+    handling.record_contact(Assignment.get_by_id(a1.id), actor=h1, stage="before", method="phone",
+                            contact_on=clock.today(), summary="电话沟通")
+    office = api(f.office()).get(f"/items/{item.id}/closeout").get_json()
+    assert [c["unit"] for c in office["checklist"]] == ["市生态环境局", "经开区管委会"]
+    mine = api(h1).get(f"/items/{item.id}/closeout").get_json()
+    assert [c["unit"] for c in mine["checklist"]] == ["市生态环境局"]
+    said = " ".join(mine["conditions"] + mine["warnings"])
+    assert "经开区管委会的办理清单" in said and "办前沟通（经开区管委会）" not in said
+    assert "办前沟通（市生态环境局）" not in said  # it had its talk before handling
+    assert "办前沟通（经开区管委会）" in " ".join(office["conditions"] + office["warnings"])
+    theirs = api(h2).get(f"/items/{item.id}/closeout").get_json()
+    assert [c["unit"] for c in theirs["checklist"]] == ["经开区管委会"]
+    assert "办前沟通（经开区管委会）" in " ".join(theirs["conditions"] + theirs["warnings"])

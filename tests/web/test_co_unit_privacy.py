@@ -222,3 +222,29 @@ def test_a_co_unit_sees_its_own_send_back_but_not_another_co_units_cosign(s, f, 
     assert [c["unit_name"] for c in one["cosigns"]] == ["市交通运输局"]
     office = api(s.office).get(f"/replies/{s.reply.id}").get_json()
     assert {c["unit_name"] for c in office["cosigns"]} == {"市交通运输局", "市财政局"}
+
+
+def test_the_close_out_panel_gives_a_co_unit_no_checklist_of_the_lead(s, api, login_as):
+    """Which "3+1" steps the lead unit has done is read off its contacts and commitments: the
+    co unit learns that the lead's list is unfinished, not which steps are missing."""
+    send(s)
+    office = api(s.office).get(f"/items/{s.item.id}/closeout").get_json()
+    [lead_list] = office["checklist"]
+    assert lead_list["unit"] == "市住房和城乡建设局" and lead_list["entries"]
+    unmet = [e["label"] for e in lead_list["entries"] if e["met"] is False]
+    assert unmet  # e.g. the talk during handling
+    assert api(s.handler).get(f"/items/{s.item.id}/closeout").get_json() == office
+    co = api(s.co_handler).get(f"/items/{s.item.id}/closeout").get_json()
+    assert co["checklist"] == [] and co["closable"] is False
+    said = " ".join(co["conditions"] + co["warnings"])
+    assert "市住房和城乡建设局的办理清单" in said
+    for label in unmet:
+        assert label not in said, label
+    assert [c for c in co["conditions"] if "3+1" not in c] == [c for c in office["conditions"] if "3+1" not in c]
+    for user in (s.co_handler, s.co_leader):
+        page = text(login_as(user).get(f"/items/{s.item.id}"))
+        assert 'id="checklist"' not in page and "市住房和城乡建设局的办理清单" in page
+        for label in unmet:
+            assert label not in page.split('id="closeout')[-1], label
+    page = text(login_as(s.handler).get(f"/items/{s.item.id}"))
+    assert 'id="checklist"' in page

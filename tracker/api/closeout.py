@@ -208,7 +208,9 @@ def get_closeout(item_id: int):
     user = current_api_user()
     item = items.get_item_for(user, item_id)
     ensure(policy.role_of(user) != "submitter")
-    return jsonify(_closeout_json(closeout.closeout_for(merging.handling_item(item))))
+    target = merging.handling_item(item)
+    return jsonify(_closeout_json(closeout.seen_by(closeout.closeout_for(target),
+                                                   policy.record_units(user, target.id))))
 
 
 @bp.post("/items/<int:item_id>/close")

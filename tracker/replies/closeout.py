@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import peewee as pw
@@ -118,6 +118,7 @@ def is_dissatisfied(fb: Feedback) -> bool:
 class UnitChecklist:
     unit: str
     results: list[CheckResult]
+    unit_id: int | None = None
 
 
 @dataclass
@@ -323,7 +324,7 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
                     commitments_carried=sum(1 for c in cs if c[2] == CommitmentStatus.CARRIED_OVER.value),
                     has_instruction=item.id in instructed,
                 )
-                checklist.append(UnitChecklist(unit_name, evaluate_checklist(tier_entries, cfacts)))
+                checklist.append(UnitChecklist(unit_name, evaluate_checklist(tier_entries, cfacts), a.unit_id))
         missing_labels: list[str] = []
         for uc in checklist:
             for text in missing(uc.results):
@@ -365,6 +366,30 @@ def _kind_conditions(batch: list[Item]) -> dict[int, list[str]]:
         return {}
     supervision = optional_module("tracker.supervision.services")
     return supervision.closeout_conditions_for(batch) if supervision is not None else {}
+
+
+def seen_by(co: Closeout, units: set[int] | None) -> Closeout:
+    """The close-out as a reader of ``units``' internal records sees it (policy.record_units:
+    None for every unit). Which "3+1" steps a unit has done is read off its contacts and
+    commitments, its internal records: another unit — a co unit, a separate (分办) one — sees
+    its own checklist and, of the others, only that their lists are unfinished, not which
+    steps are missing. What close-out decides is unchanged."""
+    if units is None or all(uc.unit_id in units for uc in co.checklist):
+        return co
+    several = len(co.checklist) > 1
+    labels: list[str] = []
+    for uc in co.checklist:
+        texts = missing(uc.results)
+        if uc.unit_id in units:
+            labels.extend(f"{text}（{uc.unit}）" if several else text for text in texts)
+        elif texts:
+            labels.append(f"{uc.unit}的办理清单")
+    facts = replace(co.facts, checklist_missing=tuple(labels))
+    unmet = unmet_conditions(facts)
+    return replace(co, facts=facts, conditions=[text for _kind, text in unmet],
+                   kinds=tuple(dict.fromkeys(kind for kind, _text in unmet)),
+                   warnings=closeout_warnings(facts),
+                   checklist=[uc for uc in co.checklist if uc.unit_id in units])
 
 
 def closeout_for(item: Item, today: dt.date | None = None) -> Closeout:

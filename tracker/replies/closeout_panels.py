@@ -180,7 +180,8 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
     today = clock.today()
     target = merging.handling_item(item)
     is_child = target.id != item.id
-    co = closeout.closeout_for(target, today)
+    co = closeout.seen_by(closeout.closeout_for(target, today),
+                          policy.record_units(user, target.id, assignments if target.id == item.id else None))
     writable = not target.is_read_only
     role = policy.role_of(user)
     sees_all = policy.has(user, policy.Perm.VIEW_ALL_ITEMS)
