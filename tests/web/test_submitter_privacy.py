@@ -287,3 +287,28 @@ def test_a_submitter_reads_the_sent_reply_without_its_internal_workflow(f, api, 
     one = api(office).get(f"/replies/{reply.id}").get_json()
     assert one["reviewed_at"] and one["signed_off_at"] and one["pipeline"][-1] == "sent"
     assert [c["by"] for c in one["cosigns"]] == ["周局长"]
+
+
+def test_a_submitter_reads_which_body_took_each_step_not_the_staff_member(f, api, login_as):
+    """The public steps name the office (its configured name) and the unit, not the member of
+    staff who registered, assigned, signed for or talked: the office and the unit read names."""
+    s = joint_item()
+    office_staff = s.office.display
+    handler = s.handler.display
+    deputy = s.people["王代表"][1]
+    timeline = api(deputy).get(f"/items/{s.item.id}").get_json()["timeline"]
+    actors = {entry["type"]: entry["actor"] for entry in timeline}
+    assert actors["registered"] == "市人民政府办公室" and actors["assigned"] == "市人民政府办公室"
+    assert actors["received"] == UNIT
+    assert actors["feedback"] == "市人民政府办公室"  # the paper form the office entered for 王代表
+    everyone = {entry["actor"] for entry in timeline}
+    assert office_staff not in everyone and handler not in everyone
+    page = login_as(deputy).get(f"/items/{s.item.id}").get_data(as_text=True)
+    assert office_staff not in page
+    full = {entry["type"]: entry["actor"] for entry in api(s.office).get(f"/items/{s.item.id}").get_json()["timeline"]}
+    assert full["registered"] == office_staff
+    from tracker.rules import services as rules
+
+    rules.set_setting("office_name", "临江市人民政府办公室", actor=s.office)
+    timeline = api(deputy).get(f"/items/{s.item.id}").get_json()["timeline"]
+    assert {e["type"]: e["actor"] for e in timeline}["registered"] == "临江市人民政府办公室"

@@ -122,14 +122,38 @@ def item_entries(item_id: int, *, unit_id: int | None = None, public_only: bool 
                             | ((AuditEntry.object_type == "feedback") & AuditEntry.object_id.in_(own)))
         own_names = {name for (name,) in Submitter.select(Submitter.name)
                      .where((Submitter.item == item_id) & (Submitter.person == for_person)).tuples()}
-    rows = list(query.select_extend(AuditEntry.after, AuditEntry.unit_id)
+    rows = list(query.select_extend(AuditEntry.after, AuditEntry.unit_id, AuditEntry.actor_id)
                 .order_by(AuditEntry.at, AuditEntry.id).namedtuples())
     senders = _sending_units(rows, set())
+    bodies = _public_actors(rows)
     return [TimelineEntry(row.at, senders.get(row.unit_id, row.actor_name) if row.action == "reply_sent"
-                          else row.actor_name, row.action,
+                          else bodies.get(row.actor_id, row.actor_name), row.action,
                           _rehandle_for_submitter(row.detail, row.after, own_names)
                           if row.action == "rehandle_ordered" else row.detail)
             for row in rows]
+
+
+def _public_actors(rows: list[Any]) -> dict[int, str]:
+    """Who a submitter reads as having taken each step: the body, not the member of staff — the
+    office (its name, setting ``office_name``) for the office's, the city leaders' and the
+    administrators' steps, the unit's name for a unit's. A submitter's own steps keep their name;
+    a step without a person stays the system's."""
+    from tracker.accounts import policy
+    from tracker.accounts.models import User
+    from tracker.core.enums import Role
+    from tracker.rules.services import office_name
+    from tracker.units.models import Unit
+
+    ids = sorted({row.actor_id for row in rows if row.actor_id is not None})
+    if not ids:
+        return {}
+    staff = list(User.select(User.id, User.role, User.unit)
+                 .where(User.id.in_(ids) & (User.role != Role.SUBMITTER.value)).tuples())
+    unit_ids = sorted({unit_id for _id, role, unit_id in staff if role in policy.UNIT and unit_id})
+    units = dict(Unit.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)).tuples()) if unit_ids else {}
+    office = office_name()
+    return {user_id: units.get(unit_id, office) if role in policy.UNIT else office
+            for user_id, role, unit_id in staff}
 
 
 def _sending_units(rows: list[Any], units: set[int]) -> dict[int, str]:

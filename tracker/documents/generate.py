@@ -46,7 +46,6 @@ from tracker.items.models import Item, Submitter
 DEFAULT_DIR = Path(__file__).resolve().parent / "templates"
 OVERRIDE_FOLDER = "document_templates"
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DEFAULT_ISSUER = "市人民政府办公室"
 
 # name -> Chinese title (also the download file name's prefix)
 TEMPLATES: dict[str, str] = {
@@ -122,9 +121,9 @@ def download_name(name: str, *parts: Any) -> str:
 
 def issuer() -> str:
     """The office's name on letterheads (setting ``office_name``)."""
-    from tracker.rules.services import get_setting
+    from tracker.rules.services import office_name
 
-    return (get_setting("office_name") or DEFAULT_ISSUER).strip() or DEFAULT_ISSUER
+    return office_name()
 
 
 def cn_date(value: dt.date | None) -> str:

@@ -91,6 +91,15 @@ def get_setting(key: str) -> Any:
     return row.value if row is not None else DEFAULT_SETTINGS.get(key)
 
 
+DEFAULT_OFFICE_NAME = "市人民政府办公室"
+
+
+def office_name() -> str:
+    """The office's name (setting ``office_name``): on letterheads, and for the office's steps
+    where a submitter reads them."""
+    return (get_setting("office_name") or DEFAULT_OFFICE_NAME).strip() or DEFAULT_OFFICE_NAME
+
+
 def set_setting(key: str, value: Any, *, actor: Any = None) -> None:
     forget_memo()
     with db.atomic():
