@@ -334,6 +334,32 @@ def test_an_undecided_dissatisfaction_is_not_shown_as_commitment_follow_up(f):
     assert s.fresh().status == ItemStatus.FOLLOW_UP.value  # now the promise is followed up
 
 
+def test_migration_013_moves_items_stored_as_follow_up_with_an_undecided_dissatisfaction_back(f):
+    """Items stored before the rule as 承诺跟踪 with an undecided 不满意 are 已测评 after the upgrade;
+    a decided one, and a satisfied one, stay 承诺跟踪 (the migration's SQL on either database)."""
+    import runpy
+
+    from tracker.core.db import db
+    from tracker.core.migrations import MIGRATIONS_DIR
+
+    migration = runpy.run_path(str(MIGRATIONS_DIR / "013_dissatisfied_items_stay_evaluated.py"))
+    promise = [("年底前完成 30 部电梯加装", clock.today() + dt.timedelta(days=60))]
+    undecided, decided, happy = (replied_item(commitments=promise) for _ in range(3))
+    closeout.give_feedback(undecided.item, actor=undecided.people["张代表"][1], **BAD)
+    fb = closeout.give_feedback(decided.item, actor=decided.people["张代表"][1], **BAD)
+    closeout.resolve_dissatisfaction(fb, actor=decided.office, reason="已当面说明")
+    closeout.give_feedback(happy.item, actor=happy.people["张代表"][1], **SAT)
+    stored_before_the_rule = Item.update(status=ItemStatus.FOLLOW_UP.value).where(Item.id == undecided.item.id)
+    stored_before_the_rule.execute()
+    version = undecided.fresh().version
+    for sql in migration["UP"]:
+        db.execute_sql(sql)
+    assert undecided.fresh().status == ItemStatus.EVALUATED.value and undecided.fresh().version == version + 1
+    assert decided.fresh().status == ItemStatus.FOLLOW_UP.value
+    assert happy.fresh().status == ItemStatus.FOLLOW_UP.value
+    assert items.refresh_status(undecided.fresh()) == ItemStatus.EVALUATED  # what the rules give it
+
+
 # --- commitments ----------------------------------------------------------------------------
 
 
