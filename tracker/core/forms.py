@@ -49,7 +49,10 @@ class Select(widgets.Select):
                     html.append("</optgroup>")
                 group = choice.optgroup
                 if group is not None:
-                    html.append(f"<optgroup {widgets.html_params(label=group)}>")
+                    opening = cache.get(("optgroup", group))
+                    if opening is None:
+                        opening = cache[("optgroup", group)] = f"<optgroup {widgets.html_params(label=group)}>"
+                    html.append(opening)
             key = (id(choice), coerce)
             cached = cache.get(key)
             if cached is None:
