@@ -109,11 +109,57 @@ def test_notifications_are_queued_for_the_office_and_leaders(world, at_0615):
     note = rows[0]
     assert note.title == "定期调度通报（2026-06-15）"
     assert "办复率 66.7%" in note.body and f"/dispatch/{report.id}" in note.body
-    assert "有超期件的单位：市住房和城乡建设局、市教育局" in note.body
+    # worst first: one overdue act each, 市教育局's co opinion 45 days late, 市住建局's reply 14
+    assert "有超期件的单位共 2 个：市教育局（超期 1 件）、市住房和城乡建设局（超期 1 件）。" in note.body
+    assert "市交通运输局" not in note.body  # ranked between them, nothing overdue
     mailed = {n.user_id: n.email_status for n in rows}
     assert mailed[world.office2.id] == "pending"  # has an address: the delivery job mails it
     dispatch.generate_report(D(2026, 6, 15), actor=world.office, session_id=world.session.id, announce=False)
     assert Notification.select().where(Notification.kind == "report").count() == 3
+
+
+def test_the_notice_links_the_report_by_its_full_address(world, app, monkeypatch, at_0615):
+    """The body is mailed as it stands: "详见：/dispatch/1" leads nowhere in a mail client."""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://ban.example.gov.cn/tracker/")
+    report = dispatch.generate_report(D(2026, 6, 15), actor=world.office, session_id=world.session.id)
+    note = Notification.select().where(Notification.kind == "report").first()
+    assert note.body.endswith(f"详见：https://ban.example.gov.cn/tracker/dispatch/{report.id}")
+
+
+def _unit_row(name, overdue=0, co_overdue=0, rank=1):
+    return {"unit_name": name, "rank": rank, "overdue": overdue, "co_overdue": co_overdue}
+
+
+def _late(name, days):
+    return {"unit_name": name, "days_overdue": days}
+
+
+def test_the_notice_names_the_worst_units_first_and_counts_them_all(app, ctx):
+    """In ranking order (best first, cut at 10) the notice named units with nothing overdue and
+    left the worst out; it lists only units with overdue work, most overdue acts first, then
+    most days overdue, and says how many there are."""
+    from types import SimpleNamespace
+
+    units = [_unit_row("市应急管理局", 0, 1, rank=1), _unit_row("市水务局", rank=2)]  # best ranked first
+    units += [_unit_row(f"第{n:02d}局", 1, rank=3 + n) for n in range(10)]
+    units += [_unit_row("市住房和城乡建设局", 12, 2, rank=20), _unit_row("市交通运输局", 8, 4, rank=21),
+              _unit_row("市公安局", 4, rank=22)]
+    overdue = [_late("市应急管理局", 3), _late("市住房和城乡建设局", 30), _late("市交通运输局", 90),
+               _late("市公安局", 5)] + [_late(f"第{n:02d}局", 10 + n) for n in range(10)]
+    data = {"scope_label": "全部在办会次", "as_of": "2026-11-28", "units": units, "overdue": overdue,
+            "totals": {"assigned": 217, "replied": 68, "reply_rate": 0.313, "on_time_rate": 0.484,
+                       "overdue": 56, "co_overdue": 15, "slips": {"blue": 0, "orange": 0, "red": 0}}}
+    worst = dispatch.overdue_units(data)
+    assert [(u["unit_name"], u["overdue"], u["days_overdue"]) for u in worst][:5] == [
+        ("市住房和城乡建设局", 14, 30), ("市交通运输局", 12, 90), ("市公安局", 4, 5),
+        ("第09局", 1, 19), ("第08局", 1, 18)]  # most acts first; of equals, most days overdue
+    assert len(worst) == 14 and worst[-1]["unit_name"] == "市应急管理局"  # 1 act, 3 days
+    body = dispatch.announcement(SimpleNamespace(id=1, data=data))
+    assert ("有超期件的单位共 14 个，超期最多的：市住房和城乡建设局（超期 14 件）、市交通运输局（超期 12 件）、"
+            "市公安局（超期 4 件）、第09局（超期 1 件）、第08局（超期 1 件）、") in body
+    listed = body.split("超期最多的：")[1].split("。")[0]
+    assert listed.count("（超期") == 10 and listed.endswith("等")
+    assert "市水务局" not in body and "市应急管理局" not in body  # nothing overdue / least overdue: cut
 
 
 def test_only_the_office_generates(world, at_0615):

@@ -70,19 +70,48 @@ def _audience() -> list[User]:
     return office_users() + leaders
 
 
-def _announce(report: DispatchReport) -> int:
+ANNOUNCED_UNITS = 10  # units named in the announcement; the report lists them all
+
+
+def overdue_units(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The units with overdue work, worst first: most overdue acts (replies and co opinions),
+    then most days overdue in all (over the report's overdue list), then by name."""
+    days: dict[str, int] = {}
+    for row in data.get("overdue") or []:
+        days[row["unit_name"]] = days.get(row["unit_name"], 0) + int(row["days_overdue"])
+    rows = [{"unit_name": u["unit_name"], "overdue": u["overdue"] + u["co_overdue"],
+             "days_overdue": days.get(u["unit_name"], 0)}
+            for u in data["units"] if u["overdue"] + u["co_overdue"] > 0]
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["days_overdue"], r["unit_name"]))
+
+
+def announcement(report: DispatchReport) -> str:
+    """The body of the notice to the office and the leaders (mailed as it stands: the link to
+    the report is a full address)."""
+    from tracker.reminders.delivery import site_url
+
     data = report.data
     t = data["totals"]
-    worst = [u["unit_name"] for u in data["units"] if u["overdue"] + u["co_overdue"] > 0]
-    body = (
+    late = overdue_units(data)
+    named = "、".join(f"{u['unit_name']}（超期 {u['overdue']} 件）" for u in late[:ANNOUNCED_UNITS])
+    if len(late) > ANNOUNCED_UNITS:
+        units = f"有超期件的单位共 {len(late)} 个，超期最多的：{named}等。"
+    elif late:
+        units = f"有超期件的单位共 {len(late)} 个：{named}。"
+    else:
+        units = ""
+    return (
         f"{data['scope_label']}，截至 {data['as_of']}：应办 {t['assigned']} 件，已答复 {t['replied']} 件，"
         f"办复率 {percent(t['reply_rate'])}，按期办复率 {percent(t['on_time_rate'])}；"
         f"超期未答复 {t['overdue']} 件，会办意见超期 {t['co_overdue']} 件；"
         f"累计督办单 蓝{t['slips']['blue']} 橙{t['slips']['orange']} 红{t['slips']['red']}。"
-        + (f"有超期件的单位：{'、'.join(worst[:10])}{'等' if len(worst) > 10 else ''}。" if worst else "")
-        + f"详见：/dispatch/{report.id}"
+        + units
+        + f"详见：{site_url(f'/dispatch/{report.id}')}"
     )
-    return notify(_audience(), f"{TITLE}（{data['as_of']}）", body, kind="report")
+
+
+def _announce(report: DispatchReport) -> int:
+    return notify(_audience(), f"{TITLE}（{report.data['as_of']}）", announcement(report), kind="report")
 
 
 def generate_report(as_of: dt.date, actor: Any = None, session_id: int | None = None, *,

@@ -121,6 +121,16 @@ def item_path(item_id: int) -> str:
     return f"/items/{item_id}"
 
 
+def site_url(path: str, config: Any = None) -> str:
+    """A page's full address (``BASE_URL`` + path), as the mails link it: for text that is mailed
+    as it stands (a notification's body), where a relative path leads nowhere."""
+    if config is None:
+        from flask import current_app
+
+        config = current_app.config
+    return MailSettings.from_config(config).base_url + "/" + path.lstrip("/")
+
+
 def _footer(settings: MailSettings) -> str:
     return (
         f"\n查看全部消息：{settings.base_url}/notifications\n\n"
