@@ -111,6 +111,25 @@ def test_mail_is_delivered_once_with_a_link(f, people, smtp):
     assert again.messages == 0 and len(smtp.sink.messages) == 1
 
 
+def test_every_mail_carries_a_date_header(f, people, smtp):
+    """RFC 5322 requires Date:; without it some servers add their own and some filters mark the
+    mail as spam. It is the time the message is handed over, in the site's time zone."""
+    smtp.start()
+    sent_at = dt.datetime(2026, 7, 1, 9, 30, tzinfo=clock.LOCAL_TZ)
+    with time_machine.travel(sent_at - dt.timedelta(days=2), tick=False):
+        reminders.notify([people["li"]], "催签：108号", "请尽快签收。", item=f.item(number="108"))
+    with time_machine.travel(sent_at, tick=False):
+        assert deliver_outbox(clock.now(), settings=smtp.settings()).messages == 1
+        set_setting("mail_digest", True)
+        reminders.notify([people["wang"]], "督办通知：109号")
+        assert deliver_outbox(clock.now(), settings=smtp.settings()).messages == 1
+    assert len(smtp.sink.messages) == 2
+    for msg in smtp.sink.messages:
+        assert msg["Date"] is not None, msg["Subject"]
+        date = msg["Date"].datetime
+        assert date == sent_at and date.utcoffset() == dt.timedelta(hours=8)
+
+
 def test_server_down_then_up_retries_with_backoff_and_delivers_once(people, smtp):
     reminders.notify([people["li"]], "催签：102号", "请尽快签收。")
     t0 = clock.now()

@@ -19,7 +19,7 @@ import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any, Protocol
 
 from tracker.accounts.models import User
@@ -168,6 +168,7 @@ def _envelope(user: User, subject: str, text: str, settings: MailSettings) -> Em
     msg["Subject"] = subject
     msg["From"] = formataddr(("建议提案办理系统", settings.mail_from))
     msg["To"] = formataddr((user.display, user.email))
+    msg["Date"] = format_datetime(clock.to_local(clock.now()))  # RFC 5322: when it is handed over
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "tracker")
     msg.set_content(text, charset="utf-8")
     return msg
