@@ -130,6 +130,67 @@ def test_every_mail_carries_a_date_header(f, people, smtp):
         assert date == sent_at and date.utcoffset() == dt.timedelta(hours=8)
 
 
+def _notice_at(when: dt.datetime, user, title: str) -> Notification:
+    with time_machine.travel(when, tick=False):
+        reminders.notify([user], title, "……")
+    return Notification.get(Notification.title == title)
+
+
+def test_old_notices_are_not_mailed_when_mail_starts_but_stay_in_app(f, people, smtp):
+    """A site that configures SMTP months after going live (or whose mail was down for weeks)
+    must not flood inboxes with the backlog: notices older than the cut-off (setting
+    ``mail_max_age_days``, 7 days by default) are marked as not mailed, never retried, and stay
+    in the notification centre as they were."""
+    smtp.start()
+    now = dt.datetime(2026, 11, 28, 9, 0, tzinfo=clock.LOCAL_TZ).astimezone(dt.UTC)
+    old = _notice_at(now - dt.timedelta(days=120), people["li"], "交办通知：1号")
+    week = _notice_at(now - dt.timedelta(days=7, minutes=1), people["wang"], "催签：2号")
+    fresh = _notice_at(now - dt.timedelta(days=6, hours=23), people["li"], "答复预警：3号")
+    result = deliver_outbox(now, settings=smtp.settings())
+    assert [m["Subject"] for m in smtp.sink.messages] == ["【建议提案办理】答复预警：3号"]
+    assert (result.sent, result.expired) == (1, 2)
+    assert "超过 7 天未补发邮件 2 条" in result.summary()
+    for row in (old, week):
+        row = Notification.get_by_id(row.id)
+        assert (row.email_status, row.email_attempts, row.emailed_at) == ("skipped", 0, None)
+        assert "超过 7 天" in row.email_error and row.read_at is None  # still unread in-app
+    assert Notification.get_by_id(fresh.id).email_status == "sent"
+    assert Notification.select().where(Notification.user == people["li"].id).count() == 2
+    again = deliver_outbox(now + dt.timedelta(days=1), settings=smtp.settings())
+    assert (again.messages, again.expired) == (0, 0) and len(smtp.sink.messages) == 1
+
+
+def test_the_mail_cut_off_is_a_setting_and_spares_a_live_claim(people, smtp):
+    smtp.start()
+    set_setting("mail_max_age_days", 30)
+    now = dt.datetime(2026, 11, 28, 9, 0, tzinfo=clock.LOCAL_TZ).astimezone(dt.UTC)
+    _notice_at(now - dt.timedelta(days=20), people["li"], "催签：4号")
+    _notice_at(now - dt.timedelta(days=40), people["li"], "催签：5号")
+    held = _notice_at(now - dt.timedelta(days=40), people["wang"], "催签：6号")
+    dead = _notice_at(now - dt.timedelta(days=40), people["wang"], "催签：7号")
+    assert delivery._claim(held.id, now)  # another deliverer is sending it right now
+    assert delivery._claim(dead.id, now - dt.timedelta(seconds=600))  # its deliverer died long ago
+    result = deliver_outbox(now, settings=smtp.settings())
+    assert [m["Subject"] for m in smtp.sink.messages] == ["【建议提案办理】催签：4号"]
+    assert result.expired == 2  # 5号, and 7号 whose lease ran out; 6号 is the other deliverer's
+    statuses = {n.title: n.email_status for n in Notification.select()}
+    assert statuses == {"催签：4号": "sent", "催签：5号": "skipped", "催签：6号": "sending", "催签：7号": "skipped"}
+    delivery._mark_sent([held.id], now)  # the other deliverer finishes: recorded once, as sent
+    assert Notification.get_by_id(held.id).email_status == "sent"
+
+
+def test_a_digest_leaves_out_notices_past_the_cut_off(people, smtp):
+    smtp.start()
+    set_setting("mail_digest", True)
+    now = dt.datetime(2026, 11, 28, 9, 0, tzinfo=clock.LOCAL_TZ).astimezone(dt.UTC)
+    _notice_at(now - dt.timedelta(days=9), people["li"], "催签：8号")
+    _notice_at(now - dt.timedelta(hours=20), people["li"], "催签：9号")
+    result = deliver_outbox(now, settings=smtp.settings())
+    assert (result.messages, result.sent, result.expired) == (1, 1, 1)
+    body = smtp.sink.messages[0].get_content()
+    assert "催签：9号" in body and "催签：8号" not in body
+
+
 def test_server_down_then_up_retries_with_backoff_and_delivers_once(people, smtp):
     reminders.notify([people["li"]], "催签：102号", "请尽快签收。")
     t0 = clock.now()
@@ -287,7 +348,9 @@ def test_cli_deliver(people, smtp, app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SMTP_PORT", smtp.port)
     db.close()
+    with time_machine.travel(clock.now() - dt.timedelta(days=30), tick=False):
+        reminders.notify([people["li"]], "交办通知：110号")
     result = runner.invoke(args=["reminders", "deliver"])
     assert result.exit_code == 0, result.output
-    assert "发送 1 封" in result.output
+    assert "发送 1 封" in result.output and "超过 7 天未补发邮件 1 条" in result.output
     assert len(smtp.sink.messages) == 1

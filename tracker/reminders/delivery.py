@@ -7,7 +7,9 @@ A claim carries a lease (``email_next_at``): a deliverer that dies mid-send leav
 claimable again once the lease has run out. Failures are recorded per row
 (``email_attempts``, ``email_error``) and retried with exponential back-off until
 ``MAIL_MAX_ATTEMPTS``; then the row is ``failed``. With the ``mail_digest`` setting a person
-gets at most one message a day, listing all their new notices.
+gets at most one message a day, listing all their new notices. A notice older than the
+``mail_max_age_days`` setting is not mailed at all (``skipped``; it stays in-app): a site that
+turns mail on after months, or whose mail server was down for weeks, sends no backlog.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 6 * 3600
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_DIGEST_HOUR = 8
+DEFAULT_MAX_AGE_DAYS = 7  # setting ``mail_max_age_days``
+MIN_MAX_AGE_DAYS = 2  # a daily digest carries notices up to a day old
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class DeliveryResult:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    expired: int = 0  # older than the cut-off: not mailed (skipped), still in-app
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS
     postponed: int = 0
     sms_sent: int = 0
     sms_failed: int = 0
@@ -77,7 +83,9 @@ class DeliveryResult:
     def summary(self) -> str:
         return (
             f"邮件：发送 {self.messages} 封（含消息 {self.sent} 条），待重试 {self.retried} 条，"
-            f"失败 {self.failed} 条，跳过 {self.skipped} 条，延至每日汇总 {self.postponed} 条；"
+            f"失败 {self.failed} 条，跳过 {self.skipped} 条，"
+            + (f"超过 {self.max_age_days} 天未补发邮件 {self.expired} 条，" if self.expired else "")
+            + f"延至每日汇总 {self.postponed} 条；"
             f"短信：发送 {self.sms_sent} 条，失败 {self.sms_failed} 条"
         )
 
@@ -265,6 +273,37 @@ def _digest_hour() -> int:
         return DEFAULT_DIGEST_HOUR
 
 
+def max_age_days() -> int:
+    """Notices older than this many days are not mailed (setting ``mail_max_age_days``)."""
+    from tracker.rules.services import get_setting
+
+    value = get_setting("mail_max_age_days")
+    try:
+        return max(MIN_MAX_AGE_DAYS, int(value)) if value is not None else DEFAULT_MAX_AGE_DAYS
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_AGE_DAYS
+
+
+def _skip_stale(now: dt.datetime, days: int) -> int:
+    """Mark the notices older than ``days`` that are still to be mailed as not mailed: one
+    conditional UPDATE over exactly the rows the job would take (pending, or a claim whose lease
+    ran out), so a row another deliverer holds is left to it: nothing is sent twice, and a row
+    is either mailed or recorded as skipped (it stays in the notification centre)."""
+    cutoff = now - dt.timedelta(days=days)
+    to_mail = (Notification.email_status == "pending") | (
+        (Notification.email_status == "sending") & (Notification.email_next_at < now)
+    )
+    count = (
+        Notification.update(email_status="skipped", email_next_at=None,
+                            email_error=f"消息产生已超过 {days} 天，未补发邮件（站内消息仍可查看）")
+        .where((Notification.created_at < cutoff) & to_mail)
+        .execute()
+    )
+    if count:
+        logger.warning("outbox: %d notification(s) older than %d days not mailed (kept in-app)", count, days)
+    return count
+
+
 def _next_digest_at(today: dt.date, hour: int) -> dt.datetime:
     start = clock.start_of_local_day(today + dt.timedelta(days=1))
     return start + dt.timedelta(hours=hour)
@@ -298,6 +337,8 @@ def deliver_outbox(
             .execute()
         )
         return result
+    result.max_age_days = max_age_days()
+    result.expired = _skip_stale(now, result.max_age_days)
     digest = _digest_enabled() if digest is None else digest
     due = (
         Notification.select(Notification.id, Notification.user)

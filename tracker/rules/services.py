@@ -30,6 +30,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "calendar_confirmed_years": [],
     "calendar_version": 1,
     "mail_digest": False,
+    "mail_max_age_days": 7,  # older notices are not mailed (they stay in-app)
     "dispatch_weekday": 0,
     "dispatch_hour": 9,
     "dispatch_weekly": True,
