@@ -499,8 +499,8 @@ def test_checklist_requirements_have_chinese_labels():
 
 
 def settings_data(**overrides):
-    data = {"mail_digest": "y", "mail_digest_hour": "7", "dispatch_weekly": "y", "dispatch_weekday": "2",
-            "dispatch_hour": "8",
+    data = {"mail_digest": "y", "mail_digest_hour": "7", "mail_max_age_days": "7", "dispatch_weekly": "y",
+            "dispatch_weekday": "2", "dispatch_hour": "8",
             "urge_throttle_hours": "48", "result_classes": "ABC", "face_to_face_methods": ["meeting"]}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -528,6 +528,20 @@ def test_bad_settings_change_nothing(as_admin):
     assert "时间须为 0 到 23 之间的整数" in text(response)
     assert rules.get_setting("dispatch_hour") == 9
     assert not audit_actions("setting_changed")
+
+
+def test_the_age_past_which_notices_are_not_mailed_is_a_setting(as_admin):
+    page = text(as_admin.get("/admin/settings"))
+    assert "邮件补发时限（天）" in page and re.search(r'id="mail_max_age_days"[^>]*value="7"', page)
+    response = as_admin.post("/admin/settings", data=settings_data(mail_max_age_days="30"), follow_redirects=True)
+    assert "邮件补发时限（天）" in text(response)
+    assert rules.get_setting("mail_max_age_days") == 30
+    [entry] = [e for e in audit_actions("setting_changed") if "mail_max_age_days" in e.after]
+    assert (entry.before, entry.after) == ({"mail_max_age_days": 7}, {"mail_max_age_days": 30})
+    for bad in ("1", "366", "x"):
+        response = as_admin.post("/admin/settings", data=settings_data(mail_max_age_days=bad))
+        assert response.status_code == 422 and "邮件补发时限须为 2 到 365 之间的整数（天）" in text(response)
+    assert rules.get_setting("mail_max_age_days") == 30
 
 
 def test_contact_methods_counted_as_face_to_face_are_a_setting(as_admin):

@@ -161,6 +161,9 @@ class SettingsForm(FlaskForm):
     mail_digest = BooleanField(_l("邮件摘要：把提醒汇总为每人每天一封邮件（关闭则逐条发送）"))
     mail_digest_hour = IntegerField(_l("邮件摘要发送时间（0–23 时）"), validators=[
         InputRequired(_l("请填写时间")), NumberRange(min=0, max=23, message=_l("时间须为 0 到 23 之间的整数"))])
+    mail_max_age_days = IntegerField(_l("邮件补发时限（天）"), validators=[
+        InputRequired(_l("请填写邮件补发时限")),
+        NumberRange(min=2, max=365, message=_l("邮件补发时限须为 2 到 365 之间的整数（天）"))])
     dispatch_weekly = BooleanField(_l("每周生成定期调度通报并发送给督查室和市领导"))
     dispatch_weekday = select(_l("调度通报星期"), enumerate(services.WEEKDAYS), coerce=int)
     dispatch_hour = IntegerField(_l("调度通报时间（0–23 时）"), validators=[

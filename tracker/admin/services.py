@@ -635,6 +635,7 @@ RESULT_CLASS_SETS = {"ABCD": ["A", "B", "C", "D"], "ABC": ["A", "B", "C"]}
 SETTING_LABELS = {
     "mail_digest": N_("邮件摘要（每日汇总一封）"),
     "mail_digest_hour": N_("邮件摘要发送时间（时）"),
+    "mail_max_age_days": N_("邮件补发时限（天）"),
     "dispatch_weekly": N_("每周定期调度通报"),
     "dispatch_weekday": N_("调度通报星期"),
     "dispatch_hour": N_("调度通报时间（时）"),
@@ -652,8 +653,8 @@ DEFAULT_DIGEST_HOUR = 8  # as tracker.reminders.delivery, which reads ``mail_dig
 
 def current_settings() -> dict[str, Any]:
     values = {key: rules.get_setting(key) for key in (
-        "mail_digest", "mail_digest_hour", "dispatch_weekly", "dispatch_weekday", "dispatch_hour",
-        "urge_throttle_hours", "result_classes")}
+        "mail_digest", "mail_digest_hour", "mail_max_age_days", "dispatch_weekly", "dispatch_weekday",
+        "dispatch_hour", "urge_throttle_hours", "result_classes")}
     values["face_to_face_methods"] = sorted(rules.face_to_face_methods(), key=_METHOD_ORDER.index)
     if values["mail_digest_hour"] is None:
         values["mail_digest_hour"] = DEFAULT_DIGEST_HOUR
@@ -662,9 +663,10 @@ def current_settings() -> dict[str, Any]:
 
 def save_settings(*, actor: Any, mail_digest: Any, mail_digest_hour: Any, dispatch_weekly: Any,
                   dispatch_weekday: Any, dispatch_hour: Any, urge_throttle_hours: Any,
-                  result_classes: Any, face_to_face_methods: Any = None) -> list[str]:
+                  result_classes: Any, face_to_face_methods: Any = None,
+                  mail_max_age_days: Any = None) -> list[str]:
     """Validate and store the settings; returns the keys that changed (each audited).
-    ``face_to_face_methods`` None leaves that setting as it is."""
+    ``face_to_face_methods`` or ``mail_max_age_days`` None leaves that setting as it is."""
     ensure(policy.can(actor, Perm.MANAGE_RULES))
     errors: dict[str, str] = {}
 
@@ -688,6 +690,9 @@ def save_settings(*, actor: Any, mail_digest: Any, mail_digest_hour: Any, dispat
         "urge_throttle_hours": as_int("urge_throttle_hours", urge_throttle_hours, 1, 720,
                                       "催办间隔须为 1 到 720 之间的整数（小时）"),
     }
+    if mail_max_age_days is not None:  # from 2: a daily digest carries notices up to a day old
+        values["mail_max_age_days"] = as_int("mail_max_age_days", mail_max_age_days, 2, 365,
+                                             "邮件补发时限须为 2 到 365 之间的整数（天）")
     if result_classes not in RESULT_CLASS_SETS:
         errors["result_classes"] = "请选择答复分类（A–D 或 A–C）"
     else:

@@ -567,8 +567,8 @@ def settings():
     form = forms.SettingsForm()
     if request.method == "GET":
         current = services.current_settings()
-        for key in ("mail_digest", "mail_digest_hour", "dispatch_weekly", "dispatch_weekday",
-                    "dispatch_hour", "urge_throttle_hours"):
+        for key in ("mail_digest", "mail_digest_hour", "mail_max_age_days", "dispatch_weekly",
+                    "dispatch_weekday", "dispatch_hour", "urge_throttle_hours"):
             getattr(form, key).data = current[key]
         form.result_classes.data = "".join(current["result_classes"] or []) or "ABCD"
         form.face_to_face_methods.data = current["face_to_face_methods"]
@@ -576,7 +576,7 @@ def settings():
         try:
             changed = services.save_settings(
                 actor=current_user, mail_digest=form.mail_digest.data,
-                mail_digest_hour=form.mail_digest_hour.data,
+                mail_digest_hour=form.mail_digest_hour.data, mail_max_age_days=form.mail_max_age_days.data,
                 dispatch_weekly=form.dispatch_weekly.data, dispatch_weekday=form.dispatch_weekday.data,
                 dispatch_hour=form.dispatch_hour.data, urge_throttle_hours=form.urge_throttle_hours.data,
                 result_classes=form.result_classes.data,
