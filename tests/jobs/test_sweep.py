@@ -421,3 +421,25 @@ def test_a_department_items_red_slip_goes_to_the_units_city_leader_in_charge(f, 
     red = Reminder.get(Reminder.rule_key == "overdue_10")
     assert {n.user_id for n in red.notifications} == {deputy_mayor.id, w.office.id}
     assert w.city_leader.id not in {n.user_id for n in Notification.select()}
+
+
+def test_the_red_slip_speaks_to_the_city_leader_and_the_office(f, w):
+    """DOMAIN §10: a red slip goes to the city leader in charge (and the office), not to the
+    unit: it does not ask them to "urge the unit's responsible comrade" as the blue slip does."""
+    from tracker.units import services as units
+
+    led = open_assignment(f, w, tier="leader_led")
+    units.update_unit(w.unit, actor=f.user(Role.ADMIN), name=w.unit.name, short_name=w.unit.short_name,
+                      category=w.unit.category, active=True, city_leader_id=f.user(Role.LEADER).id)
+    department = open_assignment(f, w)
+    assert sweep(at(led.reply_due + dt.timedelta(days=21))).errors == 0
+
+    def body(a, rule):
+        return Reminder.get((Reminder.assignment == a.id) & (Reminder.rule_key == rule)).notifications[0].body
+
+    red = body(led, "overdue_10")
+    assert red.endswith("现发出红单，报请领办市领导督办，本件计入年度办理工作考核；"
+                        "请督查室督促承办单位主要负责同志立即组织办理并书面报告。")
+    assert "请单位负责同志督促办理" not in red
+    assert "报请分管市领导督办" in body(department, "overdue_10")
+    assert body(led, "overdue_1").endswith("现发出蓝单，请单位负责同志督促办理。")  # to the unit's leader

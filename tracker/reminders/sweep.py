@@ -429,7 +429,11 @@ def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.da
     else:
         act = ACT_OF_EVENT.get(event, "办理")
         body = f"{who}：{act}期限 {d.due_on.isoformat()}，{_state(d.due_on, today)}。"
-        if spec.slip:
+        if spec.slip == "red":  # to the city leader in charge and the office (DOMAIN §10)
+            leader = "领办市领导" if s.leader_id else "分管市领导"
+            body += (f"现发出红单，报请{leader}督办，本件计入年度办理工作考核；"
+                     "请督查室督促承办单位主要负责同志立即组织办理并书面报告。")
+        elif spec.slip:
             body += f"现发出{rules.SLIP_COLORS.get(spec.slip, spec.slip)}，请单位负责同志督促办理。"
         elif today <= d.due_on:
             body += "请抓紧办理，按期完成。"
