@@ -145,6 +145,33 @@ def test_supervision_notice_in_the_slips_colour(f, color, label, rgb):
     assert "请局主要负责同志亲自过问" in text_of(open_docx(generate.supervision_notice_docx(manual)))
 
 
+def test_red_slip_names_the_city_leader_it_is_copied_to(f):
+    """The red slip goes to the city leader in charge (DOMAIN §10): the item's leading city
+    leader, else the unit's 分管市领导; the letter names them instead of "抄送：分管市领导"."""
+    from tracker.reminders.models import Slip
+    from tracker.units import services as units
+
+    h = handled_item()  # leader-led by 赵市长
+    unit = f.unit("市交通运输局")
+    late = owing_item(h.session, unit, number="32", reply_due=TODAY - dt.timedelta(days=20))
+
+    def red(a):
+        slip = Slip.create(assignment=a, color="red", issued_on=TODAY, key=f"red-{a.id}",
+                           issued_at=dt.datetime(2026, 7, 1, 2, tzinfo=dt.UTC), reason="督办通知（红单）（自动）")
+        return text_of(open_docx(generate.supervision_notice_docx(slip)))
+
+    lines = red(h.lead)
+    assert "抄送：领办市领导赵市长。" in lines
+    assert any(line.startswith("已报请领办市领导督办") for line in lines)
+    assert "抄送：分管市领导。" in red(late.assignments.get())  # nobody named: the generic words
+    deputy_mayor = f.user(Role.LEADER, name="孙副市长")
+    units.update_unit(unit, actor=f.user(Role.ADMIN), name=unit.name, short_name=unit.short_name,
+                      category=unit.category, active=True, city_leader_id=deputy_mayor.id)
+    Slip.delete().execute()
+    lines = red(late.assignments.get())
+    assert "抄送：分管市领导孙副市长。" in lines and generate.SLIP_REQUIREMENTS["red"] in lines
+
+
 def test_dispatch_report_from_the_stats_helpers_data(f):
     data = {"title": "第3期调度通报", "subtitle": "市十七届人大四次会议", "date": dt.date(2026, 5, 4),
             "summary": ["共交办 10 件，已答复 6 件。"],

@@ -664,6 +664,30 @@ def test_short_name_as_co_unit_of_its_own_lead_is_a_problem():
     assert messages(result) == ["第 2 行：“交通局”同时列为主办单位和会办单位"]
 
 
+def test_a_name_several_units_answer_to_is_refused_as_ambiguous():
+    # old data: one unit's short name is another's full name; the row goes to neither
+    known = {"市住房和城乡建设局": 1, "市财政局": 3}
+    ambiguous = {"市住建局": ("市住房和城乡建设局", "市住建局")}
+    result = parse_rows(
+        [HEADER, data_row(1, lead_units="市 住建局"), data_row(2, lead_units="市财政局", co_units="市住建局")],
+        known_units={**known, "市住建局": 2}, ambiguous_units=ambiguous,
+    )
+    assert messages(result) == [
+        "第 2 行：主办单位“市住建局”同时是多个承办单位的名称或简称（市住房和城乡建设局、市住建局），"
+        "无法确定是哪一个：请管理员先在“承办单位”中更正重复的名称或简称",
+        "第 3 行：会办单位“市住建局”同时是多个承办单位的名称或简称（市住房和城乡建设局、市住建局），"
+        "无法确定是哪一个：请管理员先在“承办单位”中更正重复的名称或简称",
+    ]
+    assert [(row.lead_unit_ids, row.co_unit_ids) for row in result.rows] == [((), ()), ((3,), ())]
+
+
+def test_unit_names_match_whatever_their_case_and_width():
+    result = parse_rows([HEADER, data_row(1, lead_units="市ＡＢＣ 局", co_units="abc办")],
+                        known_units={"市abc局": 1, "ABC办": 2})
+    assert result.ok, messages(result)
+    assert (result.rows[0].lead_unit_ids, result.rows[0].co_unit_ids) == ((1,), (2,))
+
+
 def test_units_are_not_checked_without_known_units():
     result = parse_rows([HEADER, data_row(1, lead_units="随便什么局")])
     assert result.ok

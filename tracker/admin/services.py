@@ -171,11 +171,9 @@ def users_list(*, role: str | None = None, unit_id: int | None = None, q: str | 
 def update_unit_details(unit: Unit, *, name: str, short_name: str, category: str, actor: Any,
                         city_leader_id: Any = ...) -> Unit:
     ensure(policy.can(actor, Perm.MANAGE_UNITS))
-    short_name = (short_name or "").strip()
     if category not in UNIT_CATEGORIES:
         _fail({"category": "单位类别不正确"})
-    if short_name and Unit.select().where((Unit.short_name == short_name) & (Unit.id != unit.id)).exists():
-        _fail({"short_name": f"简称“{short_name}”已被其他单位使用"})
+    # the names' uniqueness (full and short, across all units) is units.update_unit's rule
     return units.update_unit(unit, actor=actor, name=name, short_name=short_name, category=category,
                              active=unit.active, city_leader_id=city_leader_id)
 

@@ -430,6 +430,16 @@ def urge_notice_docx(a: Assignment, **kw: Any) -> bytes:
     return render_docx("urge_notice", urge_notice_context(a, **kw))
 
 
+def red_slip_leader(item: Item, unit: Any) -> tuple[str, User | None]:
+    """Whom a red slip goes to (as the sweep sends it, DOMAIN §10): the item's leading city leader
+    (领办市领导), else the unit's city leader in charge (分管市领导) while active; None when nobody
+    is named."""
+    if item.leader_id and item.leader:
+        return "领办市领导", item.leader
+    leader = unit.city_leader if unit.city_leader_id else None
+    return "分管市领导", leader if leader is not None and leader.active else None
+
+
 def supervision_notice_context(slip: Any) -> dict[str, Any]:
     """督办通知 for a slip (blue/orange/red); the heading takes the slip's colour."""
     color = slip.color if slip.color in SLIP_COLORS else SlipColor.BLUE.value
@@ -443,10 +453,13 @@ def supervision_notice_context(slip: Any) -> dict[str, Any]:
             f"截至{cn_date(slip.issued_on)}已超过期限{days}天，尚未{act}。"]
     if slip.reason and slip.key is None:  # the office's own words; an automatic slip's reason is
         body.append(slip.reason)          # the reminder rule's name, for the slip list, not the letter
-    body.append(SLIP_REQUIREMENTS[color])
+    requirement = SLIP_REQUIREMENTS[color]
     copy_to = ""
     if color == SlipColor.RED.value:
-        copy_to = item.leader.display if item.leader_id and item.leader else "分管市领导"
+        title, leader = red_slip_leader(item, a.unit)
+        copy_to = f"{title}{leader.display if leader else ''}"
+        requirement = requirement.replace("分管市领导", title)
+    body.append(requirement)
     return {
         "issuer": issuer(),
         "heading": heading,
@@ -459,7 +472,7 @@ def supervision_notice_context(slip: Any) -> dict[str, Any]:
         "assigned_on": cn_date(a.assigned_on),
         "due": cn_date(due),
         "days_overdue": f"{days} 天",
-        "requirement": SLIP_REQUIREMENTS[color],
+        "requirement": requirement,
         "date": cn_date(slip.issued_on),
         "copy_to": copy_to,
         "color": color,

@@ -411,7 +411,9 @@ def normalise_number(value: Any) -> str:
 
 
 def normalise_unit_name(name: Any) -> str:
-    """The key used to match unit names: full-width folded, all whitespace removed."""
+    """The key used to match unit names: full-width folded, all whitespace removed, case
+    folded. Two names with one key are one name: the import matches a unit by it, and no two
+    units may share one (``units.services``: a unit's full and short names are unique by it)."""
     if isinstance(name, str):
         return _unit_key(name)
     return _unit_key(_cell_text(name))
@@ -420,7 +422,7 @@ def normalise_unit_name(name: Any) -> str:
 @functools.lru_cache(maxsize=4096)
 def _unit_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
-    return _WS_RE.sub("", text)
+    return _WS_RE.sub("", text).casefold()
 
 
 def _looks_like_note(text: str) -> bool:
@@ -833,6 +835,7 @@ def parse_rows(
     rows: Iterable[Sequence[Any]],
     *,
     known_units: Mapping[str, int] | None = None,
+    ambiguous_units: Mapping[str, Sequence[str]] | None = None,
     existing_numbers: Collection[Any] | Mapping[Any, str] = (),
     max_scan: int = 15,
 ) -> ParseResult:
@@ -846,6 +849,10 @@ def parse_rows(
     skipping the row would silently leave its item out. Rows in ``rows`` always have a
     number and a title; other problems (unknown unit, …) do not drop the row, so the
     preview can show it, but make ``ok`` false.
+
+    ``ambiguous_units`` maps a name that more than one unit answers to (one's full name is
+    another's short name: old data, before names were kept unique) to those units' names; a
+    row naming it is a problem, never matched to one of them at random.
     """
     table = [tuple(row) for row in rows]
     if all(_is_blank(cell) for row in table for cell in row):
@@ -900,6 +907,7 @@ def parse_rows(
     unit_ids: dict[str, int] | None = None
     if known_units is not None:
         unit_ids = {normalise_unit_name(name): unit_id for name, unit_id in known_units.items()}
+    ambiguous = {normalise_unit_name(name): "、".join(units) for name, units in (ambiguous_units or {}).items()}
 
     problems = result.problems
     for index in orphans:
@@ -948,7 +956,7 @@ def parse_rows(
                     f"标题过长（共 {len(title)} 字，最多 {TITLE_MAX_LENGTH} 字）",
                 )
             )
-        parsed = _parse_details(row, row_number, col_of, unit_ids, problems, units_seen)
+        parsed = _parse_details(row, row_number, col_of, unit_ids, problems, units_seen, ambiguous)
         if number and title:
             result.rows.append(ImportRow(row_number, number, title, **parsed))
 
@@ -965,6 +973,7 @@ def _parse_details(
     unit_ids: Mapping[str, int] | None,
     problems: list[RowProblem],
     units_seen: dict[tuple[str, str], _Units] | None = None,
+    ambiguous: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every field but number and title, appending this row's problems.
 
@@ -995,7 +1004,7 @@ def _parse_details(
     texts = (_cell_text(lead_cell), _cell_text(co_cell))
     units = units_seen.get(texts) if units_seen is not None else None
     if units is None:
-        units = _resolve_units(*texts, unit_ids)
+        units = _resolve_units(*texts, unit_ids, ambiguous)
         if units_seen is not None:
             units_seen[texts] = units
     for column, text in units.problems:
@@ -1042,7 +1051,8 @@ class _Units:
     problems: tuple[tuple[str, str], ...]
 
 
-def _resolve_units(lead_text: str, co_text: str, unit_ids: Mapping[str, int] | None) -> _Units:
+def _resolve_units(lead_text: str, co_text: str, unit_ids: Mapping[str, int] | None,
+                   ambiguous: Mapping[str, str] | None = None) -> _Units:
     lead_units = _split_names(lead_text, units=True)
     co_units = _split_names(co_text, units=True)
     lead_ids: list[int] = []
@@ -1054,8 +1064,13 @@ def _resolve_units(lead_text: str, co_text: str, unit_ids: Mapping[str, int] | N
             ("co_units", co_units, co_ids),
         ):
             for name in names:
-                unit_id = unit_ids.get(normalise_unit_name(name))
-                if unit_id is None:
+                key = normalise_unit_name(name)
+                unit_id = unit_ids.get(key)
+                if ambiguous and key in ambiguous:
+                    problems.append((column, f"{FIELD_LABELS[column]}“{name}”同时是多个承办单位的名称或简称"
+                                             f"（{ambiguous[key]}），无法确定是哪一个："
+                                             "请管理员先在“承办单位”中更正重复的名称或简称"))
+                elif unit_id is None:
                     problems.append((column, f"{FIELD_LABELS[column]}“{name}”不存在"))
                 else:
                     ids.append(unit_id)

@@ -549,12 +549,13 @@ def _import(path_or_bytes: Any, session: Session, kind: str, *, actor: Any, dry_
             assigned_on: dt.date | None) -> ImportReport:
     """Read and parse the file, check and plan every row in memory, then (no problem, not
     a dry run) write everything in one transaction."""
-    from tracker.units.services import unit_name_map
+    from tracker.units.services import ambiguous_unit_names, unit_name_map
 
     taken = existing_numbers(session.id, kind)
     try:
         table = read_rows(path_or_bytes)
-        parsed = parse_rows(table, known_units=unit_name_map(), existing_numbers=taken)
+        parsed = parse_rows(table, known_units=unit_name_map(), ambiguous_units=ambiguous_unit_names(),
+                            existing_numbers=taken)
     except ImportFileError as exc:
         raise ValidationFailed(exc.message, fields={"file": exc.message}) from None
 

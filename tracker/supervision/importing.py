@@ -166,12 +166,14 @@ def _cell(row: Sequence[Any], col: int | None) -> Any:
 
 
 def parse_documents(rows: Iterable[Sequence[Any]], *, known_units: Mapping[str, int] | None = None,
-                    existing: Collection[tuple[str, str]] = (), default_kind: str | None = None) -> DocumentParse:
+                    existing: Collection[tuple[str, str]] = (), default_kind: str | None = None,
+                    ambiguous_units: Mapping[str, Sequence[str]] | None = None) -> DocumentParse:
     """Check every data row of a supervision-document list (``rows[i]`` is Excel row i+1).
 
     Every problem is collected. A row whose (kind, number) is in ``existing`` is skipped, not a
     problem (re-importing a list adds nothing). The kind comes from the 文书类别 column, else
-    ``default_kind``.
+    ``default_kind``. A unit named by a name in ``ambiguous_units`` (several units answer to it:
+    → their names) is a problem, as in the item import.
     """
     table = [tuple(r) for r in rows]
     if all(_is_blank(cell) for r in table for cell in r):
@@ -179,6 +181,7 @@ def parse_documents(rows: Iterable[Sequence[Any]], *, known_units: Mapping[str, 
     header_index, col_of, headers = _locate(table)
     result = DocumentParse(header_row=header_index + 1, columns=headers)
     units = None if known_units is None else {normalise_unit_name(k): v for k, v in known_units.items()}
+    ambiguous = {normalise_unit_name(k): "、".join(v) for k, v in (ambiguous_units or {}).items()}
     existing_keys = {(kind, document_number(number)) for kind, number in existing}
     seen: dict[tuple[str, str], int] = {}
 
@@ -240,8 +243,12 @@ def parse_documents(rows: Iterable[Sequence[Any]], *, known_units: Mapping[str, 
         ids: list[int] = []
         if units is not None:
             for name in lead_units:
-                unit_id = units.get(normalise_unit_name(name))
-                if unit_id is None:
+                key = normalise_unit_name(name)
+                unit_id = units.get(key)
+                if key in ambiguous:
+                    problem(n, f"承办单位“{name}”同时是多个承办单位的名称或简称（{ambiguous[key]}），"
+                               "无法确定是哪一个：请管理员先在“承办单位”中更正重复的名称或简称")
+                elif unit_id is None:
                     problem(n, f"承办单位“{name}”不存在")
                 else:
                     ids.append(unit_id)

@@ -141,7 +141,7 @@ def import_documents(data: Any, session: Session | int | None, kind: str | None 
     Raises ValidationFailed for a file that cannot be read or a missing session; otherwise
     returns the report (``ok`` False when any row has a problem — then nothing was written).
     """
-    from tracker.units.services import unit_name_map
+    from tracker.units.services import ambiguous_unit_names, unit_name_map
 
     ensure(policy.can(actor, Action.REGISTER))
     if not isinstance(session, Session):
@@ -155,7 +155,7 @@ def import_documents(data: Any, session: Session | int | None, kind: str | None 
                 .where((Item.session == session.id) & Item.kind.in_(list(services.KINDS))).tuples()]
     try:
         parsed = parse_documents(read_rows(data), known_units=unit_name_map(), existing=existing,
-                                 default_kind=kind or None)
+                                 default_kind=kind or None, ambiguous_units=ambiguous_unit_names())
     except ImportFileError as exc:
         raise ValidationFailed(exc.message, fields={"file": exc.message}) from None
     report = DocumentImport(session_id=session.id, session_name=session.name, dry_run=dry_run,

@@ -10,28 +10,75 @@ from tracker.units.models import Unit
 
 
 def _norm(name: str) -> str:
-    return "".join((name or "").split()).replace("\u3000", "")
+    """A unit name's matching key: the Excel import's (full-width folded, whitespace removed,
+    case folded), so that what the import takes for one name is one name everywhere."""
+    from tracker.items.importing import normalise_unit_name
+
+    return normalise_unit_name(name or "")
 
 
 def find_unit(name: str) -> Unit | None:
-    """Match a unit by full or short name (spaces ignored)."""
+    """The one unit whose full or short name is ``name`` (as the import matches names); None
+    when there is none, or more than one (old data where one's short name is another's name)."""
     key = _norm(name)
     if not key:
         return None
-    for unit in Unit.select():
-        if _norm(unit.name) == key or (unit.short_name and _norm(unit.short_name) == key):
-            return unit
-    return None
+    found = [unit for unit in Unit.select().order_by(Unit.id)
+             if key in (_norm(unit.name), _norm(unit.short_name))]
+    return found[0] if len(found) == 1 else None
+
+
+def _active_names() -> dict[str, dict[int, str]]:
+    """Each name key of the active units → {unit id: full name} of the units it names."""
+    names: dict[str, dict[int, str]] = {}
+    for unit in Unit.active_ordered():
+        for name in (unit.name, unit.short_name):
+            key = _norm(name)
+            if key:
+                names.setdefault(key, {})[unit.id] = unit.name
+    return names
 
 
 def unit_name_map() -> dict[str, int]:
-    """Every accepted name (full and short) → unit id, for imports."""
-    mapping: dict[str, int] = {}
-    for unit in Unit.select().where(Unit.active == True):  # noqa: E712
-        mapping[_norm(unit.name)] = unit.id
-        if unit.short_name:
-            mapping.setdefault(_norm(unit.short_name), unit.id)
-    return mapping
+    """Every accepted name (full and short) → unit id, for imports; a name that names more
+    than one active unit is left out (see :func:`ambiguous_unit_names`)."""
+    return {key: next(iter(units)) for key, units in _active_names().items() if len(units) == 1}
+
+
+def ambiguous_unit_names() -> dict[str, tuple[str, ...]]:
+    """The names that name more than one active unit (one's full name is another's short name:
+    data from before names were kept unique) → those units' full names. An import refuses a
+    row naming one rather than give the item to either."""
+    return {key: tuple(units.values()) for key, units in _active_names().items() if len(units) > 1}
+
+
+def name_problems(name: str, short_name: str, unit: Unit | None = None) -> dict[str, str]:
+    """What is wrong with a unit's full and short name: each must be unique across every unit's
+    full AND short names (as the import matches them: an import takes either for the unit), the
+    unit's own aside. A name the unit already has is not checked again (a unit of old data whose
+    name clashes can still be edited or deactivated)."""
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "请填写单位名称"
+    typed = {"name": name, "short_name": short_name}
+    stored = {"name": unit.name, "short_name": unit.short_name} if unit is not None else {}
+    checks = {field: _norm(value) for field, value in typed.items()
+              if value and _norm(value) != _norm(stored.get(field, ""))}
+    if not checks:
+        return errors
+    others = Unit.select() if unit is None else Unit.select().where(Unit.id != unit.id)
+    for other in others.order_by(Unit.id):
+        for field, key in checks.items():
+            if field in errors:
+                continue
+            if key == _norm(other.name):
+                errors[field] = (f"承办单位“{other.name}”已存在" if field == "name"
+                                 else f"简称“{short_name}”已是承办单位“{other.name}”的全称，不能使用")
+            elif other.short_name and key == _norm(other.short_name):
+                errors[field] = (f"简称“{short_name}”已被其他单位使用（承办单位“{other.name}”）"
+                                 if field == "short_name"
+                                 else f"单位全称“{name}”已是承办单位“{other.name}”的简称，不能使用")
+    return {k: errors[k] for k in ("name", "short_name") if k in errors}
 
 
 def create_unit(*, name: str, short_name: str = "", category: str = "department", actor: Any) -> Unit:
@@ -39,13 +86,7 @@ def create_unit(*, name: str, short_name: str = "", category: str = "department"
         ensure(policy.can(actor, policy.Perm.MANAGE_UNITS))
     name = (name or "").strip()
     short_name = (short_name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = "请填写单位名称"
-    elif Unit.select().where(Unit.name == name).exists():
-        errors["name"] = f"承办单位“{name}”已存在"
-    if short_name and Unit.select().where(Unit.short_name == short_name).exists():
-        errors["short_name"] = f"简称“{short_name}”已被其他单位使用"
+    errors = name_problems(name, short_name)
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     with db.atomic():
@@ -76,15 +117,15 @@ def update_unit(unit: Unit, *, actor: Any, name: str, short_name: str, category:
                 active: bool, city_leader_id: Any = ...) -> Unit:
     ensure(policy.can(actor, policy.Perm.MANAGE_UNITS))
     name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("请填写单位名称", fields={"name": "请填写单位名称"})
-    if Unit.select().where((Unit.name == name) & (Unit.id != unit.id)).exists():
-        raise ValidationFailed(f"承办单位“{name}”已存在", fields={"name": f"承办单位“{name}”已存在"})
+    short_name = (short_name or "").strip()
+    errors = name_problems(name, short_name, unit)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
     leader = unit.city_leader if city_leader_id is ... else city_leader_for(city_leader_id)
     with db.atomic():
         before = {"name": unit.name, "short_name": unit.short_name, "category": unit.category,
                   "active": unit.active, "city_leader": unit.city_leader.display if unit.city_leader else ""}
-        unit.name, unit.short_name, unit.category, unit.active = name, short_name.strip(), category, active
+        unit.name, unit.short_name, unit.category, unit.active = name, short_name, category, active
         unit.city_leader = leader
         unit.save()
         after = {"name": unit.name, "short_name": unit.short_name, "category": unit.category,
