@@ -21,6 +21,7 @@ from tracker.core import clock
 from tracker.core.db import db
 from tracker.core.enums import Role
 from tracker.handling.models import Contact
+from tracker.items.models import Item
 from tracker.items.workflow import Action
 from tracker.reminders import sweep as sweep_module
 from tracker.reminders.models import Notification, Reminder, ReminderRule, Slip
@@ -208,6 +209,47 @@ def test_commitments_feedback_and_contact_reminders(f, w):
     c.status = "kept"
     c.save()
     assert sweep(at(dt.date(2027, 1, 5))).reminders == 0
+
+
+def test_feedback_window_notice_is_the_items_window_and_says_what_the_sweep_recorded(f, w):
+    """分办: the feedback window is the item's, from the later unit's reply (as close-out counts
+    it). Its last day is still the submitters'; the day after, one sweep records 未表态 and tells
+    the office once (not once per unit) that it did, naming whom."""
+    from tests.closeout_support import send_reply
+    from tracker.replies import closeout
+    from tracker.replies.models import Feedback
+
+    other = f.unit("经开区管委会")
+    item = f.item(submitters=[{"name": "张代表", "role": "lead"}, {"name": "李代表", "role": "co"},
+                              {"name": "王代表", "role": "co"}], actor=w.office)
+    a1 = f.assign(item, w.unit, role="separate", handler=w.handler, assigned_on=ASSIGNED, actor=w.office)
+    a2 = f.assign(item, other, role="separate", assigned_on=ASSIGNED, actor=w.office)
+    for a in (a1, a2):
+        assignments.receive(a, actor=a.handler)
+    send_reply(a1, sent_on=dt.date(2026, 3, 2))  # its own window would end on 03-23
+    send_reply(a2, sent_on=dt.date(2026, 3, 4))  # the item's window: 15 working days, to 03-25
+    closeout.give_feedback(Item.get_by_id(item.id), actor=w.office, submitter_name="张代表",
+                           work="satisfied", result="satisfied", adoption="adopted")
+    assert closeout.closeout_for(Item.get_by_id(item.id), dt.date(2026, 3, 4)).window_due == dt.date(2026, 3, 25)
+
+    def notices():
+        return list(Reminder.select().where(Reminder.rule_key == "feedback_window"))
+
+    for day in (dt.date(2026, 3, 23), dt.date(2026, 3, 24), dt.date(2026, 3, 25)):
+        result = sweep(at(day))
+        assert notices() == [] and result.feedback_expired == 0, day
+    result = sweep(at(dt.date(2026, 3, 26)))
+    assert result.feedback_expired == 2
+    assert sorted(fb.submitter.name for fb in Feedback.select().where(Feedback.source == "window_expired")) \
+        == ["李代表", "王代表"]
+    [notice] = notices()
+    assert (notice.assignment_id, notice.due_on) == (a2.id, dt.date(2026, 3, 25))
+    [note] = notice.notifications
+    assert note.user_id == w.office.id
+    assert note.body == ("征询意见期已满（征询期至 2026-03-25），未反馈的李代表、王代表 2 人已记为未表态。"
+                         "如需了解其意见，可电话联系代表委员，在该件页面录入纸质意见（替换未表态）。")
+    assert "仍有代表委员未反馈" not in note.body
+    assert sweep(at(dt.date(2026, 3, 27))).reminders == 0 and len(notices()) == 1
 
 
 def test_one_bad_assignment_does_not_block_the_others(f, w, monkeypatch):

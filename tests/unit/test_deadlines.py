@@ -856,3 +856,23 @@ def test_explain_mentions_the_key_facts(
     text = deadline.explain()
     for fragment in fragments:
         assert fragment in text
+
+
+def test_the_feedback_window_is_the_items_from_the_last_answering_reply() -> None:
+    """One rule for close-out and the reminders: the window opens once every answering unit has
+    sent this round's reply, counts from the latest, and is over from the day after its last day."""
+    from tracker.assignments.deadlines import (
+        feedback_window_anchor,
+        feedback_window_due,
+        window_over,
+        window_over_from,
+    )
+
+    assert feedback_window_anchor([]) is None
+    assert feedback_window_anchor([(True, date(2026, 11, 9)), (False, None)]) is None
+    anchor = feedback_window_anchor([(True, date(2026, 11, 9)), (True, date(2026, 11, 11))])
+    assert anchor == date(2026, 11, 11)
+    due = feedback_window_due(anchor, RuleSet(), WorkCalendar())
+    assert due == date(2026, 12, 2)  # 15 working days
+    assert not window_over(due, date(2026, 12, 2)) and window_over(due, date(2026, 12, 3))
+    assert window_over_from(due) == date(2026, 12, 3) and not window_over(None, date(2027, 1, 1))

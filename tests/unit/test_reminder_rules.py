@@ -202,12 +202,22 @@ def test_commitments_remind_until_kept():
     assert [(d.rule_key, d.commitment_id) for d in due] == [("commitment_overdue", 7), ("commitment_15", 9)]
 
 
-def test_feedback_window_reminds_the_office_until_feedback_is_in():
+def test_feedback_window_reminds_the_office_once_it_is_over_until_feedback_is_in():
+    """The window's last day is still the submitters' (close-out records 未表态 from the next
+    day on): "征询意见期满" fires then, not on the last day."""
     f = facts(status="replied", replied=True, feedback_due=date(2026, 6, 23))
     assert due_keys(f, date(2026, 6, 22)) == []
-    assert due_keys(f, date(2026, 6, 23)) == ["feedback_window"]
+    assert due_keys(f, date(2026, 6, 23)) == []
+    assert due_keys(f, date(2026, 6, 24)) == ["feedback_window"]
+    assert trigger_date(date(2026, 6, 23), rule("feedback_window"), CAL) == date(2026, 6, 24)
+    assert next_reminders(f, date(2026, 6, 23), [rule("feedback_window")], CAL)[0].fires_on == date(2026, 6, 24)
     assert rule("feedback_window").recipients == ("office",)
+    assert rule("feedback_window").when == "征询意见期限次日"
     assert due_keys(replace(f, feedback_complete=True), date(2026, 6, 30)) == []
+    # a rule an administrator sets to warn before the window ends keeps its day
+    warn = replace(rule("feedback_window"), offset=-2)
+    assert trigger_date(date(2026, 6, 23), warn, CAL) == date(2026, 6, 18)  # 06-19 is 端午节
+    assert due_keys(f, date(2026, 6, 22), [warn]) == ["feedback_window"]
 
 
 def test_inactive_and_edited_rules():

@@ -412,6 +412,38 @@ def days_overdue(due: date | None, today: date) -> int:
     return (today - due).days
 
 
+def feedback_window_anchor(answering: Iterable[tuple[bool, date | None]]) -> date | None:
+    """The day an item's feedback window (征询意见期) counts from (DOMAIN.md §3, §5, §7).
+
+    Feedback is on the item, so the window runs once every answering unit (主办, 分办, 独办) has
+    sent its reply of the current round, from the latest of those replies: a 分办 item's window
+    is the one of its last unit's reply. ``answering``: per answering unit, (its reply of the
+    round is sent, the day it was sent). None while any has not replied, or none answers."""
+    days: list[date] = []
+    for replied, sent_on in answering:
+        if not replied:
+            return None
+        if sent_on is not None:
+            days.append(sent_on)
+    return max(days) if days else None
+
+
+def feedback_window_due(anchor: date, rules: RuleSet, cal: WorkCalendar) -> date:
+    """The last day of the feedback window that counts from ``anchor`` (the profile's clock)."""
+    return add_period(anchor, rules.clock("feedback_window"), cal, key="feedback_window",
+                      roll_forward=rules.roll_forward).due
+
+
+def window_over(due: date | None, today: date) -> bool:
+    """Whether a window whose inclusive last day is ``due`` is over: from the next day on."""
+    return due is not None and today > due
+
+
+def window_over_from(due: date) -> date:
+    """The first day on which a window whose inclusive last day is ``due`` is over."""
+    return due + timedelta(days=1)
+
+
 def _unconfirmed(cal: WorkCalendar, days: Iterable[date]) -> tuple[int, ...]:
     return tuple(sorted({d.year for d in days if not cal.is_confirmed(d.year)}))
 

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from tracker.assignments.deadlines import add_months, add_working_days
+from tracker.assignments.deadlines import add_months, add_working_days, window_over_from
 from tracker.core.calendar import WorkCalendar
 from tracker.core.enums import HandlingRole
 from tracker.core.i18n import N_  # display labels below; pages translate them
@@ -143,6 +143,8 @@ class RuleSpec:
 def describe_when(event: str, offset: int, unit: str) -> str:
     name = EVENTS.get(event, event)
     if offset == 0:
+        if event == "feedback_due":
+            return "征询意见期限次日"  # the last day is still the submitters' (trigger_date)
         return "交办当日" if event == "assigned_on" else f"{name}当日"
     amount = abs(offset)
     unit_text = "个月" if unit == "calendar_month" else OFFSET_UNITS.get(unit, unit)
@@ -265,8 +267,16 @@ def _shift(day: date, offset: int, unit: str, cal: WorkCalendar) -> date:
 
 
 def trigger_date(due_on: date, rule: RuleSpec, cal: WorkCalendar) -> date:
-    """The day on and after which the rule's reminder for ``due_on`` is due."""
-    return _shift(due_on, rule.offset, rule.unit, cal)
+    """The day on and after which the rule's reminder for ``due_on`` is due.
+
+    The feedback window (``feedback_due``) is a period the submitters have, not an act owed by
+    then: "征询意见期满" is the first day after its inclusive last day, when close-out records
+    未表态 (deadlines.window_over); a rule on or after it fires no earlier. A rule set to warn
+    before (negative offset) keeps its day."""
+    fires = _shift(due_on, rule.offset, rule.unit, cal)
+    if rule.event == "feedback_due" and rule.offset >= 0:
+        return max(fires, window_over_from(due_on))
+    return fires
 
 
 def due_reminders(

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import peewee as pw
 
 from tracker.accounts.models import User
-from tracker.assignments.deadlines import add_period
+from tracker.assignments import deadlines
 from tracker.assignments.models import Assignment
 from tracker.audit import services as audit
 from tracker.audit.models import AuditEntry
@@ -101,6 +101,9 @@ class Subject:
     facts: rules.AssignmentFacts
     commitment_texts: dict[int, str] = field(default_factory=dict)
     kind: str = ""  # the item's kind: whom the unit talks to (deputies/members, or the issuing organ)
+    # the item's feedback, told on the assignment that opened its window (facts.feedback_due):
+    no_opinion: tuple[str, ...] = ()  # submitters recorded 未表态 when the window ran out
+    awaiting_feedback: int = 0  # submitters with no feedback at all in the round
 
 
 # --- loading (a fixed number of queries, whatever the number of assignments) ----------------
@@ -222,21 +225,43 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
         )
     ):
         commitments[aid].append((cid, _date(due_on), text))
-    # the reply sent in the assignment's current round: its date opens the feedback window
-    sent_on: dict[int, dt.date] = {}
-    for aid, day in _raw(
-        Reply.select(Reply.assignment, pw.fn.MAX(Reply.sent_on))
-        .join(Assignment, on=(Reply.assignment == Assignment.id))
+    item_ids = Assignment.select(Assignment.item).where(Assignment.id.in_(open_ids))
+    item_round: dict[int, int] = {}
+    item_session: dict[int, int] = {}
+    for r in rows:
+        item_round[r.item] = max(item_round.get(r.item, 1), r.round or 1)
+        item_session[r.item] = r.session
+    # The feedback window is the item's (DOMAIN.md §7): it runs once every answering unit has
+    # sent this round's reply, from the latest of them (deadlines.feedback_window_anchor, as
+    # close-out counts it). So every answering unit of the items counts, asked for or not.
+    answering_units: dict[int, list[tuple[int, str]]] = defaultdict(list)  # item -> (assignment, status)
+    if assignment_ids is None:
+        for r in rows:
+            if r.role in ANSWERING:
+                answering_units[r.item].append((r.id, r.status))
+        answering_ids: Any = open_ids
+    else:
+        for aid, item_id, status, rnd in _raw(
+            Assignment.select(Assignment.id, Assignment.item, Assignment.status, Assignment.round).where(
+                in_ids(Assignment.item, list(item_round))
+                & Assignment.role.in_(list(ANSWERING))
+                & (Assignment.status != RETURNED)
+            )
+        ):
+            answering_units[item_id].append((aid, status))
+            item_round[item_id] = max(item_round[item_id], rnd or 1)
+        answering_ids = [aid for units in answering_units.values() for aid, _ in units]
+    sent_on: dict[tuple[int, int], dt.date] = {}  # (assignment, round) -> the day its reply was sent
+    for aid, rnd, day in _raw(
+        Reply.select(Reply.assignment, Reply.round, pw.fn.MAX(Reply.sent_on))
         .where(
-            Reply.assignment.in_(open_ids)
+            Reply.assignment.in_(answering_ids)
             & (Reply.status == ReplyStatus.SENT.value)
-            & (Reply.round == Assignment.round)
             & Reply.sent_on.is_null(False)
         )
-        .group_by(Reply.assignment)
+        .group_by(Reply.assignment, Reply.round)
     ):
-        sent_on[aid] = _date(day)
-    item_ids = Assignment.select(Assignment.item).where(Assignment.id.in_(open_ids))
+        sent_on[(aid, rnd)] = _date(day)
     submitters: dict[int, int] = dict(
         Submitter.select(Submitter.item, pw.fn.COUNT(Submitter.id))
         .where(Submitter.item.in_(item_ids))
@@ -252,9 +277,15 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
         .group_by(Feedback.item, Feedback.round)
         .tuples()
     }
-    item_round: dict[int, int] = {}
-    for r in rows:
-        item_round[r.item] = max(item_round.get(r.item, 1), r.round or 1)
+    # who was recorded 未表态 when the window ran out (close-out does it first in the sweep)
+    no_opinion: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for item_id, rnd, name in _raw(
+        Feedback.select(Feedback.item, Feedback.round, Submitter.name)
+        .join(Submitter, on=(Feedback.submitter == Submitter.id))
+        .where(Feedback.item.in_(item_ids) & (Feedback.source == FeedbackSource.WINDOW_EXPIRED.value))
+        .order_by(Feedback.item, Feedback.round, Submitter.position, Submitter.id)
+    ):
+        no_opinion[(item_id, rnd)].append(name)
 
     cal = rule_services.work_calendar()
     sessions: dict[int, Any] = {}
@@ -266,11 +297,20 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
                 from tracker.items.models import Session
 
                 sessions[session_id] = rule_services.rule_set(Session.get_by_id(session_id))
-            rs = sessions[session_id]
-            windows[(session_id, day)] = add_period(
-                day, rs.clock("feedback_window"), cal, key="feedback_window", roll_forward=rs.roll_forward
-            ).due
+            windows[(session_id, day)] = deadlines.feedback_window_due(day, sessions[session_id], cal)
         return windows[(session_id, day)]
+
+    # item -> (the answering assignment whose reply opened the window, the window's last day):
+    # the office is told about the item once, on that assignment
+    item_window: dict[int, tuple[int, dt.date]] = {}
+    for item_id, units in answering_units.items():
+        rnd = item_round[item_id]
+        anchor = deadlines.feedback_window_anchor(
+            (status in REPLIED and (aid, rnd) in sent_on, sent_on.get((aid, rnd))) for aid, status in units
+        )
+        if anchor is not None:
+            anchored_by = min(aid for aid, _ in units if sent_on.get((aid, rnd)) == anchor)
+            item_window[item_id] = (anchored_by, feedback_due(item_session[item_id], anchor))
 
     subjects = []
     for r in rows:
@@ -278,10 +318,13 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
         replied = answering and r.status in REPLIED
         fb_due = None
         fb_complete = False
-        if replied and r.id in sent_on:
-            fb_due = feedback_due(r.session, sent_on[r.id])
+        window = item_window.get(r.item)
+        recorded = no_opinion.get((r.item, item_round[r.item]), [])
+        if window is not None and window[0] == r.id:
+            fb_due = window[1]
             needed = submitters.get(r.item, 0)
-            fb_complete = answered.get((r.item, item_round[r.item]), 0) >= needed
+            # every submitter rated: not complete when some were recorded 未表态 by expiry
+            fb_complete = not recorded and answered.get((r.item, item_round[r.item]), 0) >= needed
         current = _date(r.rehandle_due) or _date(r.extended_due) or _date(r.reply_due)
         facts = rules.AssignmentFacts(
             role=r.role,
@@ -318,6 +361,11 @@ def load_subjects(today: dt.date, assignment_ids: list[int] | None = None) -> li
                 facts=facts,
                 commitment_texts={cid: text for cid, _, text in commitments.get(r.id, ())},
                 kind=r.kind,
+                no_opinion=tuple(recorded) if fb_due else (),
+                awaiting_feedback=(
+                    max(0, submitters.get(r.item, 0) - answered.get((r.item, item_round[r.item]), 0)
+                        - len(recorded)) if fb_due else 0
+                ),
             )
         )
     return subjects
@@ -389,6 +437,25 @@ def _state(due: dt.date, today: dt.date) -> str:
     return f"还有 {(due - today).days} 天"
 
 
+def _feedback_message(s: Subject, due: dt.date, today: dt.date) -> str:
+    """The item's feedback window (the latest answering unit's reply of the round opened it): what
+    happened when it ran out — the sweep has close-out record 未表态 first, then tells the office
+    — or, for a rule set to warn before it ends, how long it still runs."""
+    party = "制发机关" if is_supervision_kind(s.kind) else "代表委员"
+    if not deadlines.window_over(due, today):
+        waiting = f"尚有 {s.awaiting_feedback} 人未反馈" if s.awaiting_feedback else "尚有提出人未反馈"
+        return f"征询意见期限 {due.isoformat()}（{_state(due, today)}），{waiting}，期满后记为未表态。"
+    body = f"征询意见期已满（征询期至 {due.isoformat()}），"
+    if not s.no_opinion:
+        waiting = f"尚有 {s.awaiting_feedback} 人" if s.awaiting_feedback else "尚有提出人"
+        return body + f"{waiting}未反馈，请记为未表态或电话联系{party}。"
+    names = "、".join(s.no_opinion[:5]) + ("等" if len(s.no_opinion) > 5 else "")
+    body += f"未反馈的{names} {len(s.no_opinion)} 人已记为未表态"
+    if s.awaiting_feedback:
+        body += f"；另有 {s.awaiting_feedback} 人尚未反馈，请记为未表态"
+    return body + f"。如需了解其意见，可电话联系{party}，在该件页面录入纸质意见（替换未表态）。"
+
+
 def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.date) -> tuple[str, str]:
     """(title, body) of a reminder, in Chinese."""
     title = f"{spec.label}：{s.number}号 {s.title}"
@@ -415,10 +482,7 @@ def message(spec: rules.RuleSpec, s: Subject, d: rules.DueReminder, today: dt.da
             "请按期兑现并登记兑现情况。"
         )
     elif event == "feedback_due":
-        body = (
-            f"{who}的答复征询意见期限 {d.due_on.isoformat()} 已满，仍有代表委员未反馈。"
-            "请记录“未表态”或电话联系代表委员。"
-        )
+        body = _feedback_message(s, d.due_on, today)
     elif spec.condition == "no_contact":
         # 三书一函 come from a court, procuratorate, supervision commission or the police
         party = "制发机关" if is_supervision_kind(s.kind) else "代表委员"

@@ -292,18 +292,13 @@ def _closeout_batch(batch: list[Any], today: dt.date, *, light: bool = False) ->
         reply_sent = any(rnd in sent[a.id] for a in answering)
         awaiting = [unit_names.get(a.unit_id, "") for a in answering if rnd not in sent[a.id]]
         window_due = None
-        all_replied = bool(answering) and all(a.status in REPLIED_STATES and rnd in sent[a.id]
-                                              for a in answering)
-        if all_replied:
-            anchors = [sent[a.id][rnd] for a in answering if sent[a.id].get(rnd)]
-            if anchors:
-                anchor = max(anchors)
-                window_due = windows.get((key, anchor))
-                if window_due is None:
-                    window_due = windows[(key, anchor)] = deadlines.add_period(
-                        anchor, rule_set.clock("feedback_window"), cal, key="feedback_window",
-                        roll_forward=rule_set.roll_forward).due
-        window_over = window_due is not None and today > window_due
+        anchor = deadlines.feedback_window_anchor(
+            (a.status in REPLIED_STATES and rnd in sent[a.id], sent[a.id].get(rnd)) for a in answering)
+        if anchor is not None:
+            window_due = windows.get((key, anchor))
+            if window_due is None:
+                window_due = windows[(key, anchor)] = deadlines.feedback_window_due(anchor, rule_set, cal)
+        window_over = deadlines.window_over(window_due, today)
         open_commitments = []
         checklist: list[UnitChecklist] = []
         # the "3+1" checklist (contacts with deputies, commitments) is not asked of 三书一函
