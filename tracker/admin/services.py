@@ -419,8 +419,8 @@ def set_year_confirmed(year: int, confirmed: bool, *, actor: Any) -> list[int]:
     return after
 
 
-DAY_KINDS = {"workday": "工作日", "weekend": "周末", "holiday": "节假日", "makeup": "调休上班",
-             "rest": "休息日"}
+DAY_KINDS = {"workday": N_("工作日"), "weekend": N_("周末"), "holiday": N_("节假日"), "makeup": N_("调休上班"),
+             "rest": N_("休息日")}  # N_: the calendar page translates them
 
 
 @dataclass
@@ -436,13 +436,6 @@ class DayCell:
     def kind_text(self) -> str:
         return DAY_KINDS[self.kind]
 
-    @property
-    def title(self) -> str:
-        parts = [self.day.isoformat(), self.name or self.kind_text]
-        if self.override:
-            parts.append("管理员调整" + (f"：{self.reason}" if self.reason else ""))
-        return " ".join(parts)
-
 
 @dataclass
 class DayRun:
@@ -453,12 +446,6 @@ class DayRun:
     kind: str
     name: str
     override: bool
-
-    @property
-    def span(self) -> str:
-        if self.first == self.last:
-            return f"{self.first.month}月{self.first.day}日"
-        return f"{self.first.month}月{self.first.day}日–{self.last.day}日"
 
 
 @dataclass
@@ -475,9 +462,6 @@ class MonthView:
             last.last = cell.day
             return
         self.notes.append(DayRun(cell.day, cell.day, cell.kind, cell.name or cell.kind_text, cell.override))
-
-
-WEEKDAY_HEADERS = ("一", "二", "三", "四", "五", "六", "日")
 
 
 def year_view(year: int) -> list[MonthView]:

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
@@ -24,7 +25,7 @@ from tracker.admin import audit_changes, forms, services
 from tracker.assignments.deadlines import CLOCK_ANCHOR_LABELS, CLOCK_KEYS, CLOCK_LABELS, REPLY_ANCHORS
 from tracker.audit import labels
 from tracker.core import clock
-from tracker.core.calendar import package_years
+from tracker.core.calendar import STANDARD_DAY_NAMES, package_years
 from tracker.core.enums import Role, Tier, choices
 from tracker.core.errors import DomainError
 from tracker.core.web import flash_error
@@ -401,14 +402,29 @@ def _year() -> int:
     return year
 
 
+# The month grids' column heads, Monday first, and the days' full names (the heads' tooltips).
+WEEKDAY_HEADS = (_lp("weekday", "一"), _lp("weekday", "二"), _lp("weekday", "三"), _lp("weekday", "四"),
+                 _lp("weekday", "五"), _lp("weekday", "六"), _lp("weekday", "日"))
+WEEKDAY_NAMES = (_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日"))
+# Day names a calendar page shows in the reader's language; an administrator's own name (e.g.
+# 春节调休) is shown as entered.
+_TRANSLATED_DAY_NAMES = STANDARD_DAY_NAMES | frozenset(services.DAY_KINDS.values())
+
+
+def day_label(name: str) -> str:
+    """A calendar day's name or kind as the page shows it: “国庆节”, “周末” — or “National Day”,
+    “Weekend” under ?lang=en."""
+    return gettext(name) if name in _TRANSLATED_DAY_NAMES else name
+
+
 def _render_calendar(year: int, form: forms.CalendarDayForm, status: int = 200):
     cal = rules.work_calendar()
     known = year in package_years()
     return render_template(
         "admin/calendar.html", year=year, months=services.year_view(year), form=form,
         overrides=services.overrides_of(year), known=known, confirmed=cal.is_confirmed(year),
-        admin_confirmed=year in services.confirmed_years(), weekdays=services.WEEKDAY_HEADERS,
-        package_range=package_years(),
+        admin_confirmed=year in services.confirmed_years(), weekdays=[str(w) for w in WEEKDAY_HEADS],
+        weekday_names=[str(w) for w in WEEKDAY_NAMES], day_label=day_label, package_range=package_years(),
     ), status
 
 

@@ -14,21 +14,28 @@ from functools import lru_cache
 
 import chinese_calendar
 
-MAKEUP_WORKDAY_NAME = "调休上班"
+from tracker.core.i18n import N_  # the names below: pages show them in the reader's language
+
+MAKEUP_WORKDAY_NAME = N_("调休上班")
 
 # Chinese names of the package's holidays, keyed by the member name of
 # ``chinese_calendar.Holiday``; a holiday missing here falls back to the package's own
 # name.
 _HOLIDAY_NAMES: dict[str, str] = {
-    "new_years_day": "元旦",
-    "spring_festival": "春节",
-    "tomb_sweeping_day": "清明节",
-    "labour_day": "劳动节",
-    "dragon_boat_festival": "端午节",
-    "mid_autumn_festival": "中秋节",
-    "national_day": "国庆节",
-    "anti_fascist_70th_day": "抗战胜利70周年纪念日",
+    "new_years_day": N_("元旦"),
+    "spring_festival": N_("春节"),
+    "tomb_sweeping_day": N_("清明节"),
+    "labour_day": N_("劳动节"),
+    "dragon_boat_festival": N_("端午节"),
+    "mid_autumn_festival": N_("中秋节"),
+    "national_day": N_("国庆节"),
+    "anti_fascist_70th_day": N_("抗战胜利70周年纪念日"),
 }
+
+# The names a page shows in the reader's language (``gettext(name)``), whether the package or
+# an administrator (who types the same statutory names) gave them; any other name is shown as
+# entered.
+STANDARD_DAY_NAMES: frozenset[str] = frozenset({*_HOLIDAY_NAMES.values(), MAKEUP_WORKDAY_NAME})
 
 
 def _holiday_name(value: str) -> str:

@@ -55,6 +55,41 @@ def local_date(value: dt.date | dt.datetime | None, fmt: str = "%Y-%m-%d") -> st
     return value.strftime(fmt)
 
 
+def english_page() -> bool:
+    """Whether this request's page is in English (False outside a request: CLI, jobs)."""
+    return enums._english_page()
+
+
+def month_name(month: int) -> str:
+    """A month as a page names it: “1月”, or “January” under ?lang=en (CLDR's name)."""
+    if english_page():
+        from babel.dates import get_month_names
+
+        return get_month_names("wide", locale=get_locale())[month]
+    return f"{month}月"
+
+
+def day_span(first: dt.date, last: dt.date | None = None) -> str:
+    """A day or a run of days without the year, as a calendar's notes list them: “1月1日–3日”,
+    or “Jan 1–3” under ?lang=en."""
+    last = last or first
+    if english_page():
+        from babel.dates import format_date
+
+        start = format_date(first, "MMM d", locale=get_locale())
+        if last == first:
+            return start
+        if (last.year, last.month) == (first.year, first.month):
+            return f"{start}–{last.day}"
+        return f"{start} – {format_date(last, 'MMM d', locale=get_locale())}"
+    start = f"{first.month}月{first.day}日"
+    if last == first:
+        return start
+    if (last.year, last.month) == (first.year, first.month):
+        return f"{start}–{last.day}日"
+    return f"{start}–{last.month}月{last.day}日"
+
+
 def local_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
@@ -139,6 +174,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = enums.display_label  # Chinese, or English under ?lang=en
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.globals["day_span"] = day_span
     app.jinja_env.filters["days_until"] = days_until
     app.jinja_env.filters["for_submitter"] = _status_for_submitter
     app.jinja_env.globals["enums"] = enums
