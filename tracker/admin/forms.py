@@ -151,7 +151,7 @@ class CalendarDayForm(FlaskForm):
 
 class ChecklistEntryForm(FlaskForm):
     tier = HiddenField()
-    requirement = select(_l("考核要求"), REQUIREMENTS.items())
+    requirement = select(_l("考核要求"), [(key, _l(text)) for key, text in REQUIREMENTS.items()])
     label = StringField(_l("清单项名称"), validators=[DataRequired(_l("请填写清单项名称")),
                                                Length(max=100, message=_l("清单项名称不能超过 100 个字符"))])
     submit = SubmitField(_l("保存"))
@@ -165,7 +165,8 @@ class SettingsForm(FlaskForm):
         InputRequired(_l("请填写邮件补发时限")),
         NumberRange(min=2, max=365, message=_l("邮件补发时限须为 2 到 365 之间的整数（天）"))])
     dispatch_weekly = BooleanField(_l("每周生成定期调度通报并发送给督查室和市领导"))
-    dispatch_weekday = select(_l("调度通报星期"), enumerate(services.WEEKDAYS), coerce=int)
+    dispatch_weekday = select(_l("调度通报星期"), [(i, _l(day)) for i, day in enumerate(services.WEEKDAYS)],
+                              coerce=int)
     dispatch_hour = IntegerField(_l("调度通报时间（0–23 时）"), validators=[
         InputRequired(_l("请填写时间")), NumberRange(min=0, max=23, message=_l("时间须为 0 到 23 之间的整数"))])
     urge_throttle_hours = IntegerField(_l("同一件手动催办的最短间隔（小时）"), validators=[

@@ -612,7 +612,7 @@ def move_checklist_entry(entry: ChecklistEntry, direction: str, *, actor: Any) -
 
 # --- settings -------------------------------------------------------------------------------
 
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))  # Monday first
 RESULT_CLASS_SETS = {"ABCD": ["A", "B", "C", "D"], "ABC": ["A", "B", "C"]}
 SETTING_LABELS = {
     "mail_digest": N_("邮件摘要（每日汇总一封）"),
