@@ -29,6 +29,7 @@ from tracker.reminders.services import notify, office_users
 from tracker.rules.services import get_setting
 
 TITLE = "定期调度通报"
+ALL_SESSIONS = N_("全部在办会次")  # the scope of a report on every session in hand (pages translate it)
 SLIP_LABELS = {"blue": N_("蓝单"), "orange": N_("橙单"), "red": N_("红单")}  # N_: pages translate them
 
 
@@ -50,7 +51,7 @@ def build_data(as_of: dt.date, session_id: int | None = None) -> dict[str, Any]:
         sessions = list(Session.select().where(Session.id.in_(list(ids) or [-1]))
                         .order_by(Session.year, Session.id))
         flt = StatsFilter(session_ids=ids)
-        scope_label = "全部在办会次"
+        scope_label = ALL_SESSIONS
     facts = stats.as_of(load_facts(flt), as_of)
     content = stats.dispatch_content(facts, as_of)
     return {

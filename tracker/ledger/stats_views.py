@@ -23,6 +23,7 @@ from tracker.core.errors import DomainError, ensure
 from tracker.core.forms import SelectField
 from tracker.core.i18n import N_
 from tracker.core.paging import page_bounds
+from tracker.core.templating import english_page
 from tracker.core.web import flash_error
 from tracker.ledger import charts, dispatch, stats
 from tracker.ledger.stats_queries import (
@@ -267,6 +268,23 @@ class DispatchForm(FlaskForm):
     announce = BooleanField(_l("同时通知督查室和市领导（站内消息并发送邮件）"), default=True)
 
 
+def scope_text(data: dict[str, Any]) -> str:
+    """A report's scope as a page shows it: as stored (a session's name, or “全部在办会次”), the
+    latter in English under ?lang=en."""
+    label = data.get("scope_label", "")
+    if english_page() and data.get("scope") == "all" and label == dispatch.ALL_SESSIONS:
+        return gettext(dispatch.ALL_SESSIONS)
+    return label
+
+
+def report_title(report) -> str:
+    """A report's title as a page shows it: as stored (“定期调度通报（全部在办会次，2026-05-08）”), or
+    in English under ?lang=en."""
+    if not english_page():
+        return report.title
+    return gettext("定期调度通报（%(scope)s，%(as_of)s）", scope=scope_text(report.data), as_of=report.data["as_of"])
+
+
 def _dispatch_form(formdata: Any = None) -> DispatchForm:
     form = DispatchForm(formdata=formdata)
     form.session_id.choices = {"": gettext("全部在办会次"), **{str(s.id): s.name for s in sessions_for_filter()}}
@@ -280,7 +298,7 @@ def _dispatch_form(formdata: Any = None) -> DispatchForm:
 def dispatch_index():
     _require_stats()
     form = _dispatch_form() if policy.has(current_user, policy.Perm.OFFICE_DESK) else None
-    return render_template("dispatch/index.html", form=form, **_dispatch_history())
+    return render_template("dispatch/index.html", form=form, scope_text=scope_text, **_dispatch_history())
 
 
 @bp.post("/dispatch")
@@ -298,9 +316,9 @@ def dispatch_generate():
         else:
             from flask import flash
 
-            flash(gettext("已生成%(title)s", title=report.title), "success")
+            flash(gettext("已生成%(title)s", title=report_title(report)), "success")
             return redirect(url_for("stats.dispatch_view", report_id=report.id))
-    return render_template("dispatch/index.html", form=form, **_dispatch_history()), 422
+    return render_template("dispatch/index.html", form=form, scope_text=scope_text, **_dispatch_history()), 422
 
 
 HISTORY_PER_PAGE = 30  # a half-year of weekly reports a page
@@ -320,7 +338,8 @@ def _dispatch_history() -> dict[str, Any]:
 def dispatch_view(report_id: int):
     report = dispatch.get_report_for(current_user, report_id)
     data = report.data
-    return render_template("dispatch/view.html", report=report, data=data,
+    return render_template("dispatch/view.html", report=report, data=data, title=report_title(report),
+                           scope=scope_text(data),
                            unit_columns=dispatch.UNIT_COLUMNS, overdue_columns=dispatch.OVERDUE_COLUMNS,
                            slip_labels=dispatch.SLIP_LABELS, role_label=dispatch.role_label,
                            as_of=dt.date.fromisoformat(data["as_of"]))
