@@ -29,6 +29,7 @@ from tracker.accounts import policy
 from tracker.core.enums import ItemKind, choices
 from tracker.core.errors import DomainError, ValidationFailed
 from tracker.core.forms import SelectField
+from tracker.core.templating import english_page
 from tracker.core.web import flash_error
 from tracker.items import imports
 
@@ -98,6 +99,27 @@ def _save_meta(token: str, meta: dict[str, Any]) -> None:
     (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
+def summary(report: imports.ImportReport) -> str:
+    """The report's summary line as the page shows it: ``report.summary()`` (the CLI's line too), or
+    its English under ?lang=en."""
+    return summary_text(report) if english_page() else report.summary()
+
+
+def summary_text(report: imports.ImportReport) -> str:
+    """``report.summary()`` through the catalogue: its very Chinese in Chinese (the tests compare
+    the two), English under ?lang=en."""
+    counts = {"rows": len(report.rows), "importable": report.importable, "skipped": len(report.skipped),
+              "bad": len(report.problem_rows)}
+    if report.problems:
+        return gettext("共读取 %(rows)s 行：可导入 %(importable)s 行，已存在跳过 %(skipped)s 行，有问题 %(bad)s 行。"
+                       "存在问题，未导入任何数据。", **counts)
+    if report.dry_run:
+        return gettext("共读取 %(rows)s 行：可导入 %(importable)s 行，已存在跳过 %(skipped)s 行，有问题 %(bad)s 行。"
+                       "试运行，未写入任何数据。", **counts)
+    return gettext("共读取 %(rows)s 行：可导入 %(importable)s 行，已存在跳过 %(skipped)s 行，有问题 %(bad)s 行。"
+                   "已导入 %(imported)s 件。", imported=report.imported, **counts)
+
+
 def _session_choices() -> list[SelectChoice]:
     from tracker.items.services import sessions_ordered
 
@@ -159,7 +181,8 @@ def preview(token: str):
         flash_error(exc)
         return redirect(url_for("imports.upload"))
     form = ConfirmForm(token=token)
-    return render_template("imports/preview.html", report=report, meta=meta, form=form, token=token)
+    return render_template("imports/preview.html", report=report, summary=summary(report), meta=meta, form=form,
+                           token=token)
 
 
 @bp.post("/confirm")
@@ -180,7 +203,7 @@ def confirm():
         return redirect(url_for("imports.upload"))
     if not report.ok:
         flash(gettext("数据已发生变化，导入前检查发现问题，未导入任何数据。请处理下列问题后重新导入。"), "danger")
-        return render_template("imports/preview.html", report=report, meta=meta,
+        return render_template("imports/preview.html", report=report, summary=summary(report), meta=meta,
                                form=ConfirmForm(token=token), token=token), 409
     meta["result"] = report.to_dict()
     _save_meta(token, meta)
@@ -197,4 +220,4 @@ def result(token: str):
     if not meta.get("result"):
         return redirect(url_for("imports.preview", token=token))
     report = imports.ImportReport.from_dict(meta["result"])
-    return render_template("imports/result.html", report=report, meta=meta)
+    return render_template("imports/result.html", report=report, summary=summary(report), meta=meta)

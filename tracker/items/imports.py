@@ -77,6 +77,7 @@ class RowOutcome:
     lead_units: list[str] = field(default_factory=list)
     co_units: list[str] = field(default_factory=list)
     assignments: list[str] = field(default_factory=list)  # "市民政局（独办）"
+    assigned: list[tuple[str, str]] = field(default_factory=list)  # ("市民政局", "sole"): pages word the role
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     item_id: int | None = None
@@ -400,6 +401,7 @@ def _import_row(row: ImportRow, out: RowOutcome, ctx: _Context) -> _Planned:
         existing.append((role, unit_id))
         planned.assignments.append((unit, handler, assignment))
         out.assignments.append(f"{unit.name}（{label(role, HandlingRole)}）")
+        out.assigned.append((unit.name, role))
     # What assign() leaves on the item: the handling mode of its roles, the derived status.
     mode, status = ctx.item_state(tuple((a["role"], a["status"]) for _, _, a in planned.assignments),
                                   bool(planned.submitters))
