@@ -264,6 +264,19 @@ def test_docx_opens_with_python_docx_and_names_the_units(world, at_0615):
     assert "办复率" in cells and "66.7%" in text + cells
 
 
+def test_the_word_report_calls_the_count_as_the_page_and_the_excel_do(world, at_0615):
+    """DOMAIN §8: N, the items a unit must answer, is 应办件数 on the page and in Excel; the Word
+    report said 交办件数."""
+    import docx
+
+    report = dispatch.generate_report(D(2026, 6, 15), actor=world.office, session_id=world.session.id)
+    table = docx.Document(io.BytesIO(dispatch.to_docx(report))).tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    assert header[:5] == ["排名", "承办单位", "应办件数", "已签收", "已答复"]
+    assert dict(dispatch.UNIT_COLUMNS)["assigned"] == "应办件数"
+    assert not any("交办件数" in c.text for row in table.rows for c in row.cells)
+
+
 # --- pages -------------------------------------------------------------------------------------
 
 

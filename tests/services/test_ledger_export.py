@@ -173,7 +173,7 @@ def test_export_co_handling_and_dispatch_sheets(f):
     assert values[8] == "建议在商业综合体中配建养老服务设施。 同意主办单位意见。"
     dispatch = book["调度情况"]
     header = [c.value for c in dispatch[1]]
-    assert header[:5] == ["承办单位", "交办件数（主办/独办/分办）", "已签收", "已答复", "超期未答复"]
+    assert header[:5] == ["承办单位", "应办件数（主办/独办/分办）", "已签收", "已答复", "超期未答复"]  # DOMAIN §8
     assert "蓝单" not in header  # no slips issued: no slip columns
     rows = {r[0].value: [c.value for c in r] for r in dispatch.iter_rows(min_row=2)}
     assert rows["市民政局"][1:5] == [1, 1, 1, 0]

@@ -268,7 +268,7 @@ def dispatch_report() -> Document:
     para(doc, "{{ subtitle }}", align="center", size=14, space_after=6)
     paragraphs_loop(doc, "summary")
     para(doc, "")
-    loop_table(doc, ["排名", "承办单位", "交办件数", "已签收", "已答复", "超期", "办复率", "督办单"],
+    loop_table(doc, ["排名", "承办单位", "应办件数", "已签收", "已答复", "超期", "办复率", "督办单"],
                ["rank", "unit", "assigned", "received", "replied", "overdue", "reply_rate", "slips"],
                widths=[1.2, 4.6, 1.8, 1.6, 1.6, 1.4, 1.8, 2.0], size=10.5)
     para(doc, "")

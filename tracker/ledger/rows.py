@@ -767,7 +767,7 @@ def dispatch_snapshot(filters: LedgerFilters, *, today: dt.date | None = None) -
     has_slips = any(slips for _name, _counts, slips in units)
 
     columns: list[tuple[str, str, str]] = [
-        ("unit", "承办单位", "text"), ("assigned", "交办件数（主办/独办/分办）", "int"),
+        ("unit", "承办单位", "text"), ("assigned", "应办件数（主办/独办/分办）", "int"),
         ("received", "已签收", "int"), ("replied", "已答复", "int"), ("overdue", "超期未答复", "int"),
         ("co_assigned", "会办件数", "int"), ("co_done", "已提交会办意见", "int"),
     ]
