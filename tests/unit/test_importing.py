@@ -688,6 +688,14 @@ def test_unit_names_match_whatever_their_case_and_width():
     assert (result.rows[0].lead_unit_ids, result.rows[0].co_unit_ids) == ((1,), (2,))
 
 
+def test_an_unreadable_tier_keeps_what_the_file_said():
+    header = (*HEADER, "分级")
+    result = parse_rows([header, (*data_row(1), "超级办理"), (*data_row(2), "政府办督办"), (*data_row(3), None)])
+    assert messages(result) == ["第 2 行：分级“超级办理”无法识别（可填：市领导领办、政府办督办、部门办理）"]
+    assert [(row.tier, row.tier_text) for row in result.rows] == [
+        (None, "超级办理"), ("office_supervised", ""), (None, "")]
+
+
 def test_units_are_not_checked_without_known_units():
     result = parse_rows([HEADER, data_row(1, lead_units="随便什么局")])
     assert result.ok
@@ -775,7 +783,9 @@ def test_number_without_title_after_the_data_is_a_problem():
 def test_header_without_data_rows_is_a_problem():
     result = parse_rows([("提案目录",), HEADER, ("制表人：张三",)])
     assert not result.ok
-    assert messages(result) == ["第 2 行：表头下方没有任何数据行"]
+    # a problem of the file, not of a row: at the header row, and not worded as a row's
+    assert messages(result) == ["表头（第 2 行）下方没有任何数据行"]
+    assert [(p.row_number, p.column) for p in result.problems] == [(2, None)]
     assert result.rows == []
 
 

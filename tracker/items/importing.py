@@ -228,13 +228,16 @@ class ImportRow:
     # empty when no ``known_units`` were given.
     lead_unit_ids: tuple[int, ...] = ()
     co_unit_ids: tuple[int, ...] = ()
+    # The 分级 cell as written when it could not be read (``tier`` is then None and the row
+    # has a problem): the preview shows what the file said, not the default.
+    tier_text: str = ""
 
 
 @dataclass(frozen=True)
 class RowProblem:
-    row_number: int
-    column: str | None  # the field name (see FIELD_LABELS), None for a whole-row problem
-    message: str  # Chinese, starts with "第 N 行："
+    row_number: int  # for a problem of the whole file (no data rows): the header row
+    column: str | None  # the field name (see FIELD_LABELS), None for a whole-row or file problem
+    message: str  # Chinese; a row's starts with "第 N 行："
 
 
 @dataclass
@@ -960,8 +963,8 @@ def parse_rows(
         if number and title:
             result.rows.append(ImportRow(row_number, number, title, **parsed))
 
-    if not data:
-        problems.append(_problem(header_index + 1, None, "表头下方没有任何数据行"))
+    if not data:  # a problem of the file, not of a row: at the header row, worded as such
+        problems.append(RowProblem(header_index + 1, None, f"表头（第 {header_index + 1} 行）下方没有任何数据行"))
     problems.sort(key=lambda problem: problem.row_number)  # stable: per-row order kept
     return result
 
@@ -1011,8 +1014,9 @@ def _parse_details(
         problems.append(_problem(row_number, column, text))
 
     tier, tier_ok = _parse_tier(_cell(row, col_of.get("tier")))
+    tier_text = ""
     if not tier_ok:
-        shown = _clean_line(_cell(row, col_of.get("tier")))
+        shown = tier_text = _clean_line(_cell(row, col_of.get("tier")))
         problems.append(
             _problem(
                 row_number,
@@ -1037,6 +1041,7 @@ def _parse_details(
         "leader": _clean_line(_cell(row, col_of.get("leader"))),
         "lead_unit_ids": units.lead_unit_ids,
         "co_unit_ids": units.co_unit_ids,
+        "tier_text": tier_text,
     }
 
 

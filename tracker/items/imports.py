@@ -73,7 +73,8 @@ class RowOutcome:
     lead_submitter: str = ""
     co_submitters: list[str] = field(default_factory=list)
     category: str = ""
-    tier: str = ""
+    tier: str = ""  # the tier's value; for a 分级 the parser could not read, the cell's text
+    tier_invalid: bool = False  # ``tier`` is the text of a 分级 the parser could not read
     lead_units: list[str] = field(default_factory=list)
     co_units: list[str] = field(default_factory=list)
     assignments: list[str] = field(default_factory=list)  # "市民政局（独办）"
@@ -121,7 +122,9 @@ class ImportReport:
 
     @property
     def problem_rows(self) -> list[int]:
-        return sorted({row for row, _ in self.problems})
+        """The data rows with a problem (a problem of the whole file, such as no data rows
+        under the header, is not a row's: it is at the header row)."""
+        return sorted({row for row, _ in self.problems if row > self.header_row})
 
     def summary(self) -> str:
         text = (f"共读取 {len(self.rows)} 行：可导入 {self.importable} 行，"
@@ -345,7 +348,8 @@ def _outcome(row: ImportRow) -> RowOutcome:
     return RowOutcome(
         row_number=row.row_number, number=row.number, title=row.title,
         lead_submitter=row.lead_submitter, co_submitters=list(row.co_submitters),
-        category=row.category, tier=row.tier or Tier.DEPARTMENT.value,
+        category=row.category, tier=row.tier or row.tier_text or Tier.DEPARTMENT.value,
+        tier_invalid=bool(row.tier_text),
         lead_units=list(row.lead_units), co_units=list(row.co_units),
     )
 

@@ -271,6 +271,7 @@ def parse_documents(rows: Iterable[Sequence[Any]], *, known_units: Mapping[str, 
                 note=_clean_block(_cell(row, col_of.get("note"))),
             ))
     if not result.rows and not result.skipped and not result.problems:
-        problem(header_index + 1, "表头下方没有任何数据行")
+        n = header_index + 1  # a problem of the file, not of a row: at the header row, worded as such
+        result.problems.append((n, f"表头（第 {n} 行）下方没有任何数据行"))
     result.problems.sort(key=lambda p: p[0])
     return result

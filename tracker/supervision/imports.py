@@ -82,7 +82,7 @@ class DocumentImport:
         return [w for row in self.rows for w in row.warnings]
 
     def summary(self) -> str:
-        bad = len({n for n, _ in self.problems})
+        bad = len({n for n, _ in self.problems if n > self.header_row})  # a file problem is no row's
         text = (f"共读取 {len(self.rows) + len(self.skipped)} 行：可导入 {self.importable} 行，"
                 f"已存在跳过 {len(self.skipped)} 行，有问题 {bad} 行")
         if self.problems:
