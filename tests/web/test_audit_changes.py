@@ -67,7 +67,7 @@ def test_a_profile_change_lists_only_the_clocks_that_changed_in_the_forms_words(
 def test_a_setting_change_reads_its_weekday_and_its_classes(as_admin):
     data = {"mail_digest": "y", "mail_digest_hour": "7", "dispatch_weekly": "y", "dispatch_weekday": "2",
             "dispatch_hour": "9", "urge_throttle_hours": "24", "result_classes": "ABC",
-            "face_to_face_methods": ["meeting"]}  # as stored by default: unchanged
+            "face_to_face_methods": ["meeting"], "mail_max_age_days": "7"}  # as stored by default: unchanged
     response = as_admin.post("/admin/settings", data=data)
     assert response.status_code == 302
     lines = sorted(line for cell in changes(as_admin, "setting_changed") for line in cell)
