@@ -13,6 +13,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from playhouse.test_utils import count_queries
 
 from tracker.assignments import services as assignments
@@ -141,6 +142,31 @@ def test_assignment_notice_is_not_sent_twice(f, w):
     assert Reminder.get(Reminder.rule_key == "assigned").assignment_id == a.id
     after = Notification.select().where(Notification.user.in_([w.handler.id, w.unit_leader.id])).count()
     assert after == before
+
+
+def test_the_assignment_notice_shows_as_sent_at_assignment_to_whom_it_went(f, w, client, login_as):
+    """The assignment service sends the 交办通知 (an event) when the office assigns; the sweep's
+    rule for it then tells nobody again: it records the notice it found (its time, its people)
+    and writes no "system" entry of its own on the timeline, where the assignment's entry is."""
+    item = f.item(actor=w.office)
+    with time_machine.travel(at(ASSIGNED, 10), tick=False):
+        a = f.assign(item, w.unit, handler=w.handler, assigned_on=ASSIGNED, actor=w.office)
+    sent = list(Notification.select().where(Notification.title.startswith("交办通知")).order_by(Notification.id))
+    assert {n.user_id for n in sent} == {w.handler.id, w.unit_leader.id}
+    result = sweep(at(ASSIGNED + dt.timedelta(days=3), 7))
+    notice = Reminder.get(Reminder.rule_key == "assigned")
+    assert notice.assignment_id == a.id and notice.created_at == sent[0].created_at == at(ASSIGNED, 10)
+    assert sorted(n.id for n in notice.notifications) == [n.id for n in sent]
+    assert result.notifications == 1  # the 催签 only
+    assert Notification.select().count() == 3
+    timeline = [e.detail for e in AuditEntry.select().where(AuditEntry.item_id == item.id)]
+    assert not [d for d in timeline if d.startswith("交办通知")]
+    assert any(d.startswith("催签（市住房和城乡建设局）：已提醒李经办") for d in timeline)
+    login_as(w.office)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "交办通知 · 市住房和城乡建设局（交办日 2026-01-05，通知 2 人）" in page
+    assert "2026-01-05 10:00" in page and "通知 0 人" not in page
+    assert "催签 · 市住房和城乡建设局（签收期限 2026-01-07，通知 1 人）" in page
 
 
 def test_reminders_stop_when_the_act_is_done(f, w):

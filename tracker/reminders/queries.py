@@ -24,6 +24,7 @@ from tracker.core.enums import (
 from tracker.core.i18n import N_  # ACTS / SORT_LABELS: pages translate them
 from tracker.items.models import Item, Session
 from tracker.reminders.models import Notification, Reminder, ReminderRule, Slip
+from tracker.reminders.rules import EVENTS
 from tracker.replies.models import Commitment
 from tracker.units.models import Unit
 
@@ -462,8 +463,9 @@ def item_slips(assignment_ids: list[int]) -> dict[int, list[Slip]]:
 def item_reminders(
     item_id: int, assignment_ids: list[int] | None = None, *, limit: int = 10, with_slips: bool = False
 ) -> list[dict]:
-    """Reminders recently sent on an item: rule label, date, unit, how many people told
-    (without the slip steps, which the item page lists as slips, unless ``with_slips``)."""
+    """Reminders recently sent on an item: rule label, date, unit, the date it was about and
+    what that date is (``due_label``: 交办日, 签收期限 …, reminders.rules.EVENTS), how many people
+    told (without the slip steps, which the item page lists as slips, unless ``with_slips``)."""
     query = (
         Reminder.select(Reminder, pw.fn.COUNT(Notification.id).alias("told"))
         .join(Notification, pw.JOIN.LEFT_OUTER, on=(Notification.reminder == Reminder.id))
@@ -478,12 +480,14 @@ def item_reminders(
         query = query.where(
             Reminder.rule_key.not_in(ReminderRule.select(ReminderRule.key).where(ReminderRule.slip != ""))
         )
-    labels = dict(ReminderRule.select(ReminderRule.key, ReminderRule.label).tuples())
+    labels = {key: (text, event) for key, text, event in
+              ReminderRule.select(ReminderRule.key, ReminderRule.label, ReminderRule.event).tuples()}
     return [
         {
             "rule_key": r.rule_key,
-            "label": labels.get(r.rule_key, r.rule_key),
+            "label": labels.get(r.rule_key, (r.rule_key, ""))[0],
             "due_on": r.due_on,
+            "due_label": EVENTS.get(labels.get(r.rule_key, ("", ""))[1], N_("期限")),
             "created_at": r.created_at,
             "assignment_id": r.assignment_id,
             "told": r.told,

@@ -17,7 +17,7 @@ import importlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -538,25 +538,35 @@ def _record_expired_feedback(today: dt.date) -> int | None:
         return None
 
 
-def _told_at_assignment(subjects: list[Subject]) -> dict[int, set[int]]:
+class Told(NamedTuple):
+    """A 交办通知 the assignment service sent one user at the moment of assignment."""
+
+    notification_id: int
+    sent_at: dt.datetime
+
+
+def _told_at_assignment(subjects: list[Subject]) -> dict[int, dict[int, Told]]:
     """The users the assignment service told already (its 交办通知 at the moment of
-    assignment), by assignment: one query per 1,000 assignments, not two per assignment."""
-    told: dict[int, set[int]] = defaultdict(set)
+    assignment), by assignment and user, with the notice (the earliest, when several): one query
+    per 1,000 assignments, not two per assignment."""
+    told: dict[int, dict[int, Told]] = defaultdict(dict)
     ids = [s.assignment_id for s in subjects]
     for start in range(0, len(ids), 1000):
         query = (
-            Notification.select(Assignment.id, Notification.user, Notification.created_at, Assignment.created_at)
+            Notification.select(Assignment.id, Notification.user, Notification.created_at, Assignment.created_at,
+                                Notification.id)
             .join(Assignment, on=(Notification.item == Assignment.item))
             .where(
                 in_ids(Assignment.id, ids[start:start + 1000])
                 & Notification.reminder.is_null()
                 & Notification.title.startswith("交办通知")
             )
+            .order_by(Notification.created_at, Notification.id)
             .tuples()
         )
-        for assignment_id, user_id, sent_at, assigned_at in query:
+        for assignment_id, user_id, sent_at, assigned_at, notification_id in query:
             if sent_at >= assigned_at - dt.timedelta(seconds=5):
-                told[assignment_id].add(user_id)
+                told[assignment_id].setdefault(user_id, Told(notification_id, sent_at))
     return told
 
 
@@ -587,21 +597,27 @@ def apply_due(
     today: dt.date,
     series: set[str],
     result: SweepResult,
-    told: Collection[int] = frozenset(),
+    told: Mapping[int, Told] | None = None,
 ) -> None:
     """Create the rows of one assignment's new reminders, in ONE transaction. ``told``: who
-    the assignment service told already (:func:`_told_at_assignment`), not told again.
+    the assignment service told already (:func:`_told_at_assignment`), not told again: the
+    交办通知 then records the notices it sent (linked to the reminder, which dates from the
+    first of them) and, when it tells nobody new, writes no timeline entry of its own — the
+    assignment's entry says it.
 
     The rows go in with ``insert_rows`` (one multi-row statement per table): building each
     statement with peewee cost more than SQLite's work, and the sweep writes ~1,500
     reminders, 3,000 notifications and their audit entries on a busy day at 200,000 items."""
+    told = told or {}
     planned = []
     for d in due:
         spec = specs[d.rule_key]
         users = directory.resolve(d.recipients, s)
+        already: list[Told] = []
         if spec.event == "assigned_on":
+            already = [told[u.id] for u in users if u.id in told]
             users = [u for u in users if u.id not in told]
-        planned.append((d, spec, users, *message(spec, s, d, today)))
+        planned.append((d, spec, users, already, *message(spec, s, d, today)))
     counts = {"reminders": 0, "notifications": 0, "slips": 0}
     told_series = set()  # added to ``series`` once the transaction has committed
     with write_transaction():
@@ -614,18 +630,24 @@ def apply_due(
                     "assignment": s.assignment_id,
                     "commitment": d.commitment_id,
                     "due_on": d.due_on,
-                    "created_at": now,
+                    # sent by the assignment service, to everyone: when it went out
+                    "created_at": min(t.sent_at for t in already) if already and not users else now,
                 }
-                for d, *_ in planned
+                for d, _spec, users, already, *_ in planned
             ]
         )
-        notes, slips, entries = [], [], []
-        for d, spec, users, title, body in planned:
+        notes, slips, entries, linked = [], [], [], []
+        for d, spec, users, already, title, body in planned:
             key = d.key(s.assignment_id)
             reminder_id = created.get(key)
             if reminder_id is None:
                 continue  # another sweep created it (and told everybody) first
             counts["reminders"] += 1
+            if already:
+                linked.append((reminder_id, [t.notification_id for t in already]))
+                if not users:
+                    told_series.add(key.rpartition(":")[0])
+                    continue  # nothing sent now: the assignment's own timeline entry says it
             kind = "slip" if spec.slip else "reminder"
             notes += [
                 reminders.notification_row(
@@ -669,6 +691,10 @@ def apply_due(
                     detail=f"{spec.label}（{s.unit_name}）" + (f"：已提醒{names}" if names else ""),
                 ))
             told_series.add(prefix)
+        for reminder_id, notification_ids in linked:
+            Notification.update(reminder=reminder_id).where(
+                in_ids(Notification.id, notification_ids) & Notification.reminder.is_null()
+            ).execute()
         counts["notifications"] = _inserted(Notification, notes)
         # the slip's key is its reminder's, which this transaction has just created
         counts["slips"] = _inserted(Slip, slips)
@@ -717,7 +743,7 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
     for s, due in pending:
         try:
             apply_due(s, due, specs, directory, now=now, today=today, series=series, result=result,
-                      told=told.get(s.assignment_id, frozenset()))
+                      told=told.get(s.assignment_id))
         except Exception:
             result.errors += 1
             logger.exception("reminder sweep failed for assignment %s", s.assignment_id)
