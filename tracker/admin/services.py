@@ -402,6 +402,9 @@ def set_year_confirmed(year: int, confirmed: bool, *, actor: Any) -> list[int]:
     if year in package_years():
         raise Conflict(f"{year} 年的节假日安排已由 chinese-calendar 软件包提供，无需人工确认",
                        code="year_known")
+    problem = rules.confirm_problem(year) if confirmed else ""
+    if problem:
+        raise Conflict(problem, code="no_holidays")
     before = confirmed_years()
     after = sorted(set(before) | {year}) if confirmed else [y for y in before if y != year]
     if after == before:

@@ -243,6 +243,27 @@ def remove_calendar_override(day: dt.date, *, actor: Any) -> int:
     return recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整：{day.isoformat()}")
 
 
+def holidays_of(year: int) -> list[dt.date]:
+    """The statutory holidays the calendar has for ``year``: its rest days that fall on a weekday
+    (a holiday always gives some; a Saturday or Sunday set as a rest day changes nothing), from the
+    chinese-calendar package or entered by an administrator."""
+    days = (CalendarDay.select(CalendarDay.day)
+            .where(CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+                   & (CalendarDay.is_workday == False))  # noqa: E712
+            .order_by(CalendarDay.day).tuples())
+    return [day for (day,) in days if day.weekday() < 5]
+
+
+def confirm_problem(year: int) -> str:
+    """Why an administrator may not (yet) confirm the working calendar of a year the package does
+    not know ("" when nothing): a confirmed year is computed as entered, and a year without a single
+    holiday entered would count every holiday as a working day, silently."""
+    if not holidays_of(year):
+        return (f"{year} 年尚未录入任何法定节假日，不能确认该年日历：请先依据国务院办公厅发布的 {year} 年"
+                "部分节假日安排通知，逐日录入放假日（设为休息日）和调休上班日（设为工作日），再确认")
+    return ""
+
+
 def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
                    review_department_replies: bool, checklist_blocks_closeout: bool,
                    actor: Any, reply_anchor: str | None = None) -> RuleProfile:
