@@ -324,9 +324,29 @@ def profile_data(**overrides):
     for key, c in DEFAULT_CLOCKS.items():
         data[f"{key}_amount"] = str(c.amount)
         data[f"{key}_unit"] = c.unit.value
-    data.update({"roll_forward": "y"})
+    data.update({"roll_forward": "y", "clocks_run_during_return": "y"})
     data.update(overrides)
     return data
+
+
+def test_whether_clocks_run_during_a_return_request_is_a_rule_on_the_page(as_admin):
+    """DOMAIN §3: "while a return request is pending, the unit's clocks keep running (default)";
+    the profile has the switch (clocks_run_during_return), the page offers it, audited."""
+    checked = re.compile(r'<input[^>]*checked[^>]*id="clocks_run_during_return"'
+                         r'|<input[^>]*id="clocks_run_during_return"[^>]*checked')
+    page = text(as_admin.get("/admin/rules"))
+    assert "申退审核期间，承办单位的各项期限照常计算" in page and checked.search(page)
+    assert "申退被驳回的，期限不因审核所用的时间而顺延" in page
+    data = profile_data()
+    del data["clocks_run_during_return"]  # an unticked box is not sent
+    assert as_admin.post("/admin/rules", data=data).status_code == 302
+    profile = RuleProfile.get(RuleProfile.is_default == True)  # noqa: E712
+    assert profile.clocks_run_during_return is False
+    entry = audit_actions("profile_changed")[-1]
+    assert (entry.before, entry.after) == ({"clocks_run_during_return": True}, {"clocks_run_during_return": False})
+    assert not checked.search(text(as_admin.get("/admin/rules")))
+    as_admin.post("/admin/rules", data=profile_data())
+    assert RuleProfile.get_by_id(profile.id).clocks_run_during_return is True
 
 
 def test_rules_page_shows_every_clock_with_its_chinese_label(as_admin):

@@ -41,7 +41,7 @@ def assert_no_code_names(lines: list[str]) -> None:
 
 
 def profile_data(**overrides: str) -> dict[str, str]:
-    data = {"roll_forward": "y"}
+    data = {"roll_forward": "y", "clocks_run_during_return": "y"}
     for key, c in DEFAULT_CLOCKS.items():
         data[f"{key}_amount"] = str(c.amount)
         data[f"{key}_unit"] = c.unit.value
@@ -61,6 +61,15 @@ def test_a_profile_change_lists_only_the_clocks_that_changed_in_the_forms_words(
         "答复期限：3 个月 → 2 个月",
         "部门件审核：否 → 是",
     ]
+    assert_no_code_names(lines)
+
+
+def test_the_return_request_clock_switch_reads_in_the_forms_words(as_admin):
+    data = profile_data()
+    del data["clocks_run_during_return"]
+    assert as_admin.post("/admin/rules", data=data).status_code == 302
+    [lines] = changes(as_admin, "profile_changed")
+    assert lines == ["申退期间照常计时：是 → 否"]
     assert_no_code_names(lines)
 
 

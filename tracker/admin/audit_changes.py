@@ -36,7 +36,8 @@ FIELD_LABELS = {
     "phone": N_("电话"), "email": N_("邮箱"), "title": N_("标题/职务"), "person_id": N_("代表委员"),
     "short_name": N_("简称"), "category": N_("类别"), "body": N_("身份"), "delegation": N_("代表团/界别"),
     "clocks": N_("时限"), "roll_forward": N_("顺延"), "review_department_replies": N_("部门件审核"),
-    "checklist_blocks_closeout": N_("清单阻止销号"), "requirement": N_("要求"), "label": N_("名称"),
+    "checklist_blocks_closeout": N_("清单阻止销号"), "clocks_run_during_return": N_("申退期间照常计时"),
+    "requirement": N_("要求"), "label": N_("名称"),
     "order": N_("顺序"), "day": N_("日期"), "is_workday": N_("工作日"), "reason": N_("原因"), "source": N_("来源"),
     "number": N_("案号"), "kind": N_("类别"), "status": N_("状态"), "unit": N_("单位"), "handler": N_("经办人"),
     "reply_due": N_("答复期限"), "task": N_("任务"), "decision": N_("决定"), "note": N_("说明"),
@@ -175,7 +176,7 @@ ACTION_WORDING: dict[str, dict[str, Wording]] = {
         "clocks": Wording(text=_period, part_label=_clock_label, part_order=CLOCK_KEYS),
         "reply_anchor": Wording(N_("答复期限起算日"), _words(REPLY_ANCHORS)),
         "roll_forward": Wording(), "review_department_replies": Wording(),
-        "checklist_blocks_closeout": Wording(),
+        "checklist_blocks_closeout": Wording(), "clocks_run_during_return": Wording(),
     },
     "setting_changed": {
         "dispatch_weekday": Wording(text=_weekday),

@@ -125,6 +125,7 @@ def profile_form_class() -> type[FlaskForm]:
         roll_forward = BooleanField(_l("期限最后一日为休息日时，顺延至下一个工作日（民法典第二百零三条）"))
         review_department_replies = BooleanField(_l("部门办理件的答复也须经督查室审核后发送"))
         checklist_blocks_closeout = BooleanField(_l("“3+1”清单未完成时不允许销号（否则仅提示）"))
+        clocks_run_during_return = BooleanField(_l("申退审核期间，承办单位的各项期限照常计算"))
         reply_anchor = select(_l("答复期限起算日"), [
             ("assigned", _l("交办日")), ("session_closed", _l("闭会日（会次登记了闭会日的）")),
             ("received", _l("收到日（件登记了收到日期的）"))], validate_choice=False)  # checked by the service

@@ -304,7 +304,8 @@ class ProfileChange:
 
 def save_profile(profile: RuleProfile, *, clocks: dict[str, tuple[Any, Any]], roll_forward: bool,
                  review_department_replies: bool, checklist_blocks_closeout: bool,
-                 actor: Any, reply_anchor: str | None = None) -> ProfileChange:
+                 actor: Any, reply_anchor: str | None = None,
+                 clocks_run_during_return: bool | None = None) -> ProfileChange:
     """Validate the clocks ``{key: (amount, unit)}`` and save; open assignments are recomputed."""
     ensure(policy.can(actor, Perm.MANAGE_RULES))
     errors: dict[str, str] = {}
@@ -342,7 +343,8 @@ def save_profile(profile: RuleProfile, *, clocks: dict[str, tuple[Any, Any]], ro
     updated = rules.update_profile(profile, clocks=parsed, roll_forward=bool(roll_forward),
                                    review_department_replies=bool(review_department_replies),
                                    checklist_blocks_closeout=bool(checklist_blocks_closeout),
-                                   actor=actor, reply_anchor=reply_anchor)
+                                   actor=actor, reply_anchor=reply_anchor,
+                                   clocks_run_during_return=clocks_run_during_return)
     return ProfileChange(updated, int(getattr(updated, "recomputed_count", 0) or 0))
 
 

@@ -337,6 +337,7 @@ def profile():
         form.roll_forward.data = prof.roll_forward
         form.review_department_replies.data = prof.review_department_replies
         form.checklist_blocks_closeout.data = prof.checklist_blocks_closeout
+        form.clocks_run_during_return.data = prof.clocks_run_during_return
         form.reply_anchor.data = prof.reply_anchor
     if form.validate_on_submit():
         try:
@@ -347,6 +348,7 @@ def profile():
                 roll_forward=form.roll_forward.data,
                 review_department_replies=form.review_department_replies.data,
                 checklist_blocks_closeout=form.checklist_blocks_closeout.data,
+                clocks_run_during_return=form.clocks_run_during_return.data,
                 reply_anchor=form.reply_anchor.data or None,  # not sent: unchanged
                 actor=current_user,
             )

@@ -266,7 +266,10 @@ def confirm_problem(year: int) -> str:
 
 def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forward: bool,
                    review_department_replies: bool, checklist_blocks_closeout: bool,
-                   actor: Any, reply_anchor: str | None = None) -> RuleProfile:
+                   actor: Any, reply_anchor: str | None = None,
+                   clocks_run_during_return: bool | None = None) -> RuleProfile:
+    """Save the profile's clocks and switches (audited) and recompute open assignments' dates.
+    ``reply_anchor`` or ``clocks_run_during_return`` None leaves it as it is."""
     from tracker.assignments.deadlines import REPLY_ANCHORS
     from tracker.core.errors import ValidationFailed
 
@@ -280,12 +283,16 @@ def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forwa
             "review_department_replies": profile.review_department_replies,
             "checklist_blocks_closeout": profile.checklist_blocks_closeout,
             "reply_anchor": profile.reply_anchor,
+            "clocks_run_during_return": profile.clocks_run_during_return,
         }
+        if clocks_run_during_return is None:
+            clocks_run_during_return = profile.clocks_run_during_return
         profile.clocks = clocks_to_json(clocks)
         profile.roll_forward = roll_forward
         profile.review_department_replies = review_department_replies
         profile.checklist_blocks_closeout = checklist_blocks_closeout
         profile.reply_anchor = reply_anchor
+        profile.clocks_run_during_return = bool(clocks_run_during_return)
         profile.updated_at = clock.now()
         profile.save()
         after = {
@@ -293,6 +300,7 @@ def update_profile(profile: RuleProfile, *, clocks: dict[str, Clock], roll_forwa
             "review_department_replies": review_department_replies,
             "checklist_blocks_closeout": checklist_blocks_closeout,
             "reply_anchor": reply_anchor,
+            "clocks_run_during_return": bool(clocks_run_during_return),
         }
         b, a = audit.changes(before, after)
         audit.record("profile_changed", profile, actor=actor, before=b, after=a,
