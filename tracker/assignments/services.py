@@ -167,12 +167,22 @@ def unconfirmed_warning(a: Assignment) -> str | None:
 
 def recompute_open_deadlines(*, actor: Any, reason: str, item_id: int | None = None) -> int:
     """After a calendar or profile change (or, with ``item_id``, a change of one item's
-    written deadline): recompute the dates of open assignments only."""
+    written deadline): recompute the dates of open assignments only.
+
+    Each recomputed assignment's audit entry names its unit and the dates old → new; each unit
+    whose dates changed is told once, item by item (``deadline_notice.tell_unit``, which brings an
+    unread notice of the same kind up to date rather than adding another)."""
+    from tracker.assignments import deadline_notice
+    from tracker.items.models import Session
+
     changed = 0
     open_states = [s.value for s in (AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDLING,
                                      AssignmentStatus.RETURN_REQUESTED)]
-    touched_units: dict[int, list[Assignment]] = {}
-    query = Assignment.select().where(Assignment.status.in_(open_states))
+    touched_units: dict[int, deadline_notice.Lines] = {}
+    query = (Assignment.select(Assignment, Item, Session, Unit)
+             .join(Item, on=(Assignment.item == Item.id)).join(Session, on=(Item.session == Session.id))
+             .switch(Assignment).join(Unit, on=(Assignment.unit == Unit.id))
+             .where(Assignment.status.in_(open_states)).order_by(Session.id, Item.id, Assignment.id))
     if item_id is not None:
         query = query.where(Assignment.item == item_id)
     with db.atomic():
@@ -184,21 +194,22 @@ def recompute_open_deadlines(*, actor: Any, reason: str, item_id: int | None = N
                 new = computed[key].due if key in computed else None
                 old = getattr(a, key)
                 if new != old:
-                    before[key] = old.isoformat() if old else None
-                    after[key] = new.isoformat() if new else None
+                    before[key], after[key] = old, new
                     setattr(a, key, new)
             if after:
                 a.current_due = current_due_of(a)
                 a.updated_at = clock.now()
                 a.save()
-                audit.record("deadline_recomputed", a, actor=actor, item_id=a.item_id,
-                             unit_id=a.unit_id, before=before, after=after, detail=reason)
-                touched_units.setdefault(a.unit_id, []).append(a)
+                changes = deadline_notice.changes_of(before, after)
+                audit.record("deadline_recomputed", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                             before={k: v.isoformat() if v else None for k, v in before.items()},
+                             after={k: v.isoformat() if v else None for k, v in after.items()},
+                             detail=f"{reason}，{a.unit.name}：{deadline_notice.changes_text(changes)}")
+                lines = touched_units.setdefault(a.unit_id, {})
+                lines[deadline_notice.item_label(a.item)] = changes
                 changed += 1
-        for unit_id, rows in touched_units.items():
-            numbers = "、".join(f"{r.item.number}号" for r in rows[:10])
-            notify(unit_users(unit_id), "办理期限已调整",
-                   f"{reason}，以下件的期限已重新计算：{numbers}{'等' if len(rows) > 10 else ''}。")
+        for unit_id, lines in touched_units.items():
+            deadline_notice.tell_unit(unit_id, reason, lines)
     return changed
 
 

@@ -222,7 +222,8 @@ def set_calendar_day(day: dt.date, is_workday: bool, reason: str, *, actor: Any,
     clear_calendar_cache()
     from tracker.assignments.services import recompute_open_deadlines
 
-    row.recomputed_count = recompute_open_deadlines(actor=actor, reason=f"工作日历调整：{day.isoformat()}")
+    row.recomputed_count = recompute_open_deadlines(
+        actor=actor, reason=f"工作日历调整（{day.isoformat()} 设为{'工作日' if is_workday else '休息日'}）")
     return row
 
 
@@ -240,7 +241,7 @@ def remove_calendar_override(day: dt.date, *, actor: Any) -> int:
     clear_calendar_cache()
     from tracker.assignments.services import recompute_open_deadlines
 
-    return recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整：{day.isoformat()}")
+    return recompute_open_deadlines(actor=actor, reason=f"撤销工作日历调整（{day.isoformat()}）")
 
 
 def holidays_of(year: int) -> list[dt.date]:
