@@ -179,6 +179,7 @@ ENDPOINTS: dict[str, Any] = {
     "assignments.return_request": on(SEES_ASSIGNMENT, UNIT_OWN),
     "assignments.late_return": on(SEES_ASSIGNMENT, (OFFICE,)),
     "assignments.adjust": on(SEES_ASSIGNMENT, (OFFICE,)),
+    "assignments.transfer": only(OFFICE),  # ?from=<user>: the handler whose open assignments move
     "assignments.decide_return": only(OFFICE),
     "handling.progress": on(SEES_ASSIGNMENT, UNIT_OWN),
     "handling.contact": on(SEES_ASSIGNMENT, UNIT_OWN),
@@ -372,6 +373,7 @@ QUERIES: dict[str, str] = {
     "assessment.add_adjustment": "session={session}",
     "stats.items": "metric=assigned",
     "documents.batch_notice": "session_id={session}&date={today}",
+    "assignments.transfer": "from={user}",
 }
 
 

@@ -205,7 +205,7 @@ def test_a_named_handler_keeps_unit_role_and_account_until_the_office_re_staffs(
             "title": ""}
     moved = as_admin.post(f"/admin/users/{handler.id}/edit", data=form)
     assert moved.status_code == 422
-    assert "该用户是 1 项未办结承办任务的经办人（第31号），请交办单位先在各件的“调整交办”中更换经办人，再调整其所属单位" \
+    assert "该用户是 1 项未办结承办任务的经办人（第31号），请交办单位先通过“移交经办任务”更换经办人（也可在各件的“调整交办”中逐件更换），再调整其所属单位" \
         in text(moved)
     assert User.get_by_id(handler.id).unit_id == unit.id
     as_admin.post(f"/admin/users/{handler.id}/active", data={"active": "0"})

@@ -36,6 +36,7 @@ class Perm(StrEnum):
     VIEW_ASSESSMENT = "view_assessment"  # every unit's scores and the ranking
     SCORE_ITEMS = "score_items"  # manual criteria, organisational items, deductions
     MANAGE_SCORECARDS = "manage_scorecards"
+    TRANSFER_DUTIES = "transfer_duties"  # 移交经办任务: a handler's open assignments to a colleague at once
 
 
 OFFICE = {Role.OFFICE}
@@ -62,6 +63,9 @@ PERMS: dict[Perm, set[Role]] = {
     Perm.VIEW_ASSESSMENT: {Role.OFFICE, Role.LEADER},
     Perm.SCORE_ITEMS: OFFICE,
     Perm.MANAGE_SCORECARDS: {Role.ADMIN},
+    # the page of whoever may adjust an assignment (Action.EDIT_ASSIGNMENT, below: the office); the
+    # service checks that action on each assignment it moves as well
+    Perm.TRANSFER_DUTIES: OFFICE,
 }
 
 # Actions the office takes on an item or an assignment.

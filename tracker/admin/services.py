@@ -38,11 +38,11 @@ from tracker.units.models import Unit
 Perm = policy.Perm
 
 
-def _fail(fields: dict[str, str]) -> None:
+def _fail(fields: dict[str, str], *, code: str | None = None) -> None:
     """Refuse with the fields' messages; a field whose message is empty has no problem."""
     fields = {k: v for k, v in fields.items() if v}
     if fields:
-        raise ValidationFailed(next(iter(fields.values())), fields=fields)
+        raise ValidationFailed(next(iter(fields.values())), fields=fields, code=code)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -76,6 +76,10 @@ def _contact_problems(fields: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+# the code of a refusal because the user is still the named handler of open assignments
+NAMED_HANDLER = "named_handler"
+
+
 def _duties_problem(user: User, then: str) -> str:
     from tracker.assignments.services import open_duties_of
 
@@ -84,7 +88,7 @@ def _duties_problem(user: User, then: str) -> str:
         return ""
     numbers = "、".join(f"第{a.item.number}号" for a in duties[:3]) + ("等" if len(duties) > 3 else "")
     return (f"该用户是 {len(duties)} 项未办结承办任务的经办人（{numbers}），"
-            f"请交办单位先在各件的“调整交办”中更换经办人，再{then}")
+            f"请交办单位先通过“移交经办任务”更换经办人（也可在各件的“调整交办”中逐件更换），再{then}")
 
 
 def set_user_active(user: User, active: bool, *, actor: Any) -> User:
@@ -96,7 +100,7 @@ def set_user_active(user: User, active: bool, *, actor: Any) -> User:
         raise Conflict("这是最后一个启用的管理员账号，不能停用", code="last_admin")
     problem = _duties_problem(user, "停用该账号") if not active and user.active else ""
     if problem:
-        raise Conflict(problem, code="named_handler")
+        raise Conflict(problem, code=NAMED_HANDLER)
     if bool(user.active) == active:
         return user
     return accounts.update_user(user, actor=actor, active=active)
@@ -125,11 +129,11 @@ def update_user_profile(user: User, *, actor: Any, **changes: Any) -> User:
     _fail(_contact_problems(changes))
     # a named handler keeps their unit, unit role and account until the office re-staffs
     if user.role in accounts.UNIT_ROLES and (changes.get("role") or user.role) not in accounts.UNIT_ROLES:
-        _fail({"role": _duties_problem(user, "更改其角色")})
+        _fail({"role": _duties_problem(user, "更改其角色")}, code=NAMED_HANDLER)
     elif changes.get("unit_id") and int(changes["unit_id"]) != user.unit_id:
-        _fail({"unit_id": _duties_problem(user, "调整其所属单位")})
+        _fail({"unit_id": _duties_problem(user, "调整其所属单位")}, code=NAMED_HANDLER)
     if changes.get("active") is False and user.active:
-        _fail({"active": _duties_problem(user, "停用该账号")})
+        _fail({"active": _duties_problem(user, "停用该账号")}, code=NAMED_HANDLER)
     return accounts.update_user(user, actor=actor, **changes)
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from tracker.accounts import policy
 from tracker.accounts.models import Person, User
@@ -28,6 +29,7 @@ from tracker.core import clock
 from tracker.core.calendar import STANDARD_DAY_NAMES, package_years
 from tracker.core.enums import Role, Tier, choices
 from tracker.core.errors import DomainError
+from tracker.core.templating import has_endpoint
 from tracker.core.web import flash_error
 from tracker.rules import services as rules
 from tracker.rules.checklist import REQUIREMENTS
@@ -99,6 +101,22 @@ def users():
     )
 
 
+def _flash_transfer_hint(exc: DomainError, user: User) -> None:
+    """After a refusal because ``user`` is still the named handler of open assignments, the way
+    out: the page that moves them all at once to a colleague (移交经办任务) — a link for whoever may
+    use it; for an administrator, who may not (it is the office's, as adjusting an assignment is),
+    its address to pass on to the office."""
+    if exc.code != services.NAMED_HANDLER or not has_endpoint("assignments.transfer"):
+        return
+    if policy.can(current_user, Perm.TRANSFER_DUTIES):
+        url = url_for("assignments.transfer", **{"from": user.id})
+        flash(Markup('<a class="alert-link" href="{}">{}</a>').format(url, gettext("移交经办任务")), "warning")
+    else:
+        url = url_for("assignments.transfer", _external=True, **{"from": user.id})
+        flash(gettext("交办单位（督查室）可在“移交经办任务”页面一次更换该用户的全部经办任务，页面地址：%(url)s",
+                      url=url), "info")
+
+
 def _user_fields(form: forms.UserFormBase) -> dict[str, Any]:
     return {
         "name": form.name.data or "", "role": form.role.data, "unit_id": form.unit_id.data or None,
@@ -153,6 +171,7 @@ def user_edit(user_id: int):
             services.update_user_profile(user, actor=current_user, **_user_fields(form))
         except DomainError as exc:
             flash_error(exc, form)
+            _flash_transfer_hint(exc, user)
         else:
             flash(gettext("已保存用户“%(username)s”", username=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -190,6 +209,7 @@ def user_active(user_id: int):
         services.set_user_active(user, active, actor=current_user)
     except DomainError as exc:
         flash_error(exc)
+        _flash_transfer_hint(exc, user)
     else:
         flash(gettext("已启用“%(name)s”", name=user.username) if active
               else gettext("已停用“%(name)s”，其登录会话已全部失效", name=user.username), "success")

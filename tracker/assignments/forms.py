@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.accounts.models import User
 from tracker.core.enums import HandlingMode, HandlingRole, Role, Tier, choices
-from tracker.core.forms import SelectField, SubForm
+from tracker.core.forms import MultiCheckboxField, SelectField, SubForm
 from tracker.items.forms import int_or_none, options
 from tracker.units.models import Unit
 
@@ -241,6 +241,28 @@ class AdjustForm(FlaskForm):
         if fill:  # the fields are named as the assignment's columns
             self.process(obj=a)
         return self
+
+
+class TransferForm(FlaskForm):
+    """移交经办任务: the office names a colleague of the same unit the handler of a user's open
+    assignments (those ticked; the page ticks them all)."""
+
+    to_user_id = SelectField(_l("新的经办人"), coerce=int_or_none, validate_choice=False)
+    assignment_ids = MultiCheckboxField(_l("移交的承办任务"), coerce=int, validate_choice=False)
+    note = StringField(_l("移交说明"), validators=[Length(max=500, message=_l("不能超过 500 字"))],
+                       render_kw={"placeholder": _l("如：原经办人调离；岗位调整")})
+
+    def prepare(self, duties: list[Any], candidates: list[User], *, fill: bool) -> TransferForm:
+        self.to_user_id.choices = options(((u.id, handler_label(u)) for u in candidates),
+                                          blank=_l("请选择经办人"))
+        self.assignment_ids.choices = [(a.id, str(a.id)) for a in duties]
+        if fill:
+            self.assignment_ids.data = [a.id for a in duties]
+        return self
+
+    def chosen(self) -> set[int]:
+        """The ids ticked (what the page shows ticked again after a refusal)."""
+        return set(self.assignment_ids.data or [])
 
 
 class ReturnRequestForm(FlaskForm):

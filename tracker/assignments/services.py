@@ -475,16 +475,18 @@ ADJUSTABLE = frozenset({AssignmentStatus.PENDING_RECEIPT, AssignmentStatus.HANDL
 def open_duties_of(user: Any) -> list[Assignment]:
     """The assignments that name ``user`` as their handler (定人员) while the unit still handles
     them (:data:`ADJUSTABLE`: from 签收 to the reply or the co opinion, and re-handling) on an item
-    still open (with the item's number). Moving such a user to another unit, taking their unit
-    role or deactivating them would leave these with a handler who can no longer act on them: the
-    office first names another (:func:`adjust_assignment`). Once the reply is out, the handler
-    named is a record of who handled it."""
-    return list(Assignment.select(Assignment.id, Item.number, Item.id)
+    still open, with their items and units, in the items' order. Moving such a user to another
+    unit, taking their unit role or deactivating them would leave these with a handler who can no
+    longer act on them: the office first names another (:func:`transfer_duties` for all of them at
+    once, :func:`adjust_assignment` for one). Once the reply is out, the handler named is a record
+    of who handled it."""
+    return list(Assignment.select(Assignment, Item, Unit)
                 .join(Item, on=(Assignment.item == Item.id))
+                .switch(Assignment).join(Unit, on=(Assignment.unit == Unit.id))
                 .where((Assignment.handler == user.id)
                        & Assignment.status.in_(sorted(s.value for s in ADJUSTABLE))
                        & Item.status.not_in(sorted(s.value for s in workflow.ITEM_TERMINAL)))
-                .order_by(Item.id))
+                .order_by(Item.id, Assignment.id))
 
 
 def adjust_blocker(a: Assignment) -> str | None:
@@ -501,6 +503,40 @@ def reply_due_adjustable(a: Assignment) -> bool:
     """The office sets the reply date of an answering unit's first round here; a co unit's date
     follows the lead's, and a re-handling round has its own (set when re-handling is ordered)."""
     return a.role != HandlingRole.CO.value and (a.round or 1) == 1
+
+
+# What an adjustment of the five fixes may change, in the order its summary names them.
+ADJUSTED_FIELDS = {"task": "办理任务", "responsible_leader": "责任领导", "handler": "经办人",
+                   "handler_phone": "经办人电话", "reply_due": "答复期限"}
+NOTE_MAX = 500  # the office's note on an adjustment or a transfer
+
+
+def _handler_phone(a: Assignment, handler: User, typed: str = "") -> str:
+    """The handler's phone an adjustment records: the one typed, else the new handler's account's
+    (when the handler changes), else the one recorded."""
+    return typed or (handler.phone if handler.id != a.handler_id else a.handler_phone) or ""
+
+
+def _write_adjustment(a: Assignment, *, actor: Any, before: dict[str, str], after: dict[str, str],
+                      fields: dict[str, Any], note: str = "", heading: str = "调整交办内容") -> str | None:
+    """Write one adjustment of an assignment's five fixes, inside the caller's transaction: the
+    columns in ``fields`` with the version bump (StaleVersion when someone changed the assignment
+    since ``a`` was read) and the audit entry with the before and after (keys of
+    :data:`ADJUSTED_FIELDS`) of what changed. Returns the summary of the change ("经办人：甲 → 乙；…")
+    for the unit's notification, or None — writing nothing — when nothing changed."""
+    changed = [k for k in ADJUSTED_FIELDS if k in before and before[k] != after[k]]
+    if not changed:
+        return None
+    what = "；".join(f"{ADJUSTED_FIELDS[k]}：{before[k] or '（空）'} → {after[k]}" for k in changed
+                    if k != "task") + ("；办理任务已修改" if "task" in changed else "")
+    rows = (Assignment.update(**fields, version=Assignment.version + 1, updated_at=clock.now())
+            .where((Assignment.id == a.id) & (Assignment.version == a.version)).execute())
+    if rows != 1:
+        raise StaleVersion()
+    audit.record("assignment_edited", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+                 detail=f"{heading}（{a.unit.name}）：{what}" + (f"。说明：{note}" if note else ""))
+    return what
 
 
 def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leader: Any, handler_id: Any,
@@ -530,11 +566,7 @@ def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leade
         errors["responsible_leader"] = "不能超过 100 字"
     if len(phone) > 50:
         errors["handler_phone"] = "不能超过 50 字"
-    handler = None
-    try:
-        handler = User.get_or_none(User.id == int(handler_id)) if handler_id not in (None, "") else None
-    except (TypeError, ValueError):
-        handler = None
+    handler = _user_or_none(handler_id)
     if handler is None or handler.unit_id != a.unit_id or handler.role not in _UNIT_ROLES or not handler.active:
         errors["handler_id"] = "经办人须为该承办单位的在职用户（定人员）"
     new_due = a.reply_due
@@ -549,41 +581,148 @@ def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leade
             if msg:
                 errors["reply_due"] = msg
     note = str(note or "").strip()
-    if len(note) > 500:
-        errors["note"] = "不能超过 500 字"
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"不能超过 {NOTE_MAX} 字"
     if errors:
         raise ValidationFailed("交办内容未调整：" + "；".join(errors.values()), fields=errors)
 
-    phone = phone or (handler.phone if handler.id != a.handler_id else a.handler_phone) or ""
+    phone = _handler_phone(a, handler, phone)
     before = {"task": a.task, "responsible_leader": a.responsible_leader, "handler": a.handler.display if a.handler else "",
               "handler_phone": a.handler_phone, "reply_due": a.reply_due.isoformat()}
     after = {"task": task, "responsible_leader": leader, "handler": handler.display, "handler_phone": phone,
              "reply_due": new_due.isoformat()}
-    changed = {k for k in before if before[k] != after[k]}
-    if not changed:
-        return a
-    fields: dict[str, Any] = {"task": task, "responsible_leader": leader, "handler": handler.id, "handler_phone": phone,
-                              "version": Assignment.version + 1, "updated_at": clock.now()}
+    fields: dict[str, Any] = {"task": task, "responsible_leader": leader, "handler": handler.id,
+                              "handler_phone": phone}
     if new_due != a.reply_due:
         fields["reply_due"] = new_due
         fields["reply_due_set_by_office"] = True
         fields["current_due"] = current_due_of(SimpleNamespace(
             role=a.role, round=a.round, co_opinion_due=a.co_opinion_due, reply_due=new_due,
             rehandle_due=a.rehandle_due, extended_due=a.extended_due))
-    names = {"task": "办理任务", "responsible_leader": "责任领导", "handler": "经办人", "handler_phone": "经办人电话",
-             "reply_due": "答复期限"}
-    what = "；".join(f"{names[k]}：{before[k] or '（空）'} → {after[k]}" for k in names if k in changed
-                    and k != "task") + ("；办理任务已修改" if "task" in changed else "")
     with db.atomic():
-        rows = Assignment.update(**fields).where((Assignment.id == a.id) & (Assignment.version == a.version)).execute()
-        if rows != 1:
-            raise StaleVersion()
-        detail = f"调整交办内容（{a.unit.name}）：{what}" + (f"。说明：{note}" if note else "")
-        audit.record("assignment_edited", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, detail=detail)
+        what = _write_adjustment(a, actor=actor, before=before, after=after, fields=fields, note=note)
+        if what is None:
+            return a
         notify(unit_users(a.unit_id), f"交办内容已调整：{a.item.number}号 {a.item.title}",
                what + (f"。说明：{note}" if note else ""), item=a.item)
     return Assignment.get_by_id(a.id)
+
+
+def _user_or_none(user_id: Any) -> User | None:
+    try:
+        return User.get_or_none(User.id == int(user_id)) if user_id not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- 移交经办任务: a handler's open assignments to a colleague at once ------------------------
+
+
+def transfer_candidates(from_user: Any) -> list[User]:
+    """Who may take over ``from_user``'s assignments: the active users of the same unit with a unit
+    role (those :func:`adjust_assignment` accepts as handler), but ``from_user``."""
+    if not from_user.unit_id:
+        return []
+    return list(User.select().where((User.unit == from_user.unit_id) & User.role.in_(_UNIT_ROLES)
+                                    & (User.active == True) & (User.id != from_user.id))  # noqa: E712
+                .order_by(User.role, User.id))
+
+
+def transfer_target_problem(from_user: Any, to_user: User | None) -> str | None:
+    """Why ``to_user`` cannot take over ``from_user``'s assignments (Chinese), or None."""
+    if to_user is None:
+        return "请选择新的经办人"
+    if to_user.id == from_user.id:
+        return "新的经办人不能是原经办人"
+    if to_user.role not in _UNIT_ROLES:
+        return f"{to_user.display}不是承办单位的经办人或负责人，不能作为经办人"
+    if not from_user.unit_id or to_user.unit_id != from_user.unit_id:
+        unit = Unit.get_or_none(Unit.id == from_user.unit_id) if from_user.unit_id else None
+        return (f"新的经办人须为原经办人所在单位（{unit.name}）的用户" if unit is not None
+                else "原经办人不属于任何承办单位，请在各件的“调整交办”中逐件更换经办人")
+    if not to_user.active:
+        return f"{to_user.display}的账号已停用，不能作为经办人"
+    return None
+
+
+def transfer_duties(from_user: Any, *, actor: Any, to_user_id: Any, assignment_ids: Any = None,
+                    note: Any = "") -> list[Assignment]:
+    """移交经办任务: the office names ``to_user_id`` — an active colleague of ``from_user`` in the
+    same unit, with a unit role — the handler (定人员) of ``from_user``'s open assignments
+    (:func:`open_duties_of`; ``assignment_ids``: the ones chosen, by default all), e.g. before the
+    user moves to another unit or leaves. Returns the assignments moved.
+
+    All or nothing, in one transaction. Bad input raises ValidationFailed (field -> message). Each
+    chosen assignment is re-read and re-checked: one the actor may not adjust raises
+    PermissionDenied; one that is no longer ``from_user``'s, no longer adjustable
+    (:func:`adjust_blocker`) or of another unit than the new handler's refuses the whole transfer
+    (Conflict ``transfer_blocked``, naming the items; ``details`` lists them). Each assignment
+    changes as :func:`adjust_assignment` changes a handler — the new handler's phone, the version
+    bump, an ``assignment_edited`` audit entry with the handler's before and after — and each unit
+    gets one notice listing its items (not one per item)."""
+    ensure(policy.can(actor, policy.Perm.TRANSFER_DUTIES), "只有交办单位可以移交经办任务")
+    errors: dict[str, str] = {}
+    to_user = _user_or_none(to_user_id)
+    problem = transfer_target_problem(from_user, to_user)
+    if problem:
+        errors["to_user_id"] = "新的经办人不存在" if to_user is None and to_user_id not in (None, "") else problem
+    if assignment_ids is None:
+        ids = [a.id for a in open_duties_of(from_user)]
+        if not ids:
+            errors["assignment_ids"] = f"{from_user.display}目前没有未办结的经办任务"
+    else:
+        try:
+            ids = sorted({int(x) for x in assignment_ids})
+        except (TypeError, ValueError):
+            ids = []
+            errors["assignment_ids"] = "所选承办任务不正确"
+        else:
+            if not ids:
+                errors["assignment_ids"] = "请至少选择一项要移交的承办任务"
+    note = str(note or "").strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"不能超过 {NOTE_MAX} 字"
+    if errors:
+        raise ValidationFailed("经办任务未移交：" + "；".join(errors.values()), fields=errors)
+
+    with db.atomic():
+        rows = list(Assignment.select(Assignment, Item, Unit)
+                    .join(Item, on=(Assignment.item == Item.id))
+                    .switch(Assignment).join(Unit, on=(Assignment.unit == Unit.id))
+                    .where(Assignment.id.in_(ids)).order_by(Item.id, Assignment.id))
+        details: list[dict[str, Any]] = [{"assignment_id": i, "number": None, "reason": "该承办任务不存在"}
+                                         for i in sorted(set(ids) - {a.id for a in rows})]
+        for a in rows:
+            ensure(policy.can(actor, Action.EDIT_ASSIGNMENT, a), "只有交办单位可以调整交办内容")
+            why = f"经办人已不是{from_user.display}" if a.handler_id != from_user.id else adjust_blocker(a)
+            if why is None and a.unit_id != to_user.unit_id:
+                why = f"承办单位为{a.unit.name}，{to_user.display}不是该单位的用户"
+            if why:
+                details.append({"assignment_id": a.id, "number": a.item.number, "reason": why})
+        if details:
+            named = "；".join(f"第{d['number']}号（{d['reason']}）" if d["number"] is not None
+                             else f"编号 {d['assignment_id']}（{d['reason']}）" for d in details)
+            raise Conflict(f"经办任务未移交，以下承办任务不能移交：{named}。所有任务均未更改，请刷新列表后重新选择。",
+                           code="transfer_blocked", details=details)
+        by_unit: dict[int, list[Assignment]] = {}
+        for a in rows:
+            phone = _handler_phone(a, to_user)
+            try:
+                _write_adjustment(a, actor=actor, heading="移交经办任务", note=note,
+                                  before={"handler": from_user.display, "handler_phone": a.handler_phone},
+                                  after={"handler": to_user.display, "handler_phone": phone},
+                                  fields={"handler": to_user.id, "handler_phone": phone})
+            except StaleVersion:
+                raise Conflict(f"第{a.item.number}号的承办任务刚被他人修改，经办任务未移交（所有任务均未更改），"
+                               "请刷新后重试", code="stale_version") from None
+            by_unit.setdefault(a.unit_id, []).append(a)
+        said = f"说明：{note}" if note else ""
+        for unit_id, moved in by_unit.items():
+            numbers = "、".join(f"{a.item.number}号" for a in moved[:10]) + ("等" if len(moved) > 10 else "")
+            notify(unit_users(unit_id), f"经办任务已移交：{from_user.display} → {to_user.display}",
+                   f"以下 {len(moved)} 项承办任务的经办人已由{from_user.display}改为{to_user.display}：{numbers}。"
+                   + said)
+    return list(Assignment.select().where(Assignment.id.in_([a.id for a in rows])).order_by(Assignment.id))
 
 
 def get_assignment_for(user: Any, assignment_id: int) -> Assignment:

@@ -1,4 +1,5 @@
-"""Unit pages (inbox, receipt, return request) and the office desk (return decisions)."""
+"""Unit pages (inbox, receipt, return request), the office desk (return decisions) and the
+office's adjustments (调整交办, 移交经办任务)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tracker.accounts import policy
+from tracker.accounts.models import User
 from tracker.accounts.policy import Perm
 from tracker.assignments import desk as desk_sections
 from tracker.assignments import desk_returns
 from tracker.assignments import services as assignment_services
-from tracker.assignments.forms import AdjustForm, ReceiveForm, ReturnRequestForm, handler_label, handlers_of
+from tracker.assignments.forms import (
+    AdjustForm,
+    ReceiveForm,
+    ReturnRequestForm,
+    TransferForm,
+    handler_label,
+    handlers_of,
+)
 from tracker.core import clock
 from tracker.core.collector import collector_paused
 from tracker.core.enums import AssignmentStatus, RequestStatus
@@ -201,6 +210,46 @@ def adjust(assignment_id: int):
     return render_template("assignments/adjust.html", a=a, item=a.item, form=form,
                            blocker=assignment_services.adjust_blocker(a),
                            date_editable=assignment_services.reply_due_adjustable(a)), status
+
+
+@bp.route("/assignments/transfer", methods=["GET", "POST"])
+@login_required
+def transfer():
+    """移交经办任务 (?from=<user id>): the office names a colleague of the same unit the handler of
+    every open assignment of a user (or of those ticked) at once — e.g. before the user moves to
+    another unit or leaves, which the administrator refuses while they are a named handler."""
+    require(policy.has(current_user, Perm.TRANSFER_DUTIES))
+    from_id = request.args.get("from", type=int)
+    from_user = User.get_or_none(User.id == from_id) if from_id else None
+    if from_user is None:
+        raise NotFound()
+    duties = assignment_services.open_duties_of(from_user)
+    candidates = assignment_services.transfer_candidates(from_user)
+    form = TransferForm().prepare(duties, candidates, fill=request.method == "GET")
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            flash(gettext(CHECK_FORM), "danger")
+            status = 422
+        else:
+            try:
+                moved = assignment_services.transfer_duties(
+                    from_user, actor=current_user, to_user_id=form.to_user_id.data,
+                    assignment_ids=form.assignment_ids.data or [], note=form.note.data)
+            except (PermissionDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash_error(exc, form)
+                status = exc.status
+            else:
+                flash(gettext("已将 %(n)s 项承办任务的经办人由%(old)s改为%(new)s", n=len(moved),
+                              old=from_user.display, new=moved[0].handler.display), "success")
+                return redirect(url_for("assignments.transfer", **{"from": from_user.id}))
+    today = clock.today()
+    return render_template("assignments/transfer.html", from_user=from_user, duties=duties, form=form,
+                           candidates=candidates, chosen=form.chosen(), today=today,
+                           due_classes={a.id: due_class(a.current_due, today) if a.status in OWING else ""
+                                        for a in duties}), status
 
 
 # --- the office desk ------------------------------------------------------------------------
