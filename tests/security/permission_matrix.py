@@ -272,7 +272,7 @@ ENDPOINTS: dict[str, Any] = {
     "documents.return_request": on(SEES_ASSIGNMENT, SEES_ASSIGNMENT),
     "documents.supervision_notice": on(SEES_ASSIGNMENT, SEES_ASSIGNMENT),
     "documents.co_opinion_letter": on(SEES_ASSIGNMENT + UNIT_PARTNER, SEES_ASSIGNMENT + UNIT_PARTNER),
-    "documents.feedback_form": on(SEES_SHARED_ITEM, SEES_SHARED_ITEM),
+    "documents.feedback_form": on(SEES_SOLE_ITEM, SEES_SOLE_ITEM),  # on Z, whose reply is out (OBJECTS)
     "documents.reply_letter": on(SEES_SENT_REPLY, SEES_SENT_REPLY),
     # --- the JSON API (401 without a token) ---
     "api.revoke": only(EVERYONE),
@@ -359,6 +359,7 @@ OBJECTS: dict[str, str] = {
     "closeout.feedback": SENT, "closeout.expire_feedback": SENT, "closeout.rehandle": SENT,
     "closeout.close": SENT, "closeout.archive": SENT, "api.give_feedback": SENT, "api.rehandle": SENT,
     "api.close_item": SENT, "api.archive_item": SENT,
+    "documents.feedback_form": SENT,  # there is a 征询意见表 once the reply is out
     # replies in each step of the pipeline
     "replies.sign_off": "reply_signoff", "api.sign_off": "reply_signoff",
     "replies.cosign": "reply_cosign", "api.cosign": "reply_cosign",

@@ -91,6 +91,19 @@ def test_feedback_form_ticks_the_given_answers(f):
     assert "周斌" in blank and "□满意　□基本满意　□不满意" in blank
 
 
+def test_feedback_form_only_after_the_reply_with_the_windows_last_day(f):
+    h = handled_item()  # the lead's A reply sent 2026-06-15
+    context = generate.feedback_form_context(h.item)
+    assert (context["replied_on"], context["result_class"], context["feedback_due"]) == \
+        ("2026年6月15日", "A", "2026年7月7日")
+    assert context["note"].startswith("请代表最迟于2026年7月7日填写本表并反馈")
+    assert generate.feedback_form_refusal(h.item) is None
+    waiting = owing_item(h.session, f.unit("市交通运输局"), number="30", reply_due=dt.date(2026, 6, 2))
+    assert generate.feedback_form_refusal(waiting) == "答复尚未发送，暂无征询意见表"
+    with pytest.raises(NotFound, match="答复尚未发送，暂无征询意见表"):
+        generate.feedback_form_docx(waiting)
+
+
 def test_assignment_notice_lists_items_units_and_dates(f):
     h = handled_item()
     rows = generate.notice_assignments(h.session.id, dt.date(2026, 3, 2))

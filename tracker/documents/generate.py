@@ -345,27 +345,60 @@ def _boxes(options: Iterable[tuple[str, str]], chosen: Any) -> str:
     return "　".join(f"{CHECKED if value == chosen else UNCHECKED}{text}" for value, text in options)
 
 
-def feedback_form_context(item: Item, *, submitter: Submitter | None = None) -> dict[str, Any]:
-    """征询意见表 for one submitter (the lead by default); an answer already given is ticked."""
+def _feedback_closeout(item: Item, today: dt.date | None = None) -> Any:
+    """The close-out facts of the item whose reply the submitters rate (a merged child's parent)."""
+    from tracker.items import merging
+    from tracker.replies import closeout
+
+    return closeout.closeout_for(merging.handling_item(item), today)
+
+
+def _feedback_form_refusal(co: Any) -> str | None:
+    """Why there is no 征询意见表 yet, or None: the form asks the submitters to rate this round's
+    reply, so it exists once feedback is open (every answering unit has sent its reply of the
+    round, closeout.Closeout.feedback_open), as online feedback does."""
+    if not co.reply_sent:
+        return "答复尚未发送，暂无征询意见表" if co.round == 1 else f"第 {co.round} 轮答复尚未发送，暂无征询意见表"
+    if not co.feedback_open:
+        return f"{'、'.join(co.awaiting)}尚未发送答复，各承办单位答复后方有征询意见表"
+    return None
+
+
+def feedback_form_refusal(item: Item, today: dt.date | None = None) -> str | None:
+    """Why the item's 征询意见表 cannot be had yet (Chinese), or None when it can (the item page
+    links it only then; the download refuses with the same words)."""
+    return _feedback_form_refusal(_feedback_closeout(item, today))
+
+
+def feedback_form_context(item: Item, *, submitter: Submitter | None = None,
+                          today: dt.date | None = None) -> dict[str, Any]:
+    """征询意见表 for one submitter (the lead by default) on the current round's replies, with the
+    last day of the feedback window; an answer already given in the round is ticked. NotFound
+    until every answering unit has sent this round's reply (:func:`feedback_form_refusal`)."""
     from tracker.replies.models import Feedback, Reply
 
+    co = _feedback_closeout(item, today)
+    refusal = _feedback_form_refusal(co)
+    if refusal:
+        raise NotFound(refusal)
     subs = _submitters(item)
     if submitter is None:
         submitter = next((s for s in subs if s.role == SubmitterRole.LEAD.value), subs[0] if subs else None)
-    answering = _answering(item.id)
+    answering = co.answering
     sent = list(Reply.select().where(Reply.assignment.in_([a.id for a in answering] or [0])
-                                     & (Reply.status == ReplyStatus.SENT.value))
-                .order_by(Reply.round, Reply.id))
+                                     & (Reply.status == ReplyStatus.SENT.value) & (Reply.round == co.round))
+                .order_by(Reply.id))
     latest: dict[int, Any] = {}
     for r in sent:
         latest[r.assignment_id] = r
     feedback = None
     if submitter is not None:
-        feedback = (Feedback.select().where((Feedback.item == item.id) & (Feedback.submitter == submitter.id))
-                    .order_by(Feedback.round.desc()).first())
+        feedback = Feedback.get_or_none((Feedback.item == co.item.id) & (Feedback.submitter == submitter.id)
+                                        & (Feedback.round == co.round))
     ratings = [(r.value, label(r)) for r in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED, Rating.DISSATISFIED)]
     replied = [r.sent_on for r in latest.values() if r.sent_on]
     kind_suffix = person_suffix(item.kind)
+    due = f"最迟于{cn_date(co.window_due)}" if co.window_due else "在收到答复后按规定期限"
     return {
         "title": f"{noun(item.kind)}办理情况征询意见表",
         "session_name": item.session.name,
@@ -375,7 +408,8 @@ def feedback_form_context(item: Item, *, submitter: Submitter | None = None) -> 
         "submitter": submitter.name if submitter else "",
         "units": "、".join(a.unit.name for a in answering),
         "replied_on": cn_date(max(replied)) if replied else "",
-        "result_class": "/".join(r.result_class for r in latest.values()),
+        "result_class": "/".join(latest[a.id].result_class for a in answering if a.id in latest),
+        "feedback_due": cn_date(co.window_due),
         "work_boxes": _boxes(ratings, feedback.work if feedback else None),
         "result_boxes": _boxes(ratings, feedback.result if feedback else None),
         "adoption_boxes": _boxes([(a.value, label(a)) for a in Adoption], feedback.adoption if feedback else None),
@@ -383,7 +417,7 @@ def feedback_form_context(item: Item, *, submitter: Submitter | None = None) -> 
         "method_boxes": _boxes([(m.value, label(m)) for m in ContactMethod],
                                feedback.contact_method if feedback else None),
         "comment": feedback.comment if feedback else "",
-        "note": (f"请{kind_suffix}在收到答复后按规定期限填写本表并反馈{issuer()}；"
+        "note": (f"请{kind_suffix}{due}填写本表并反馈{issuer()}；"
                  "也可登录系统在线评价。逾期未反馈的，视为未表态。"),
     }
 

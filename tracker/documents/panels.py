@@ -12,6 +12,7 @@ from tracker.core.enums import HandlingRole, ReplyStatus, SlipColor, display_lab
 from tracker.core.i18n import N_
 from tracker.documents import policy as may
 from tracker.documents.generate import SLIP_COLORS as SLIP_NOTICE_COLORS
+from tracker.documents.generate import feedback_form_refusal
 from tracker.items.queries import OWING
 from tracker.items.workflow import Action
 
@@ -38,7 +39,7 @@ def item_panel(item: Any, user: Any, assignments: list[Any]) -> dict | None:
                     if reply.round > 1 else gettext("答复函（%(unit)s）", unit=reply.assignment.unit.name))
             links.append({"group": "答复", "text": text,
                           "url": url_for("documents.reply_letter", reply_id=reply.id)})
-    if sent and may.feedback_form(user, item):
+    if sent and may.feedback_form(user, item) and feedback_form_refusal(item) is None:
         subs = may.own_addressees(user, item)
         if subs is None:
             subs = list(Submitter.select().where(Submitter.item == item.id)
