@@ -392,3 +392,37 @@ def test_a_leader_sees_the_items_they_lead_first_on_the_key_items_card(f, login_
     assert "显示全部" not in page
     office_page = login_as(f.office()).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
     assert _key_rows(office_page) == ["L1"]
+
+
+def test_an_item_in_commitment_follow_up_shows_its_earliest_open_commitment_on_the_key_items_card(
+        f, login_as, at_0615):
+    """承诺跟踪: no unit owes a reply; the item is owed by its open commitments' dates, as the
+    overdue list counts them — the card shows the earliest, how late it is, and ranks by it."""
+    from tests.closeout_support import send_reply
+    from tracker.assignments import services as assignments
+    from tracker.items.models import Item
+    from tracker.items.queries import overdue_item_ids
+    from tracker.replies import closeout
+
+    session = f.session()
+    unit = f.unit("市水务局")
+    leader = f.user(Role.LEADER, name="王副市长")
+    later = f.item(session=session, number="R1", is_key=True)  # still owes its reply (2026-07-01)
+    f.assign(later, unit, assigned_on=dt.date(2026, 4, 1))
+    promised = f.item(session=session, number="C1", tier="leader_led", leader_id=leader.id)
+    a = f.assign(promised, unit, assigned_on=dt.date(2026, 3, 2))
+    assignments.receive(a, actor=a.handler)
+    send_reply(a, sent_on=dt.date(2026, 5, 12), commitments=[("汛期前完成排涝泵站改造", dt.date(2026, 5, 23)),
+                                                              ("年底前完成管网改造", dt.date(2026, 12, 31))])
+    closeout.record_expired_feedback()  # the window ran out: 未表态, the item goes to follow-up
+    assert Item.get_by_id(promised.id).status == "follow_up"
+    assert Item.select().where(overdue_item_ids(dt.date(2026, 6, 15)) & (Item.id == promised.id)).exists()
+
+    for user in (leader, f.office()):
+        page = login_as(user).get(f"/dashboard?session_id={session.id}").get_data(as_text=True)
+        assert _key_rows(page) == ["C1", "R1"]
+        card = page.split('id="key-items"', 1)[1]
+        row = card.split(">C1</a>", 1)[1].split("</tr>", 1)[0]
+        assert "2026-05-23" in row and "超期 23 天" in row and "承诺事项" in row
+        assert 'class="row-overdue"' in card.split(">C1</a>", 1)[0].rsplit("<tr", 1)[1]
+        assert "—" not in row

@@ -36,15 +36,34 @@ def overdue_assignments(today: dt.date):
         | ((Assignment.status == AssignmentStatus.PENDING_RECEIPT.value) & (Assignment.receipt_due < today)))
 
 
+def open_commitments(*columns: pw.Node) -> pw.ModelSelect:
+    """Commitments (承诺事项) still owed, as the overdue list counts them: open (neither kept nor
+    carried over) and of an assignment not returned; joined to their assignment."""
+    from tracker.assignments.models import Assignment
+    from tracker.replies.models import Commitment
+
+    return (Commitment.select(*columns).join(Assignment, on=(Commitment.assignment == Assignment.id))
+            .where((Commitment.status == CommitmentStatus.OPEN.value)
+                   & (Assignment.status != AssignmentStatus.RETURNED.value)))
+
+
+def commitment_due() -> pw.SelectQuery:
+    """(item_id, due): the earliest date of an item's open commitments (:func:`open_commitments`),
+    for every item that has one — the date an item in 承诺跟踪 is owed by."""
+    from tracker.assignments.models import Assignment
+    from tracker.replies.models import Commitment
+
+    return (open_commitments(Assignment.item.alias("item_id"), pw.fn.MIN(Commitment.due_on).alias("due"))
+            .group_by(Assignment.item))
+
+
 def overdue_item_ids(today: dt.date) -> pw.Expression:
     """Items with an overdue act, as the overdue list has them: an assignment's (above) or an open
     commitment past its date."""
     from tracker.assignments.models import Assignment
     from tracker.replies.models import Commitment
 
-    late_commitments = (Commitment.select(Assignment.item).join(Assignment, on=(Commitment.assignment == Assignment.id))
-                        .where((Commitment.status == CommitmentStatus.OPEN.value) & (Commitment.due_on < today)
-                               & (Assignment.status != AssignmentStatus.RETURNED.value)))
+    late_commitments = open_commitments(Assignment.item).where(Commitment.due_on < today)
     return Item.id.in_(overdue_assignments(today).select(Assignment.item)) | Item.id.in_(late_commitments)
 
 

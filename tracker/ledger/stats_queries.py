@@ -11,6 +11,7 @@ from typing import Any
 
 import peewee as pw
 
+from tracker.assignments.deadlines import days_overdue
 from tracker.assignments.models import Assignment
 from tracker.core import clock
 from tracker.core.collector import pause_collector, resume_collector
@@ -28,7 +29,7 @@ from tracker.core.enums import (
 from tracker.core.errors import ValidationFailed
 from tracker.handling.models import Contact, CoOpinion
 from tracker.items.models import Item, Session
-from tracker.items.queries import OWING
+from tracker.items.queries import OWING, commitment_due
 from tracker.ledger.stats import (
     AssignmentFacts,
     CommitmentFact,
@@ -427,20 +428,30 @@ class KeyItems:
 def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
               limit: int | None = 10) -> KeyItems:
     """Open leader-led or key items (or those a leader leads), the most urgent first: the
-    leader's own, then by the nearest date an answering unit still owes (none last), then id.
+    leader's own, then by the nearest date still owed (none last), then id. That date is the
+    earliest of an answering unit's reply still owed and of the item's open
+    commitments (items.queries.open_commitments, as the overdue list has them): an item in
+    承诺跟踪 is owed by its commitments' dates. Each row's ``due`` is that date, ``due_act``
+    what is owed by it ("reply" or "commitment"), ``days_overdue`` the calendar days past it.
 
     The order is the database's, so the ``limit`` rows shown are the most urgent of all of them
     (not the first ``limit`` by id, sorted afterwards).
     """
+    today = clock.today()
     owing_due = (Assignment.select(Assignment.item.alias("due_item"),
                                    pw.fn.MIN(Assignment.current_due).alias("due"))
                  .where(Assignment.status.in_(OWING) & (Assignment.role != HandlingRole.CO.value))
                  .group_by(Assignment.item).alias("owing_due"))
+    promised = commitment_due().alias("promised")
     # one statement picks the rows and counts them all (a window count over the whole match), on
     # ids only: sorting thousands of whole rows (with their text) would cost more than the rest
     query = (Item.select(Item.id, pw.fn.COUNT(pw.SQL("*")).over()).join(Session)
              .switch(Item).join(owing_due, pw.JOIN.LEFT_OUTER, on=(owing_due.c.due_item == Item.id))
+             .switch(Item).join(promised, pw.JOIN.LEFT_OUTER, on=(promised.c.item_id == Item.id))
              .where(Item.status.not_in(CLOSED_ITEM_STATUSES)))
+    earliest = pw.Case(None, [(owing_due.c.due.is_null(), promised.c.due),
+                              (promised.c.due.is_null(), owing_due.c.due),
+                              (promised.c.due < owing_due.c.due, promised.c.due)], owing_due.c.due)
     chosen = (Item.tier == Tier.LEADER_LED.value) | (Item.is_key == True)  # noqa: E712
     if leader_id:
         chosen = chosen | (Item.leader == leader_id)
@@ -453,7 +464,7 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
         if flt.kind:
             query = query.where(Item.kind == flt.kind)
     order = [] if not leader_id else [pw.Case(None, [(Item.leader == leader_id, 0)], 1)]
-    order += [pw.Case(None, [(owing_due.c.due.is_null(), 1)], 0), owing_due.c.due, Item.id]
+    order += [pw.Case(None, [(earliest.is_null(), 1)], 0), earliest, Item.id]
     picked = list(query.order_by(*order).limit(limit).tuples())
     if not picked:
         return KeyItems([], 0)
@@ -473,14 +484,19 @@ def key_items(*, leader_id: int | None = None, flt: StatsFilter | None = None,
         from tracker.accounts.models import User
 
         leaders = {u.id: u.display for u in User.select().where(User.id.in_(list(leader_ids)))}
+    promised_on = dict(commitment_due().where(Assignment.item.in_([i.id for i in items])).tuples())
     out = []
     for item in items:
         units = assignments.get(item.id, [])
         answering = [a for a in units if a.role != HandlingRole.CO.value]
         owing = [a for a in answering if a.status in OWING]
-        due = min((a.current_due for a in owing), default=None)
+        due, act = min((a.current_due for a in owing), default=None), "reply"
+        promise = promised_on.get(item.id)
+        if promise is not None and (due is None or promise < due):
+            due, act = promise, "commitment"
         out.append({"item": item, "units": [a.unit.name for a in answering],
                     "co_units": [a.unit.name for a in units if a.role == HandlingRole.CO.value],
-                    "due": due, "leader": leaders.get(item.leader_id, ""),
+                    "due": due, "due_act": act if due else "", "days_overdue": days_overdue(due, today),
+                    "leader": leaders.get(item.leader_id, ""),
                     "mine": bool(leader_id and item.leader_id == leader_id)})
     return KeyItems(out, total)
