@@ -195,6 +195,9 @@ class RuleSet:
     # the assignment day (also when the session's 闭会日 or the item's 收到日 is not recorded).
     reply_anchor: str = "assigned"
     reply_anchor_date: date | None = None
+    # Off: a unit's clocks stop while its return request (申退) is pending; the office's
+    # rejection moves the dates by the days it took (apply_pauses).
+    clocks_run_during_return: bool = True
 
     def clock(self, key: str) -> Clock:
         """The profile's clock; the default one for a key the profile lacks."""
@@ -237,6 +240,10 @@ class Deadline:
     day_names: tuple[tuple[date, str], ...] = ()
     ends_on_rest_day: bool = False
     anchor_label: str = ""  # what ``anchor`` is, when not the clock's usual anchor (e.g. 闭会日)
+    # set when the clock stopped while a return request was pending (with_pauses): the date
+    # before, and the calendar days added
+    paused_from: date | None = None
+    paused_days: int = 0
 
     @property
     def overridden(self) -> bool:
@@ -247,7 +254,8 @@ class Deadline:
         """Why this date, in Chinese, for the deadline's tooltip and detail page."""
         names = dict(self.day_names)
         before_extension = self.extended_from or self.due
-        before_cap = self.capped_from or before_extension
+        before_pause = self.paused_from or before_extension
+        before_cap = self.capped_from or before_pause
         parts: list[str] = [self._explain_basis()]
 
         skipped_text = _describe_skipped(self.skipped, names)
@@ -270,8 +278,13 @@ class Deadline:
             )
         if self.capped_from is not None:
             parts.append(
-                f"受最长办理期限 {_fmt(before_extension)} 限制"
+                f"受最长办理期限 {_fmt(before_pause)} 限制"
                 f"（原为 {_fmt(self.capped_from)}）"
+            )
+        if self.paused_from is not None:
+            parts.append(
+                f"申退审核期间暂停计时 {self.paused_days} 天，"
+                f"期限由 {_fmt(self.paused_from)} 顺延至 {_fmt(before_extension)}"
             )
         if self.extended_from is not None:
             parts.append(
@@ -709,6 +722,75 @@ def validate_extension(
     return errors
 
 
+# The dates that stop while a return request is pending (clocks_run_during_return off): the
+# unit's own clocks; not the return window, and not an extension the office granted.
+PAUSABLE_KEYS: tuple[str, ...] = (
+    "receipt_due", "first_contact_due", "co_opinion_due", "reply_due", "reply_due_max",
+)
+
+Pause = tuple[date, date]  # (local day the return request was made, local day it was decided)
+
+
+def pause_date(
+    due: date, pauses: Iterable[Pause], cal: WorkCalendar, roll_forward: bool = True
+) -> date:
+    """``due`` after the clock stopped for each pause, in order of their start.
+
+    A pause moves a date that had not passed when it started (``due >= start``: a deadline is
+    the inclusive last day) later by its calendar days (``end - start``; 0: no change), to
+    the next working day when ``roll_forward`` is on and that day is a rest day.
+    """
+    return _paused(due, pauses, cal, roll_forward)[0]
+
+
+def _paused(
+    due: date, pauses: Iterable[Pause], cal: WorkCalendar, roll_forward: bool
+) -> tuple[date, int]:
+    """(the date after the pauses, the calendar days they added)."""
+    added = 0
+    for start, end in sorted(pauses):
+        days = (end - start).days
+        if days <= 0 or due < start:
+            continue
+        added += days
+        due += timedelta(days=days)
+        if roll_forward and not cal.is_workday(due):
+            due = cal.next_workday(due)
+    return due, added
+
+
+def apply_pauses(
+    dates: Mapping[str, date | None],
+    pauses: Iterable[Pause],
+    cal: WorkCalendar,
+    roll_forward: bool = True,
+) -> dict[str, date | None]:
+    """The ``*_due`` dates after the pauses (pause_date); keys not in PAUSABLE_KEYS and
+    None dates are unchanged."""
+    pauses = list(pauses)
+    return {
+        key: pause_date(d, pauses, cal, roll_forward)
+        if d is not None and key in PAUSABLE_KEYS else d
+        for key, d in dates.items()
+    }
+
+
+def with_pauses(
+    d: Deadline, pauses: Iterable[Pause], cal: WorkCalendar, roll_forward: bool = True
+) -> Deadline:
+    """The deadline after the pauses (pause_date), saying so in explain(); ``d`` itself when
+    none moved it. The caller decides which deadlines pause (PAUSABLE_KEYS)."""
+    due, days = _paused(d.due, pauses, cal, roll_forward)
+    if due == d.due:
+        return d
+    years = set(d.unconfirmed_years)
+    if not cal.is_confirmed(due.year):
+        years.add(due.year)
+    return replace(
+        d, due=due, paused_from=d.due, paused_days=days, unconfirmed_years=tuple(sorted(years))
+    )
+
+
 def with_extension(
     d: Deadline, new_due: date, cal: WorkCalendar | None = None
 ) -> Deadline:
@@ -732,6 +814,7 @@ __all__ = [
     "DEFAULT_CLOCKS",
     "HANDLING_ROLES",
     "KIND_REPLY_CLOCKS",
+    "PAUSABLE_KEYS",
     "PERIOD_UNIT_LABELS",
     "Clock",
     "Deadline",
@@ -740,9 +823,11 @@ __all__ = [
     "add_months",
     "add_period",
     "add_working_days",
+    "apply_pauses",
     "assignment_deadlines",
     "days_overdue",
     "extension_request_deadline",
+    "pause_date",
     "period_before",
     "reply_clock_key",
     "reply_deadlines",
@@ -750,5 +835,6 @@ __all__ = [
     "validate_reply_due",
     "with_extension",
     "working_days_before",
+    "with_pauses",
     "working_days_between",
 ]

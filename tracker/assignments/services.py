@@ -113,6 +113,37 @@ def compute_dates(item: Item, role: str, assigned_on: dt.date,
     )
 
 
+def return_pauses(a: Any) -> list[deadlines.Pause]:
+    """The spans in which the unit's clocks stood still when its profile stops them during a
+    return request (DOMAIN.md §3): its rejected return requests, (local day asked, local day
+    decided). An approved one returned the assignment: no pause."""
+    rows = (ReturnRequest.select(ReturnRequest.requested_at, ReturnRequest.decided_at)
+            .where((ReturnRequest.assignment == a.id)
+                   & (ReturnRequest.status == RequestStatus.REJECTED.value)
+                   & ReturnRequest.decided_at.is_null(False)))
+    return [(clock.local_date(r.requested_at), clock.local_date(r.decided_at)) for r in rows]
+
+
+def paused(computed: dict[str, deadlines.Deadline], pauses: list[deadlines.Pause],
+           item_rules: deadlines.RuleSet, cal: Any, *,
+           office_reply_due: dt.date | None = None) -> dict[str, deadlines.Deadline]:
+    """``computed`` after the return ``pauses`` (deadlines.with_pauses), when ``item_rules`` stop
+    the clocks during a return request; else as it is. A reply date the office set
+    (``office_reply_due``) already carries the pauses of its assignment (decide_return moved it):
+    it stays, but not past the (paused) maximum."""
+    if item_rules.clocks_run_during_return or not pauses:
+        return computed
+    from dataclasses import replace
+
+    out = dict(computed)
+    for key in deadlines.PAUSABLE_KEYS:
+        if key in out and not (key == "reply_due" and office_reply_due is not None):
+            out[key] = deadlines.with_pauses(out[key], pauses, cal, item_rules.roll_forward)
+    if office_reply_due is not None and "reply_due" in out:
+        out["reply_due"] = replace(out["reply_due"], due=min(office_reply_due, out["reply_due_max"].due))
+    return out
+
+
 def preview_dates(item: Item, role: str, assigned_on: dt.date | None = None) -> dict[str, Any]:
     """Dates the assignment form pre-fills, with their explanations and calendar warnings."""
     assigned_on = assigned_on or clock.today()
@@ -127,7 +158,11 @@ def preview_dates(item: Item, role: str, assigned_on: dt.date | None = None) -> 
 def explain_dates(a: Assignment) -> dict[str, str]:
     """'Why this date' for each stored deadline of an assignment, in Chinese."""
     item = a.item
-    computed = compute_dates(item, a.role, a.assigned_on)
+    item_rules = rule_set_for(item)
+    cal = rules.work_calendar()
+    computed = deadlines.assignment_deadlines(a.assigned_on, a.role, item_rules, cal)
+    if not item_rules.clocks_run_during_return:
+        computed = paused(computed, return_pauses(a), item_rules, cal)
     out: dict[str, str] = {}
     for key in DATE_FIELDS:
         stored = getattr(a, key)
@@ -185,10 +220,25 @@ def recompute_open_deadlines(*, actor: Any, reason: str, item_id: int | None = N
              .where(Assignment.status.in_(open_states)).order_by(Session.id, Item.id, Assignment.id))
     if item_id is not None:
         query = query.where(Assignment.item == item_id)
+    # the rejected return requests of those assignments (return_pauses), in one query
+    pauses: dict[int, list[deadlines.Pause]] = {}
+    rejected = (ReturnRequest.select(ReturnRequest.assignment, ReturnRequest.requested_at, ReturnRequest.decided_at)
+                .join(Assignment).where(Assignment.status.in_(open_states)
+                                        & (ReturnRequest.status == RequestStatus.REJECTED.value)
+                                        & ReturnRequest.decided_at.is_null(False)))
+    if item_id is not None:
+        rejected = rejected.where(Assignment.item == item_id)
+    for r in rejected:
+        pauses.setdefault(r.assignment_id, []).append(
+            (clock.local_date(r.requested_at), clock.local_date(r.decided_at)))
+    cal = rules.work_calendar()
     with db.atomic():
         for a in query:
-            computed = compute_dates(a.item, a.role, a.assigned_on,
-                                     reply_due=a.reply_due if a.reply_due_set_by_office else None)
+            office_reply = a.reply_due if a.reply_due_set_by_office else None
+            item_rules = rule_set_for(a.item)
+            computed = paused(deadlines.assignment_deadlines(a.assigned_on, a.role, item_rules, cal,
+                                                             reply_due=office_reply),
+                              pauses.get(a.id, []), item_rules, cal, office_reply_due=office_reply)
             before, after = {}, {}
             for key in DATE_FIELDS:
                 new = computed[key].due if key in computed else None
@@ -815,8 +865,9 @@ def decide_return(req: ReturnRequest, *, actor: Any, approve: bool, note: str = 
         audit.record("return_decided", req, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
                      after={"decision": req.status, "note": req.decision_note},
                      detail=f"{verdict}（{a.unit.name}）" + (f"：{req.decision_note}" if req.decision_note else ""))
+        moved = "" if approve else _pause_for_return(a, req, actor=actor)
         notify(unit_users(a.unit_id), f"申退审核结果：{a.item.number}号",
-               f"{verdict}。{req.decision_note}", item=a.item)
+               f"{verdict}。{sentence(req.decision_note) if moved else req.decision_note}{moved}", item=a.item)
         if approve:
             from tracker.handling import services as handling
 
@@ -826,6 +877,42 @@ def decide_return(req: ReturnRequest, *, actor: Any, approve: bool, note: str = 
             assign(a.item, actor=actor, reassigned_from=a, **reassign_to)
         items.refresh_status(a.item)
     return req
+
+
+def _pause_for_return(a: Assignment, req: ReturnRequest, *, actor: Any) -> str:
+    """A rejected return request, when the item's profile stops the unit's clocks while one is
+    pending (``clocks_run_during_return`` off, DOMAIN.md §3): move the unit's dates that had not
+    passed when it asked by the days the review took (deadlines.apply_pauses), audited. Returns
+    the sentence for the unit's notice ("" when nothing moved)."""
+    from tracker.assignments import deadline_notice
+
+    item_rules = rule_set_for(a.item)
+    if item_rules.clocks_run_during_return:
+        return ""
+    start, end = clock.local_date(req.requested_at), clock.local_date(req.decided_at)
+    days = (end - start).days
+    stored = {key: getattr(a, key) for key in deadlines.PAUSABLE_KEYS}
+    moved = deadlines.apply_pauses(stored, [(start, end)], rules.work_calendar(), item_rules.roll_forward)
+    before = {k: v for k, v in stored.items() if moved[k] != v}
+    after = {k: moved[k] for k in before}
+    if not after:
+        return ""
+    for key, value in after.items():
+        setattr(a, key, value)
+    a.current_due = current_due_of(a)
+    now = clock.now()
+    rows = (Assignment.update(**after, current_due=a.current_due, version=Assignment.version + 1, updated_at=now)
+            .where((Assignment.id == a.id) & (Assignment.version == a.version)).execute())
+    if rows != 1:
+        raise StaleVersion()
+    a.version += 1
+    a.updated_at = now
+    changes = deadline_notice.changes_text(deadline_notice.changes_of(before, after))
+    audit.record("deadline_recomputed", a, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
+                 before={k: v.isoformat() for k, v in before.items()},
+                 after={k: v.isoformat() for k, v in after.items()},
+                 detail=f"{a.unit.name}申退审核用时 {days} 天，期限顺延：{changes}")
+    return f"申退审核期间暂停计时 {days} 天，期限顺延：{changes}。"
 
 
 def pending_return_requests():

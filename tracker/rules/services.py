@@ -157,6 +157,7 @@ def rule_set(session: Any = None) -> RuleSet:
         absolute_reply_due=getattr(session, "reply_due_absolute", None) if session else None,
         reply_anchor=anchor,
         reply_anchor_date=(getattr(session, "closed_on", None) if session and anchor == "session_closed" else None),
+        clocks_run_during_return=getattr(profile, "clocks_run_during_return", True) is not False,
     )
 
 
