@@ -68,14 +68,14 @@ def test_editing_may_not_take_another_units_names_but_keeps_its_own(f, housing):
 
 def test_a_unit_of_old_data_whose_names_clash_can_still_be_edited_and_deactivated(f, housing):
     admin = f.user(Role.ADMIN)
-    clash = Unit.create(name="市住建局", short_name="", sort_order=99)  # from before the rule
+    clash = Unit.create(name="市住建局", short_name="", sort_order=10**6)  # from before the rule
     units.update_unit(clash, actor=admin, name="市住建局", short_name="", category="district", active=False)
     assert Unit.get_by_id(clash.id).category == "district" and not Unit.get_by_id(clash.id).active
 
 
 def test_find_unit_does_not_guess_between_two_units(f, housing):
     assert units.find_unit("市住建局").id == housing.id
-    Unit.create(name="市住建局", short_name="", sort_order=99)  # old data
+    Unit.create(name="市住建局", short_name="", sort_order=10**6)  # old data
     assert units.find_unit("市住建局") is None
     assert units.find_unit("市住房和城乡建设局").id == housing.id
 
@@ -83,7 +83,7 @@ def test_find_unit_does_not_guess_between_two_units(f, housing):
 def test_an_import_refuses_a_unit_name_two_units_answer_to(f, housing):
     f.user(Role.UNIT_HANDLER, housing)
     f.user(Role.UNIT_LEADER, housing)
-    Unit.create(name="市住建局", short_name="", sort_order=99)  # old data: the short name taken as a name
+    Unit.create(name="市住建局", short_name="", sort_order=10**6)  # old data: the short name taken as a name
     session = f.session(name="市十七届人大四次会议")
     data = xlsx_bytes([["1", "关于加快老旧小区改造的建议", "王丽", "市住建局"]], HEADER)
     report = import_items(data, session, actor=f.office())
@@ -108,7 +108,7 @@ def test_an_inactive_unit_does_not_make_a_name_ambiguous(f, housing):
 
 
 def test_the_document_import_refuses_an_ambiguous_unit_name_too(f, housing):
-    Unit.create(name="市住建局", short_name="", sort_order=99)
+    Unit.create(name="市住建局", short_name="", sort_order=10**6)
     batch = f.session(body="other", name="2026年三书一函")
     header = ["文书类别", "文书编号", "事由", "制发机关", "制发日期", "承办单位"]
     data = xlsx_bytes([["检察建议书", "检建〔2026〕1号", "关于加强工地扬尘治理的检察建议", "市人民检察院",

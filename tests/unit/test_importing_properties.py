@@ -88,7 +88,10 @@ def check_result(result, rows):
         assert row.tier in (None, "leader_led", "office_supervised", "department")
     for problem in result.problems:
         assert 1 <= problem.row_number <= len(rows)
-        assert problem.message.startswith(f"第 {problem.row_number} 行：")
+        if problem.row_number == result.header_row and problem.column is None:  # the file's own problem
+            assert not result.rows and problem.message == f"表头（第 {problem.row_number} 行）下方没有任何数据行"
+        else:
+            assert problem.message.startswith(f"第 {problem.row_number} 行：")
     numbers = [row.number for row in result.rows]
     assert len(numbers) == len(set(numbers))
     assert [row.row_number for row in result.rows] == sorted(row.row_number for row in result.rows)
