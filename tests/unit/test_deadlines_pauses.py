@@ -9,9 +9,12 @@ from datetime import date
 
 from tracker.assignments.deadlines import (
     DEFAULT_CLOCKS,
+    RuleSet,
     add_period,
     apply_pauses,
+    fixed_keys,
     pause_date,
+    reply_deadlines,
     with_pauses,
 )
 from tracker.core.calendar import WorkCalendar
@@ -70,3 +73,17 @@ def test_with_pauses_says_why_in_the_explanation():
     assert "申退审核期间暂停计时 5 天，期限由 2026-06-02 顺延至 2026-06-08" in moved.explain()
     assert moved.explain().endswith("截止日为 2026-06-08（含当日）。")
     assert with_pauses(reply, [(D(2026, 3, 6), D(2026, 3, 6))], CAL) is reply
+
+
+def test_fixed_dates_are_no_clocks_and_do_not_pause():
+    pause = [(D(2026, 3, 6), D(2026, 3, 11))]
+    absolute = RuleSet(absolute_reply_due=D(2026, 6, 30))
+    reply, cap = reply_deadlines(D(2026, 3, 2), absolute, CAL)
+    assert reply.absolute and with_pauses(reply, pause, CAL) is reply
+    assert with_pauses(cap, pause, CAL).due == D(2026, 9, 7)  # the cap is the profile's clock
+    written, _ = reply_deadlines(D(2026, 3, 2), RuleSet(written_reply_due=D(2026, 4, 30)), CAL)
+    assert written.written and with_pauses(written, pause, CAL) is written
+    assert fixed_keys({"reply_due": reply, "reply_due_max": cap}) == {"reply_due"}
+    dates = {"reply_due": D(2026, 6, 30), "reply_due_max": D(2026, 9, 2)}
+    assert apply_pauses(dates, pause, CAL, fixed={"reply_due"}) == {"reply_due": D(2026, 6, 30),
+                                                                     "reply_due_max": D(2026, 9, 7)}

@@ -654,9 +654,13 @@ def assignment_deadlines(
 
 
 def validate_reply_due(
-    proposed: date, assigned_on: date, rules: RuleSet, cal: WorkCalendar
+    proposed: date, assigned_on: date, rules: RuleSet, cal: WorkCalendar,
+    stored_cap: date | None = None,
 ) -> str | None:
-    """Chinese error if the date is before assignment or past the cap; else None."""
+    """Chinese error if the date is before assignment or past the cap; else None.
+
+    ``stored_cap``: an existing assignment's maximum as stored, which a return request's pause
+    (apply_pauses) may have moved past the computed one; the later of the two applies."""
     if proposed < assigned_on:
         return f"答复期限 {_fmt(proposed)} 不能早于交办日期 {_fmt(assigned_on)}。"
     cap_clock = rules.clock("reply_cap")
@@ -665,6 +669,13 @@ def validate_reply_due(
     )
     if rules.written_reply_due is not None and proposed <= rules.written_reply_due:
         return None  # up to the deadline written in the document, even past the cap
+    if stored_cap is not None and stored_cap > cap.due:
+        if proposed > stored_cap:
+            return (
+                f"答复期限 {_fmt(proposed)} 超过最长办理期限 {_fmt(stored_cap)}"
+                f"（自交办之日起 {cap_clock.label}，含申退审核期间暂停计时 {(stored_cap - cap.due).days} 天）。"
+            )
+        return None
     if proposed > cap.due:
         return (
             f"答复期限 {_fmt(proposed)} 超过最长办理期限 {_fmt(cap.due)}"
@@ -759,18 +770,27 @@ def _paused(
     return due, added
 
 
+def fixed_keys(computed: Mapping[str, Deadline]) -> frozenset[str]:
+    """The keys of ``computed`` that are fixed dates rather than clocks: the session's absolute
+    date and the deadline written in the document (三书一函, DOMAIN.md §14: it wins). A pause
+    does not move them."""
+    return frozenset(key for key, d in computed.items() if d.absolute or d.written)
+
+
 def apply_pauses(
     dates: Mapping[str, date | None],
     pauses: Iterable[Pause],
     cal: WorkCalendar,
     roll_forward: bool = True,
+    fixed: Iterable[str] = (),
 ) -> dict[str, date | None]:
-    """The ``*_due`` dates after the pauses (pause_date); keys not in PAUSABLE_KEYS and
-    None dates are unchanged."""
+    """The ``*_due`` dates after the pauses (pause_date); keys not in PAUSABLE_KEYS, the
+    ``fixed`` ones (:func:`fixed_keys`) and None dates are unchanged."""
     pauses = list(pauses)
+    fixed = frozenset(fixed)
     return {
         key: pause_date(d, pauses, cal, roll_forward)
-        if d is not None and key in PAUSABLE_KEYS else d
+        if d is not None and key in PAUSABLE_KEYS and key not in fixed else d
         for key, d in dates.items()
     }
 
@@ -779,7 +799,12 @@ def with_pauses(
     d: Deadline, pauses: Iterable[Pause], cal: WorkCalendar, roll_forward: bool = True
 ) -> Deadline:
     """The deadline after the pauses (pause_date), saying so in explain(); ``d`` itself when
-    none moved it. The caller decides which deadlines pause (PAUSABLE_KEYS)."""
+    none moved it. The caller decides which deadlines pause (PAUSABLE_KEYS).
+
+    Only a clock stops: a fixed date (the session's absolute date, the deadline written in a
+    三书一函 document) is no clock and stays where it is (:func:`fixed_keys`)."""
+    if d.absolute or d.written:
+        return d
     due, days = _paused(d.due, pauses, cal, roll_forward)
     if due == d.due:
         return d
@@ -824,6 +849,7 @@ __all__ = [
     "add_period",
     "add_working_days",
     "apply_pauses",
+    "fixed_keys",
     "assignment_deadlines",
     "days_overdue",
     "extension_request_deadline",

@@ -627,7 +627,8 @@ def adjust_assignment(a: Assignment, *, actor: Any, task: Any, responsible_leade
         if new_due is None:
             errors["reply_due"] = "日期格式不正确，应为 YYYY-MM-DD"
         elif new_due != a.reply_due:
-            msg = deadlines.validate_reply_due(new_due, a.assigned_on, rule_set_for(a.item), rules.work_calendar())
+            msg = deadlines.validate_reply_due(new_due, a.assigned_on, rule_set_for(a.item), rules.work_calendar(),
+                                               stored_cap=a.reply_due_max)
             if msg:
                 errors["reply_due"] = msg
     note = str(note or "").strip()
@@ -892,7 +893,13 @@ def _pause_for_return(a: Assignment, req: ReturnRequest, *, actor: Any) -> str:
     start, end = clock.local_date(req.requested_at), clock.local_date(req.decided_at)
     days = (end - start).days
     stored = {key: getattr(a, key) for key in deadlines.PAUSABLE_KEYS}
-    moved = deadlines.apply_pauses(stored, [(start, end)], rules.work_calendar(), item_rules.roll_forward)
+    cal = rules.work_calendar()
+    # the session's absolute date and a 三书一函's written deadline are no clocks (with_pauses);
+    # a reply date the office set moves (paused() keeps it through recomputation)
+    fixed = deadlines.fixed_keys(deadlines.assignment_deadlines(a.assigned_on, a.role, item_rules, cal))
+    if a.reply_due_set_by_office:
+        fixed -= {"reply_due"}
+    moved = deadlines.apply_pauses(stored, [(start, end)], cal, item_rules.roll_forward, fixed=fixed)
     before = {k: v for k, v in stored.items() if moved[k] != v}
     after = {k: moved[k] for k in before}
     if not after:
