@@ -216,3 +216,35 @@ def test_a_large_list_is_written_in_several_batches(world, monkeypatch):
     assert report.ok and report.imported == 6
     one_by_one(workbook(ROWS), world["single"], world["office"])
     assert snapshot(world["bulk"]) == snapshot(world["single"])
+
+
+def test_the_sweep_after_an_import_tells_no_unit_again_item_by_item(world):
+    """The import's one 交办通知 per unit is each imported assignment's 交办通知: the daily sweep
+    records it as sent (its reminders point at the import's notice) and sends nobody another."""
+    from tracker.reminders.models import Reminder
+    from tracker.reminders.queries import item_reminders
+    from tracker.reminders.sweep import sweep
+
+    report = import_items(workbook(ROWS), world["bulk"], actor=world["office"], assigned_on=ASSIGNED_ON)
+    assert report.ok
+    before = Notification.select().count()
+    assert before == 9  # three units: a handler and two leaders each
+    result = sweep()
+    assert Notification.select().where(Notification.title.startswith("交办通知")).count() == before
+    assert not AuditEntry.select().where(AuditEntry.detail.startswith("交办通知")).exists()
+    assigned = list(Reminder.select().where(Reminder.rule_key == "assigned"))
+    assert len(assigned) == Assignment.select().count() == 9
+    assert {r.assignment_id for r in assigned} == {a.id for a in Assignment.select()}
+    assert "assigned" not in {r.rule_key for r in Reminder.select().where(Reminder.created_at > assigned[0].created_at)}
+    # each recorded as sent when the import told the unit, to its handler and the unit's two leaders
+    imported = {n.created_at for n in Notification.select()}
+    assert {r.created_at for r in assigned} <= imported
+    assert {r.told_in_batch for r in assigned} == {3}
+    first = Item.get((Item.session == world["bulk"].id) & (Item.number == "1"))
+    told = [r for r in item_reminders(first.id) if r["rule_key"] == "assigned"]
+    assert [r["told"] for r in told] == [3, 3]
+    assert result.errors == 0
+    # and the next day's sweep adds nothing either
+    with time_machine.travel(dt.datetime(2026, 5, 6, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        sweep()
+    assert Notification.select().where(Notification.title.startswith("交办通知")).count() == before

@@ -144,7 +144,7 @@ COLUMNS: dict[type, list[str]] = {
                "comment", "source", "entered_by", "created_at", "resolution"],
     AuditEntry: ["id", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "item_id",
                  "unit_id", "before", "after", "detail"],
-    Reminder: ["id", "key", "rule_key", "item", "assignment", "commitment", "due_on", "created_at"],
+    Reminder: ["id", "key", "rule_key", "item", "assignment", "commitment", "due_on", "created_at", "told_in_batch"],
     Notification: ["id", "user", "kind", "title", "body", "item", "reminder", "created_at", "read_at",
                    "email_status", "email_attempts", "email_error", "sms_status"],
     Slip: ["id", "assignment", "color", "issued_on", "issued_at", "issued_by", "reason", "key"],
@@ -943,7 +943,7 @@ class Seeder:
                 created = utc(fires if fires <= yesterday else yesterday, 7 * 60 + 5)
                 key = d.key(s.assignment_id)
                 rid = w.new_id(Reminder)
-                w.add(Reminder, (rid, key, d.rule_key, s.item_id, s.assignment_id, d.commitment_id, d.due_on, created))
+                w.add(Reminder, (rid, key, d.rule_key, s.item_id, s.assignment_id, d.commitment_id, d.due_on, created, 0))
                 made += 1
                 title, body = message(spec, s, d, fires)
                 read = created + dt.timedelta(hours=3) if self.rng.random() < 0.7 else None

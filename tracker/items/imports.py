@@ -325,6 +325,7 @@ class _Planned:
     item: dict[str, Any]  # Item columns
     submitters: list[dict[str, Any]]  # Submitter columns but the item
     assignments: list[tuple[Unit, User, Mapping[str, Any]]]  # (unit, handler, Assignment columns but the item)
+    assignment_ids: list[int] = field(default_factory=list)  # once written, in the order of ``assignments``
 
 
 def _plan(row: ImportRow) -> list[tuple[int, str]]:
@@ -444,6 +445,8 @@ def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
             rows.append(row)
     returned = insert_rows(Assignment, rows, returning=(Assignment.id, Assignment.item, Assignment.unit))
     assignment_ids = {(item_id, unit_id): a_id for a_id, item_id, unit_id in returned}
+    for p in batch:
+        p.assignment_ids = [assignment_ids[(p.out.item_id, unit.id)] for unit, _, _ in p.assignments]
     entries = []
     for p in batch:
         item_id = p.out.item_id
@@ -458,15 +461,19 @@ def _write_batch(batch: list[_Planned], ctx: _Context) -> None:
 
 def _notify_units(planned: list[_Planned], ctx: _Context) -> None:
     """ONE 交办通知 per unit given items: to the handler(s) of its assignments and its unit
-    leaders, with how many items, the earliest receipt date and the reply date."""
+    leaders, with how many items, the earliest receipt date and the reply date. That notice is
+    each assignment's 交办通知: its reminders are recorded as sent by it
+    (``sweep.record_batch_notice``), so the daily sweep does not tell the unit item by item."""
     from tracker.items.services import noun
     from tracker.reminders.services import notify
+    from tracker.reminders.sweep import BatchTold, record_batch_notice
 
     by_unit: dict[int, list[tuple[_Planned, User, Mapping[str, Any]]]] = {}
     for p in planned:
         for unit, handler, a in p.assignments:
             by_unit.setdefault(unit.id, []).append((p, handler, a))
     what = noun(ctx.kind)
+    told: list[BatchTold] = []
     for unit_id, given in by_unit.items():
         counts: dict[str, int] = {}
         for _, _, a in given:
@@ -482,8 +489,15 @@ def _notify_units(planned: list[_Planned], ctx: _Context) -> None:
             body += f"，会办意见请于 {min(co_due).isoformat()} 前提出"
         body += "。请到“本单位待办”逐件查看、签收。"
         handlers = list({h.id: h for _, h, _ in given}.values())
-        notify([*handlers, *ctx.accounts.unit_leaders.get(unit_id, [])],
-               f"交办通知：本次导入交办你单位 {len(given)} 件{what}", body)
+        leaders = ctx.accounts.unit_leaders.get(unit_id, [])
+        notify([*handlers, *leaders], f"交办通知：本次导入交办你单位 {len(given)} 件{what}", body)
+        # who of them heard about each assignment: its handler and the unit's leaders (as notify, active ones)
+        told_leaders = {u.id for u in leaders if u.active}
+        for p, handler, a in given:
+            aid = p.assignment_ids[[u.id for u, _, _ in p.assignments].index(unit_id)]
+            heard = told_leaders | ({handler.id} if handler.active else set())
+            told.append(BatchTold(p.out.item_id, aid, a["assigned_on"], len(heard)))
+    record_batch_notice(told, clock.now())
 
 
 def _write(planned: list[_Planned], ctx: _Context) -> None:

@@ -38,6 +38,9 @@ class Reminder(BaseModel):
     commitment = pw.ForeignKeyField(Commitment, null=True, backref="reminders", on_delete="CASCADE")
     due_on = pw.DateField()  # the watched date (reply due, receipt due, commitment due ...)
     created_at = UTCDateTimeField()
+    # people told by an import's one 交办通知 per unit, a notice linked to no single reminder
+    # (sweep.record_batch_notice); those linked to this reminder are its notifications
+    told_in_batch = pw.IntegerField(default=0)
 
     class Meta:
         table_name = "reminders"

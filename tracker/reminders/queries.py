@@ -490,7 +490,7 @@ def item_reminders(
             "due_label": EVENTS.get(labels.get(r.rule_key, ("", ""))[1], N_("期限")),
             "created_at": r.created_at,
             "assignment_id": r.assignment_id,
-            "told": r.told,
+            "told": r.told + r.told_in_batch,
         }
         for r in query
     ]

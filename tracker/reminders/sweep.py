@@ -570,6 +570,39 @@ def _told_at_assignment(subjects: list[Subject]) -> dict[int, dict[int, Told]]:
     return told
 
 
+class BatchTold(NamedTuple):
+    """An assignment an import told its unit about in its one 交办通知 per unit."""
+
+    item_id: int
+    assignment_id: int
+    assigned_on: dt.date
+    told: int  # how many people that notice told about it (its handler, the unit's leaders)
+
+
+def record_batch_notice(told: list[BatchTold], now: dt.datetime) -> int:
+    """The 交办通知 reminders of assignments an import told their units about at once: created
+    as sent by that notice (``told_in_batch`` people, at ``now``), so the sweep, which would
+    find them due (the rules with the event ``assigned_on``), tells nobody again item by item.
+    Returns how many reminders were created. Part of the import's transaction."""
+    specs = [spec for spec in reminders.rule_specs() if spec.active and spec.event == "assigned_on"]
+    rows = [
+        {
+            "key": rules.DueReminder(rule_key=spec.key, due_on=t.assigned_on, recipients=spec.recipients)
+            .key(t.assignment_id),
+            "rule_key": spec.key,
+            "item": t.item_id,
+            "assignment": t.assignment_id,
+            "commitment": None,
+            "due_on": t.assigned_on,
+            "created_at": now,
+            "told_in_batch": t.told,
+        }
+        for t in told
+        for spec in specs
+    ]
+    return _inserted(Reminder, rows)
+
+
 def _insert_reminders(rows: list[dict]) -> dict[str, int]:
     """INSERT … ON CONFLICT DO NOTHING; the keys *this* statement created, with their ids.
 
