@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -394,3 +395,20 @@ def test_decision_page_and_desk_are_office_only(pending_return, f, client, login
         assert client.post(f"/return-requests/{req.id}/decision",
                            data={f"rr{req.id}-approve": "1"}).status_code == 403
     assert ReturnRequest.get_by_id(req.id).status == "pending"
+
+
+def test_each_unit_is_offered_only_the_scorecards_of_its_side(desk, client, login_as):
+    """定考核办法: the lead unit's block offers the cards scoring a reply, a co unit's those scoring
+    its opinion (a lead unit on the co card would read 0 for an opinion it never owes)."""
+    item, u = desk["item"], desk["units"]
+    login_as(desk["office"])
+    page = text(client.post(f"/items/{item.id}/assign", data={
+        "step": "choose", "tier": "department", "mode": "lead_co", "lead_unit_id": str(u["市水务局"]["unit"].id),
+        "co_unit_ids": [str(u["市城市管理局"]["unit"].id)]}))
+
+    def offered(index: int) -> list[str]:
+        select = re.search(rf'<select[^>]*name="units-{index}-scorecard_id".*?</select>', page, re.S).group(0)
+        return [t for t in re.findall(r"<option[^>]*>([^<]*)</option>", select) if t != "（按默认考核办法）"]
+
+    assert offered(0) == ["建议提案办理考核（主办）"]
+    assert offered(1) == ["建议提案办理考核（会办）"]

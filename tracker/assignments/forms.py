@@ -132,7 +132,7 @@ class AssignForm(FlaskForm):
         self.separate_unit_ids.choices = options(unit_pairs)
         self.co_unit_ids.choices = options(unit_pairs)
         self._active_units = {u.id: u for u in units}
-        self._scorecards = scorecard_choices(scorecards)
+        self._scorecards = list(scorecards)
         for entry in self.units.entries:
             self.prepare_entry(entry.form)
 
@@ -140,7 +140,9 @@ class AssignForm(FlaskForm):
         unit_id = int_or_none(fixes.unit_id.data)
         fixes.handler_id.choices = options(((u.id, handler_label(u)) for u in handlers_of(unit_id)),
                                            blank=_l("请选择经办人"))
-        fixes.scorecard_id.choices = self._scorecards
+        # a co unit's card scores its opinion, an answering unit's its reply: only the cards of its side
+        kind = "co" if fixes.role.data == HandlingRole.CO.value else "lead"
+        fixes.scorecard_id.choices = scorecard_choices(c for c in self._scorecards if c.applies_to == kind)
 
     def leader_name(self) -> str:
         chosen = str(self.leader_id.data or "")

@@ -302,6 +302,21 @@ def scorecard_kind(role: str) -> str:
     return "co" if role == _CO else "lead"
 
 
+def scorecard_problem(scorecard: Any, role: str) -> str | None:
+    """Why the chosen 考核办法 cannot assess an assignment in ``role``, or None: a co unit's card
+    scores its opinion (会办意见), an answering unit's its reply, so each fits one side only (a
+    lead unit scored on "会办意见按时提交" would read 0 for an opinion it never owes); a card
+    the administrator has stopped (停用) is not given to new assignments."""
+    kind = scorecard_kind(role)
+    if scorecard.applies_to != kind:
+        side = "会办单位" if kind == "co" else "主办、独办、分办单位"
+        other = "会办" if scorecard.applies_to == "co" else "主办（答复）"
+        return f"考核办法“{scorecard.name}”用于{other}考核，不适用于{side}"
+    if not scorecard.active:
+        return f"考核办法“{scorecard.name}”已停用"
+    return None
+
+
 # dates(role, assigned_on, reply_due) -> {"receipt_due": Deadline, ...}
 DateRule = Callable[[str, dt.date, Any], dict]
 
@@ -382,6 +397,10 @@ def plan_assignment(*, actor: Any, item_tier: str, item_leader_id: int | None,
         errors["handler_id"] = "请指定经办人（定人员）"
     if scorecard_id and scorecard is None:
         errors["scorecard_id"] = "考核办法不存在"
+    elif scorecard_id:
+        problem = scorecard_problem(scorecard, role)
+        if problem:
+            errors["scorecard_id"] = problem
     if date_problem:  # the reply date is checked against the assignment date once that is right
         pass
     elif reply_due is not None:
