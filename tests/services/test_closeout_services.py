@@ -621,6 +621,35 @@ def test_merge_rules_and_unmerge(f):
         merging.find_parent(child, number="999")
 
 
+def test_an_item_is_not_merged_into_one_already_answered(f):
+    """Its submitters would never be sent that reply, and the feedback window already runs."""
+    s = replied_item(names=("张代表",), unit_name="市住建局")
+    child = f.item(session=s.item.session, title="关于推进老旧小区加装电梯的建议")
+    with pytest.raises(Conflict, match=f"主件第{s.item.number}号已由市住建局答复，不能再并入；请将本件单独交办办理"):
+        merging.merge(child, s.item, actor=s.office)
+    assert Item.get_by_id(child.id).status == ItemStatus.REGISTERED.value
+    assert [x.name for x in merging.group_submitters(s.fresh())] == ["张代表"]
+
+
+def test_the_childs_submitters_are_told_of_the_merge_and_of_its_undoing(f):
+    from tracker.reminders.models import Notification
+
+    s = replied_item(names=("张代表",), send=False)
+    person, user = submitter_account("孙委员")
+    child = f.item(session=s.item.session, title="关于推进老旧小区加装电梯的建议",
+                   submitters=[{"name": "孙委员", "role": "lead", "person_id": person.id}])
+    merging.merge(child, s.item, actor=s.office)
+    merging.unmerge(Item.get_by_id(child.id), actor=s.office, reason="误并")
+    told = [(n.title, n.body) for n in Notification.select().where(Notification.user == user.id)
+            .order_by(Notification.id)]
+    assert told == [
+        (f"您的建议已并案办理：{child.number}号 {child.title}",
+         f"已并入第{s.item.number}号《{s.item.title}》，随主件办理。主件的答复同样答复您，您可对其评价。"),
+        (f"已撤销并案：{child.number}号 {child.title}", f"本件不再随第{s.item.number}号办理，恢复单独办理。"),
+    ]
+    assert not Notification.select().where(Notification.user == s.people["张代表"][1].id).exists()
+
+
 def test_unmerge_refused_once_the_parent_is_closed(f):
     s = replied_item(send=False)
     child = f.item(session=s.item.session)

@@ -184,15 +184,18 @@ def test_merge_unmerge_and_similar(api, f):
     r = office.post(f"/items/{child.id}/merge", json={"parent_number": s.item.number, "note": "同一事项"})
     assert r.status_code == 200
     assert (r.get_json()["status"], r.get_json()["merged_into_id"]) == ("merged", s.item.id)
+    other = f.item(session=s.item.session, title="关于加装电梯的建议")
+    assert office.post(f"/items/{other.id}/merge", json={"parent_id": s.item.id}).status_code == 200
     # the child's submitter rates the parent's reply
     send_reply(s.a())
     r = office.post(f"/items/{s.item.id}/feedback", json={"submitter": "孙委员", **SAT})
     assert r.status_code == 201 and r.get_json()["submitter"] == "孙委员"
     assert office.post(f"/items/{child.id}/unmerge", json={}).status_code == 409
-    other = f.item(session=s.item.session, title="关于加装电梯的建议")
-    office.post(f"/items/{other.id}/merge", json={"parent_id": s.item.id})
     r = office.post(f"/items/{other.id}/unmerge", json={"reason": "误并"})
     assert r.status_code == 200 and r.get_json()["status"] == "registered"
+    # once the parent's reply is out, no item joins it any more
+    r = office.post(f"/items/{other.id}/merge", json={"parent_id": s.item.id})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "parent_replied"
 
 
 def test_reconcile_endpoint(api, f):

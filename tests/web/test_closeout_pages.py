@@ -279,6 +279,20 @@ def test_merge_and_unmerge_from_the_pages(client, login_as, f):
     assert client.get(f"/items/{s.item.id}/similar").status_code == 403
 
 
+def test_similar_items_offer_no_merge_into_an_answered_item(client, login_as, f):
+    s = replied_item(title="关于加快老旧小区加装电梯的建议")
+    child = f.item(session=s.item.session, title="关于推进老旧小区加装电梯工作的建议",
+                   submitters=[{"name": "孙委员", "role": "lead"}])
+    login_as(s.office)
+    page = html(client.get(f"/items/{child.id}/closeout"))
+    assert "可能重复或相似的件" in page and "本件并入该件" not in page
+    page = html(client.get(f"/items/{s.item.id}/closeout"))
+    assert "可能重复或相似的件" in page and "该件并入本件" not in page
+    r = client.post(f"/items/{child.id}/merge", data={"mg-parent_id": str(s.item.id)})
+    assert r.status_code == 409 and "已由" in html(r) and "不能再并入" in html(r)
+    assert Item.get_by_id(child.id).status == "registered"
+
+
 def test_the_office_desk_lists_closeout_queues(client, login_as, f):
     s = replied_item(names=("张代表",))
     ready = replied_item(names=("钱代表",), unit_name="市教育局")

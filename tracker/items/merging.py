@@ -2,8 +2,9 @@
 
 A child item points at its parent (``merged_into``) and takes the status ``merged``; the
 parent is handled and replied to, and every submitter of the group — the parent's and each
-child's — gets the reply and may rate it. The office may undo a merge while the parent is
-still open.
+child's — gets the reply and may rate it. An item joins a parent only before the parent's
+reply is out, and the child's submitters are told of the merge (and of its undoing). The office
+may undo a merge while the parent is still open.
 """
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ def group_submitters(item: Item) -> list[Submitter]:
     return group
 
 
+def parent_answered_by(parent: Item) -> list[str]:
+    """The units that have already sent a reply on ``parent`` (any round): an item can be merged
+    into it only before, so that the reply goes to the child's submitters as to the parent's."""
+    from tracker.items.withdrawal import answered_units
+
+    return answered_units(parent)
+
+
 def _active_assignments(item: Item) -> list[Assignment]:
     return list(Assignment.select().where(
         (Assignment.item == item.id) & (Assignment.status != AssignmentStatus.RETURNED.value)))
@@ -69,6 +78,10 @@ def merge(child: Item, parent: Item, *, actor: Any, note: str = "") -> Item:
                                fields={"parent_id": "只能并入同类别的件"})
     if parent.status in {s.value for s in ITEM_READ_ONLY}:
         raise Conflict(f"主件第{parent.number}号已{label(ItemStatus(parent.status))}，不能再并入")
+    answered = parent_answered_by(parent)
+    if answered:  # its submitters would never be sent that reply, and the feedback window already runs
+        raise Conflict(f"主件第{parent.number}号已由{'、'.join(answered)}答复，不能再并入；"
+                       "请将本件单独交办办理", code="parent_replied")
     if children(child):
         raise Conflict("该件已有并入的件，不能再并入他件；请先撤销其下的并案")
     active = _active_assignments(child)
@@ -85,6 +98,8 @@ def merge(child: Item, parent: Item, *, actor: Any, note: str = "") -> Item:
                      after={"child_id": child.id, "child_number": child.number},
                      detail=f"第{child.number}号（{child.title}）并入本件办理")
         items.refresh_status(parent)
+        _tell(child, f"您的{items.noun(child.kind)}已并案办理：{child.number}号 {child.title}",
+              f"已并入第{parent.number}号《{parent.title}》，随主件办理。主件的答复同样答复您，您可对其评价。")
     return child
 
 
@@ -113,7 +128,17 @@ def unmerge(child: Item, *, actor: Any, reason: str = "") -> Item:
             audit.record("unmerged", parent, actor=actor, item_id=parent.id,
                          before={"child_id": child.id}, detail=f"第{child.number}号撤销并案")
             items.refresh_status(parent)
+        _tell(child, f"已撤销并案：{child.number}号 {child.title}",
+              "本件不再随" + (f"第{parent.number}号" if parent is not None else "主件") + "办理，恢复单独办理。")
     return child
+
+
+def _tell(child: Item, title: str, body: str) -> None:
+    """Tell the child's own submitters (those with an account) what happened to their item."""
+    from tracker.reminders.services import notify
+    from tracker.replies.services import submitter_users
+
+    notify(submitter_users(child), title, body, item=child)
 
 
 def find_parent(child: Item, *, parent_id: Any = None, number: str = "", session_id: Any = None) -> Item:

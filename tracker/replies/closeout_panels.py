@@ -31,6 +31,9 @@ from tracker.replies.models import Commitment, Feedback, Reply
 from tracker.units.models import Unit
 
 MERGEABLE = {ItemStatus.REGISTERED.value, ItemStatus.ASSIGNED.value, ItemStatus.IN_PROGRESS.value}
+# the items another may be merged into: not yet answered (a 分办 item in progress may still have a
+# unit's reply out, which merging.merge refuses with the units' names)
+MERGE_TARGETS = MERGEABLE
 
 
 @dataclass
@@ -162,14 +165,15 @@ def _similar(item: Item, user: Any, given: dict) -> tuple[list[SimilarRow], Any]
                & (Item.status == ItemStatus.MERGED.value)).tuples()
     }
     self_mergeable = item.status in MERGEABLE and item.id not in active_items and item.id not in has_children
+    # an item is merged into another only before that one's reply is out (merging.merge)
+    self_answered = bool(merging.parent_answered_by(item))
     rows = []
     for s in suggestions:
-        open_target = s.status not in {ItemStatus.CLOSED.value, ItemStatus.ARCHIVED.value,
-                                       ItemStatus.WITHDRAWN.value, ItemStatus.MERGED.value}
+        open_target = s.status in MERGE_TARGETS
         rows.append(SimilarRow(
             s, can_merge_into=self_mergeable and open_target and s.kind == item.kind,
-            can_take=(s.status in MERGEABLE and s.item_id not in active_items and s.item_id not in has_children
-                      and s.kind == item.kind),
+            can_take=(not self_answered and s.status in MERGEABLE and s.item_id not in active_items
+                      and s.item_id not in has_children and s.kind == item.kind),
         ))
     merge_form = _form(forms.MergeForm, "mg", given, "merge") if self_mergeable else None
     return rows, merge_form
