@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from tracker.core.db import contains_text
-from tracker.core.enums import AssignmentStatus, CommitmentStatus
+from tracker.core.enums import AssignmentStatus, CommitmentStatus, ItemStatus
 from tracker.items.models import Item
 
 # Assignment states in which the unit still owes its act (reply or co opinion).
@@ -291,6 +291,7 @@ class ItemRow:
     cosigners: int = 0
     assignments: list = field(default_factory=list)  # active (not returned), lead/sole first
     due: dt.date | None = None  # earliest reply date an answering unit still owes
+    parent_number: str = ""  # a merged child's: the number of the item it is handled with
 
 
 def list_rows(items: list[Item]) -> list[ItemRow]:
@@ -303,6 +304,13 @@ def list_rows(items: list[Item]) -> list[ItemRow]:
     rows = {item.id: ItemRow(item) for item in items}
     if not rows:
         return []
+    parents = {item.merged_into_id for item in items if item.merged_into_id
+               and item.status == ItemStatus.MERGED.value}
+    if parents:
+        numbers = dict(Item.select(Item.id, Item.number).where(Item.id.in_(sorted(parents))).tuples())
+        for item in items:
+            if item.merged_into_id in numbers and item.status == ItemStatus.MERGED.value:
+                rows[item.id].parent_number = numbers[item.merged_into_id]
     for sub in (Submitter.select().where(Submitter.item.in_(list(rows)))
                 .order_by(Submitter.item, Submitter.position, Submitter.id)):
         row = rows[sub.item_id]
