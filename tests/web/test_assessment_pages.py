@@ -25,8 +25,10 @@ from tests.stats_builders import build_fixture_session, slip
 from tracker.assessment import services as assessment
 from tracker.assessment.models import Criterion, Scorecard
 from tracker.assessment.records import Adjustment, ManualScore
+from tracker.assignments.models import Assignment
 from tracker.audit.models import AuditEntry
-from tracker.core.enums import Role
+from tracker.core.enums import AssignmentStatus, Role
+from tracker.core.errors import ValidationFailed
 
 NOON_0615 = dt.datetime(2026, 6, 15, 4, 0, tzinfo=dt.UTC)
 U1_MEAN = round((83.08 + 55.56 + 0) / 3, 2)
@@ -235,6 +237,37 @@ def test_bad_adjustments_change_nothing(world, login_as, data, message):
         f"/assessment/unit/{world.u1.id}/adjustments?session={world.session.id}", data=data)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert Adjustment.select().count() == 0
+
+
+def test_a_unit_without_items_in_the_session_gets_no_adjustment(world, f, login_as):
+    """A deduction for a unit with no items would count nowhere: the page said 已记录加减分 and then
+    暂无, the points in no total and no way to revoke them. Now it is refused, and the form not offered."""
+    science = f.unit("市科学技术局")
+    client = login_as(world.office)
+    page = client.get(f"/assessment/unit/{science.id}?session={world.session.id}").get_data(as_text=True)
+    assert "本单位在市十七届人大四次会议没有承办任务。" in page and "登记加减分" not in page
+    response = client.post(f"/assessment/unit/{science.id}/adjustments?session={world.session.id}",
+                           data={"kind": "deduction", "points": "5", "reason": "未报送办理总结"})
+    assert response.status_code == 422
+    assert "市科学技术局在市十七届人大四次会议没有承办任务，不参加考核，不能登记加减分" in response.get_data(as_text=True)
+    assert Adjustment.select().count() == 0
+    assert AuditEntry.select().where(AuditEntry.action == "assessment_adjusted").count() == 0
+    # the unit's only assignment returned (void): the same
+    with pytest.raises(ValidationFailed, match="没有承办任务"):
+        assessment.add_adjustment(unit_id=world.u1.id, session_id=f.session(name="闭会期间第一批").id,
+                                  kind="organisational", points=2, reason="台账规范", actor=world.office)
+
+
+def test_an_adjustment_stays_listed_after_the_units_items_are_returned(world, login_as):
+    client = login_as(world.office)
+    assessment.add_adjustment(unit_id=world.u3.id, session_id=world.session.id, kind="deduction", points=3,
+                              reason="通报批评", actor=world.office)
+    Assignment.update(status=AssignmentStatus.RETURNED.value).where(Assignment.unit == world.u3.id).execute()
+    unit = assessment.assess_session(world.session.id).unit(world.u3.id)
+    assert unit is not None and unit.items == [] and unit.deductions == 3 and unit.total is None
+    page = client.get(f"/assessment/unit/{world.u3.id}?session={world.session.id}").get_data(as_text=True)
+    adj = Adjustment.get()
+    assert "通报批评" in page and f"/assessment/adjustments/{adj.id}/delete" in page and "登记加减分" not in page
 
 
 def test_only_the_office_adjusts(world, login_as):

@@ -173,18 +173,23 @@ def score_items(facts: list, today: dt.date, manual: Any = None) -> list[scoring
 def _assess(flt: Any, session_ids: Any, *, today: dt.date, unit_id: int | None) -> tuple[list, float]:
     from tracker.assessment.records import Adjustment
     from tracker.ledger.stats_queries import assignment_ids, load_facts
+    from tracker.units.models import Unit
 
     facts = load_facts(flt)
     items = score_items(facts, today, manual=assignment_ids(flt))
     query = Adjustment.select().where(Adjustment.session.in_(session_ids))
     if unit_id:
         query = query.where(Adjustment.unit == unit_id)
+    rows = list(query.select(Adjustment, Unit.id, Unit.name).join(Unit).order_by(Adjustment.at, Adjustment.id))
     adjustments = [
         scoring.AdjustmentFact(id=a.id, unit_id=a.unit_id, kind=a.kind, points=float(a.points),
                                reason=a.reason, by=a.by.name, on=clock.local_date(a.at))
-        for a in query.order_by(Adjustment.at, Adjustment.id)
+        for a in rows
     ]
-    units = sorted({(f.unit_id, f.unit_name) for f in facts if not f.void})
+    # units with items, and any unit with an adjustment (its items returned since): listed, so it
+    # can still be seen and revoked
+    units = sorted({(f.unit_id, f.unit_name) for f in facts if not f.void}
+                   | {(a.unit_id, a.unit.name) for a in rows})
     points = red_slip_points()
     return scoring.unit_scores(items, adjustments, points, units), points
 
@@ -333,6 +338,9 @@ def add_adjustment(*, unit_id: int, session_id: int, kind: str, points: Any, rea
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "请填写加减分事由"
+    if unit is not None and session is not None and "unit_id" not in errors and not _assessed_in(unit.id, session.id):
+        # it would count nowhere: a unit without items has no score to add to or deduct from
+        errors["unit_id"] = f"{unit.name}在{session.name}没有承办任务，不参加考核，不能登记加减分"
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     with db.atomic():
@@ -343,6 +351,21 @@ def add_adjustment(*, unit_id: int, session_id: int, kind: str, points: Any, rea
                      after={"kind": kind, "points": value, "reason": reason, "session": session.name},
                      detail=f"{unit.name}（{session.name}）{ADJUSTMENT_KINDS[kind]} {sign}{scoring.fmt(value)}：{reason}")
     return adj
+
+
+def _assessed_in(unit_id: int, session_id: int) -> bool:
+    """Whether the unit has an item of the session that counts in the assessment (an assignment
+    neither returned nor on a withdrawn or merged item)."""
+    from tracker.assignments.models import Assignment
+    from tracker.core.enums import AssignmentStatus
+    from tracker.items.models import Item
+    from tracker.ledger.stats_queries import VOID_ITEM_STATUSES
+
+    return (Assignment.select(Assignment.id).join(Item)
+            .where((Item.session == session_id) & (Assignment.unit == unit_id)
+                   & (Assignment.status != AssignmentStatus.RETURNED.value)
+                   & Item.status.not_in(VOID_ITEM_STATUSES))
+            .exists())
 
 
 def remove_adjustment(adjustment_id: int, *, actor: Any) -> None:

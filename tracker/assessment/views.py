@@ -115,6 +115,8 @@ def _unit_page(unit_row: Unit, form: Any, status: int = 200):
     session = result.session if result else None
     if result is not None and session is None:
         form = None  # adjustments belong to one session
+    if score is None or not score.items:
+        form = None  # a unit without items in the scope is not assessed: nothing to add to or deduct from
     return render_template("assessment/unit.html", unit=unit_row, result=result, session=session,
                            score=score, form=form, fmt=scoring.fmt,
                            kinds=assessment.ADJUSTMENT_KINDS, **_picker()), status
