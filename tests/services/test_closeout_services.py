@@ -326,6 +326,33 @@ def test_office_decision_without_rehandling_resolves_the_dissatisfaction(f):
     assert s.fresh().status == ItemStatus.CLOSED.value
 
 
+def test_the_submitters_are_told_of_the_offices_decision_after_dissatisfaction(f):
+    """重新办理: every submitter gets the new round's reply and rates it again; 不重新办理: the
+    dissatisfied submitter hears the decision and its reason."""
+    from tracker.reminders.models import Notification
+
+    def told(user) -> list[tuple[str, str]]:
+        return [(n.title, n.body) for n in Notification.select().where(Notification.user == user.id)
+                .order_by(Notification.id) if "反馈" not in n.title]
+
+    s = replied_item(names=("张代表", "李代表"), unit_name="市住建局")
+    zhang, li = s.people["张代表"][1], s.people["李代表"][1]
+    closeout.give_feedback(s.item, actor=zhang, **BAD)
+    closeout.give_feedback(s.item, actor=li, **SAT)
+    closeout.order_rehandling(s.item, actor=s.office, reason="请进一步落实")
+    due = s.a().rehandle_due.isoformat()
+    expected = (f"您的建议将重新办理：{s.item.number}号 {s.item.title}",
+                f"因对第 1 轮答复不满意，交办单位已要求市住建局重新办理，答复期限 {due}。新的答复发送后，请再次评价。")
+    assert told(zhang) == told(li) == [expected]
+
+    other = replied_item(names=("王代表",), unit_name="市教育局")
+    wang = other.people["王代表"][1]
+    fb = closeout.give_feedback(other.item, actor=wang, **BAD)
+    closeout.resolve_dissatisfaction(fb, actor=other.office, reason="受国家政策限制，已向代表当面说明")
+    assert told(wang) == [(f"交办单位已对您的不满意意见作出决定：{other.item.number}号 {other.item.title}",
+                           "经研究，不再要求重新办理：受国家政策限制，已向代表当面说明")]
+
+
 def test_an_undecided_dissatisfaction_is_not_shown_as_commitment_follow_up(f):
     s = replied_item(commitments=[("年底前完成 30 部电梯加装", clock.today() + dt.timedelta(days=60))])
     fb = closeout.give_feedback(s.item, actor=s.people["张代表"][1], **BAD)

@@ -601,6 +601,11 @@ def resolve_dissatisfaction(fb: Feedback, *, actor: Any, reason: Any) -> Feedbac
         name = fb.submitter.name
         audit.record("feedback_resolved", fb, actor=actor, item_id=item.id, after={"resolution": text},
                      detail=f"对{name}的不满意意见作出处理决定（不重新办理）：{text}")
+        person_id = fb.submitter.person_id
+        if person_id:
+            told = User.select().where((User.person == person_id) & (User.role == Role.SUBMITTER.value))
+            notify(told, f"交办单位已对您的不满意意见作出决定：{item.number}号 {item.title}",
+                   f"经研究，不再要求重新办理：{text}", item=item)
         items.refresh_status(item)
     return fb
 
@@ -674,6 +679,12 @@ def order_rehandling(item: Item, *, actor: Any, reason: Any, reply_due: dt.date 
             notify([a.handler, *unit_users(a.unit_id)], f"重新办理通知：{item.number}号 {item.title}",
                    f"提出人对答复不满意，交办单位要求重新办理（第 {new_round} 轮），"
                    f"请于 {due.isoformat()} 前重新答复。理由：{text}", item=item)
+        # every submitter of the group gets the new round's reply and rates it again
+        from tracker.replies.services import submitter_users
+
+        notify(submitter_users(item), f"您的{items.noun(item.kind)}将重新办理：{item.number}号 {item.title}",
+               f"因对第 {co.round} 轮答复不满意，交办单位已要求{units}重新办理，答复期限 {due.isoformat()}。"
+               "新的答复发送后，请再次评价。", item=item)
         items.refresh_status(item)
     return reopened
 
@@ -922,7 +933,6 @@ def archive_item(item: Item, *, actor: Any) -> Item:
 _RANGE_RE = re.compile(r"^(\d+)\s*[-~～—–至到]+\s*(\d+)$")
 _SPLIT_RE = re.compile(r"[\s,，;；、]+")
 MAX_RANGE = 20000
-_NUMBER_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/.]*")
 
 
 def number_key(value: Any) -> str:
@@ -958,11 +968,13 @@ def parse_numbers(text: str) -> tuple[list[str], list[str]]:
     return numbers, problems
 
 
-def numbers_from_xlsx(data: bytes) -> list[str]:
-    """The 案号 column of an uploaded .xlsx list (other columns are ignored)."""
+def numbers_from_xlsx(data: bytes, *, documents: bool = False) -> list[str]:
+    """The 案号 column of an uploaded .xlsx list (other columns are ignored); ``documents``: a
+    list of 三书一函, whose number is the 文书编号 (their "案号" is the court case's, not theirs)."""
     from tracker.items.importing import (
         HEADER_VARIANTS,
         ImportFileError,
+        _looks_like_note,
         find_header,
         normalise_header,
         read_rows,
@@ -971,12 +983,25 @@ def numbers_from_xlsx(data: bytes) -> list[str]:
     rows = read_rows(data)
     col = None
     start = 0
-    try:
-        index, columns = find_header(rows)
-        col = next((c for c, f in columns.items() if f == "number"), None)
-        start = index + 1
-    except ImportFileError:
-        pass
+    if documents:
+        from tracker.supervision.importing import DOCUMENT_HEADERS
+
+        words = [normalise_header(w) for w in DOCUMENT_HEADERS["number"]]  # best first: 文书编号 before 编号
+        for index, row in enumerate(rows[:15]):
+            found = {normalise_header(cell): c for c, cell in enumerate(row) if isinstance(cell, str)}
+            hit = next((found[w] for w in words if w in found), None)
+            if hit is not None:
+                col, start = hit, index + 1
+                break
+        if col is None:
+            raise ImportFileError("未找到文书编号列：请确认表头含“文书编号”“文号”或“编号”等")
+    else:
+        try:
+            index, columns = find_header(rows)
+            col = next((c for c, f in columns.items() if f == "number"), None)
+            start = index + 1
+        except ImportFileError:
+            pass
     if col is None:
         words = {normalise_header(w) for w in HEADER_VARIANTS["number"]}
         for index, row in enumerate(rows[:15]):
@@ -992,11 +1017,18 @@ def numbers_from_xlsx(data: bytes) -> list[str]:
         cell = row[col] if col < len(row) else None
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
-        text = number_key(cell)
-        if not _NUMBER_RE.fullmatch(text) or not any(ch.isdigit() for ch in text):
-            continue  # notes such as "合计 3 件" below the data
-        out.append(text)
+        if isinstance(cell, str) and _looks_like_note(cell):
+            continue  # notes such as "合计 3 件" or "制表人：张三" below the data, headings "一、经济类"
+        # any 案号 the registration takes: "12", "A12", "建001", a 三书一函's "沪检建〔2026〕3号"
+        out.append(number_key(cell))
     return out
+
+
+def holds_documents(session: Session) -> bool:
+    """Whether the session is one of 三书一函 (it has items, all of them documents): its list
+    names them by 文书编号."""
+    kinds = {k for (k,) in Item.select(Item.kind).where(Item.session == session.id).distinct().tuples()}
+    return bool(kinds) and all(is_supervision_kind(k) for k in kinds)
 
 
 class NotClosable(NamedTuple):
