@@ -370,6 +370,7 @@ def reconcile_index():
 def reconcile(session_id: int):
     session = _reconciled_session(session_id)
     form = forms.ReconcileForm()
+    documents = closeout.holds_documents(session)  # a list of 三书一函 names them by 文书编号
     result = None
     status = 200
     if request.method == "POST":
@@ -380,7 +381,7 @@ def reconcile(session_id: int):
         try:
             upload = request.files.get("file")
             if upload is not None and upload.filename:
-                numbers.extend(closeout.numbers_from_xlsx(upload.read()))
+                numbers.extend(closeout.numbers_from_xlsx(upload.read(), documents=documents))
             pasted, problems = closeout.parse_numbers(form.numbers.data or "")
             numbers.extend(pasted)
             result = closeout.reconcile(session, numbers, actor=current_user, problems=problems)
@@ -401,6 +402,7 @@ def reconcile(session_id: int):
     start = (page - 1) * RECONCILE_PER_PAGE
     return render_template(
         "closeout/reconcile.html", session=session, form=form, result=result, overview=overview, why=why,
+        documents=documents,
         blockers=BLOCKERS, rows=shown[start:start + RECONCILE_PER_PAGE], shown=len(shown), page=page, pages=pages,
         closable_shown=CLOSABLE_SHOWN), status
 
