@@ -198,3 +198,12 @@ def test_validate_criteria(rows, applies_to, expected):
 
 def test_fmt():
     assert [scoring.fmt(x) for x in (12.0, 12.5, 12.345, 0.0, -0.001)] == ["12", "12.5", "12.35", "0", "0"]
+
+
+def test_a_units_items_are_listed_by_session_then_number_as_the_ledger_reads_them():
+    """The unit's page and the export's 逐件得分 sheet listed 1, 10, 104, 11, 2 (text order)."""
+    items = [scoring.score_item(fact(aid=i, item_number=n, session_id=s), "主办", LEAD_CARD, TODAY)
+             for i, (s, n) in enumerate([(1, "10"), (1, "104"), (2, "3"), (1, "2"), (1, "11"), (1, "1")], start=1)]
+    (unit,) = scoring.unit_scores(items)
+    assert [(i.facts.session_id, i.facts.item_number) for i in unit.items] == [
+        (1, "1"), (1, "2"), (1, "10"), (1, "11"), (1, "104"), (2, "3")]

@@ -371,7 +371,14 @@ def unit_scores(items: Iterable[ItemScore], adjustments: Iterable[AdjustmentFact
     for adj in adjustments:
         if adj.unit_id in by_unit:
             by_unit[adj.unit_id].adjustments.append(adj)
+    for score in by_unit.values():  # by session, then by 案号 as the ledger reads them: 2 before 10
+        score.items.sort(key=_item_order)
     return rank(list(by_unit.values()))
+
+
+def _item_order(item: ItemScore) -> tuple[int, int, str, int]:
+    f = item.facts
+    return (f.session_id, len(f.item_number), f.item_number, f.assignment_id)
 
 
 def rank(scores: list[UnitScore]) -> list[UnitScore]:
