@@ -315,3 +315,29 @@ def test_the_dispatch_sheet_adds_up_its_batches(f, monkeypatch):
         monkeypatch.setattr(ledger_rows, "DISPATCH_BATCH", 1)
         assert ledger_rows.dispatch_snapshot(flt, today=dt.date(2026, 6, 15)) == whole
     assert whole["has_slips"] and len(whole["rows"]) >= 3
+
+
+def test_the_rehandling_column_tells_what_became_of_a_dissatisfaction(f):
+    """重办情况: the office's decision after 不满意 (awaited, not to re-handle and why, or the round
+    re-handled with its date), and the re-handled round's new reply once it is sent."""
+    from tests.closeout_support import replied_item, send_reply
+    from tracker.replies import closeout
+
+    bad = {"work": "satisfied", "result": "dissatisfied", "adoption": "not_adopted", "comment": "没有解决"}
+    session = f.session()
+    waiting = replied_item(names=("甲代表",), unit_name="市水务局", session=session, number="1")
+    closeout.give_feedback(waiting.item, actor=waiting.people["甲代表"][1], **bad)
+    decided = replied_item(names=("乙代表",), unit_name="市教育局", session=session, number="2")
+    fb = closeout.give_feedback(decided.item, actor=decided.people["乙代表"][1], **bad)
+    closeout.resolve_dissatisfaction(fb, actor=decided.office, reason="受国家政策限制，已当面说明")
+    again = replied_item(names=("丙代表",), unit_name="市民政局", session=session, number="3")
+    closeout.give_feedback(again.item, actor=again.people["丙代表"][1], **bad)
+    closeout.order_rehandling(again.item, actor=again.office, reason="请进一步落实")
+    due = again.a().rehandle_due.isoformat()
+    column = {r["number"]: r["rehandling"] for r in _rows(LedgerFilters(session_id=session.id))}
+    assert column == {"1": "不满意，待交办单位决定是否重新办理",
+                      "2": "不满意，交办单位决定不重新办理：受国家政策限制，已当面说明",
+                      "3": f"第 2 轮重新办理，期限 {due}"}
+    send_reply(again.a(), sent_on=TODAY)
+    column = {r["number"]: r["rehandling"] for r in _rows(LedgerFilters(session_id=session.id))}
+    assert column["3"] == f"第 2 轮重新办理，期限 {due}，已于 {TODAY.isoformat()} 重新答复"

@@ -414,7 +414,7 @@ _Contact = namedtuple("_Contact", "assignment_id stage method contact_on")
 _Reply = namedtuple("_Reply", "assignment_id sent_on doc_number result_class publish published_on")
 _Commitment = namedtuple("_Commitment", "assignment_id text due_on status")
 _Note = namedtuple("_Note", "assignment_id id text created_at")
-_Feedback = namedtuple("_Feedback", "item_id round adoption work result")
+_Feedback = namedtuple("_Feedback", "item_id round adoption work result resolution")
 
 
 def _q_submitters(ids: list[int]) -> pw.ModelSelect:
@@ -466,7 +466,8 @@ def _q_notes(aids: list[int]) -> pw.ModelSelect:
 
 
 def _q_feedback(ids: list[int]) -> pw.ModelSelect:
-    return (Feedback.select(Feedback.item, Feedback.round, Feedback.adoption, Feedback.work, Feedback.result)
+    return (Feedback.select(Feedback.item, Feedback.round, Feedback.adoption, Feedback.work, Feedback.result,
+                            Feedback.resolution)
             .where(_in(Feedback.item, ids)).order_by(Feedback.item, Feedback.round, Feedback.id))
 
 
@@ -540,10 +541,7 @@ def rows_for_items(items: list[Any], *, today: dt.date, first_seq: int = 1,
             note = max(notes_here, key=lambda n: n.id)
             text = note.text if len(note.text) <= 120 else note.text[:119] + "…"
             progress.append(f"{_local_day(note.created_at).isoformat()} {text}")
-        rehandle = ""
-        if max_round > 1:
-            due = max((a.rehandle_due for a in answering if a.rehandle_due), default=None)
-            rehandle = f"第 {max_round} 轮重新办理" + (f"，期限 {due.isoformat()}" if due else "")
+        rehandle = _rehandling(max_round, answering, replies, fb)
         publication = []
         for r in latest_replies:
             text = label(r.publish, Publish)
@@ -647,6 +645,30 @@ CO_COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 SUMMARY_CHARS = 100
+
+
+_DISSATISFIED = Rating.DISSATISFIED.value
+
+
+def _rehandling(max_round: int, answering: list[Any], replies: dict[int, list[Any]], fb: Any) -> str:
+    """重办情况: the round being re-handled, its date and whether it is answered; and what the office
+    did with a 不满意 of the latest round rated (re-handling ordered, decided against, or not yet)."""
+    parts = []
+    if max_round > 1:
+        due = max((a.rehandle_due for a in answering if a.rehandle_due), default=None)
+        text = f"第 {max_round} 轮重新办理" + (f"，期限 {due.isoformat()}" if due else "")
+        if answering and all(a.status in _REPLIED and a.id in replies for a in answering):
+            last = max((replies[a.id][-1].sent_on for a in answering if replies[a.id][-1].sent_on), default=None)
+            text += f"，已于 {last.isoformat()} 重新答复" if last else "，已重新答复"
+        parts.append(text)
+    unhappy = [f for f in fb if f.round == max_round and _DISSATISFIED in (f.work, f.result)]
+    if unhappy:
+        decided = [f.resolution for f in unhappy if f.resolution]
+        if len(decided) < len(unhappy):
+            parts.append("不满意，待交办单位决定是否重新办理")
+        else:
+            parts.append("不满意，交办单位决定不重新办理：" + "；".join(dict.fromkeys(decided)))
+    return "；".join(parts)
 
 
 def _on_time(due: dt.date | None, done: dt.date | None, today: dt.date) -> str:
