@@ -68,3 +68,17 @@ def test_a_session_of_supervision_documents_reconciles_by_their_document_numbers
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "仅清单有、本系统没有的案号（1）" in page
     assert "沪检建〔2026〕4号" in page and "仅本系统有、清单没有的件（0）" in page
+
+
+def test_a_pasted_sub_number_of_the_session_is_a_number_not_a_backwards_range(f, client, login_as):
+    """"12-1" is a 案号 the registration takes; pasted, it was refused as a range whose start is
+    above its end, and item 12-1 read 仅本系统有. A backwards range matching no item is still refused."""
+    office = f.office()
+    session = f.session()
+    for number in ("12", "12-1", "13"):
+        f.item(session=session, number=number)
+    numbers, problems = closeout.parse_numbers("12\n12-1\n13\n20-18", closeout.session_number_keys(session))
+    assert numbers == ["12", "12-1", "13"] and problems == ["第 4 行：范围“20-18”的起号大于止号"]
+    login_as(office)
+    page = client.post(f"/sessions/{session.id}/reconcile", data={"numbers": "12\n12-1\n13"}).get_data(as_text=True)
+    assert "不一致" not in page and "仅本系统有、清单没有的件（0）" in page and "起号大于止号" not in page

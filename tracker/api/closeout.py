@@ -339,7 +339,7 @@ def reconcile(session_id: int):
             numbers = [str(n) for n in raw]
     text = p.text("text")
     p.check()
-    pasted, problems = closeout.parse_numbers(text)
+    pasted, problems = closeout.parse_numbers(text, closeout.session_number_keys(session))
     r = closeout.reconcile(session, numbers + pasted, actor=user, problems=problems)
     return jsonify({
         "session_id": session.id, "ours": r.ours, "theirs": r.theirs, "both": r.both, "matched": r.matched,

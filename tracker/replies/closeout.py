@@ -14,7 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -943,8 +943,11 @@ def number_key(value: Any) -> str:
     return str(int(text)) if text.isdigit() else text.upper()
 
 
-def parse_numbers(text: str) -> tuple[list[str], list[str]]:
-    """Pasted numbers: one per line (or separated by commas), ranges like 1-120. (numbers, problems)."""
+def parse_numbers(text: str, known: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """Pasted numbers: one per line (or separated by commas), ranges like 1-120. (numbers, problems).
+
+    ``known``: the session's numbers (:func:`number_key`); one written like a backwards range
+    ("12-1", a sub-number the registration takes) is that number, not a range to refuse."""
     numbers: list[str] = []
     problems: list[str] = []
     text = unicodedata.normalize("NFKC", text or "")
@@ -955,7 +958,9 @@ def parse_numbers(text: str) -> tuple[list[str], list[str]]:
         pieces = [line] if _RANGE_RE.match(line) else [p for p in _SPLIT_RE.split(line) if p]
         for piece in pieces:
             m = _RANGE_RE.match(piece)
-            if m:
+            if m and int(m.group(2)) < int(m.group(1)) and number_key(piece) in known:
+                numbers.append(piece)
+            elif m:
                 lo, hi = int(m.group(1)), int(m.group(2))
                 if hi < lo:
                     problems.append(f"第 {line_no} 行：范围“{piece}”的起号大于止号")
@@ -966,6 +971,11 @@ def parse_numbers(text: str) -> tuple[list[str], list[str]]:
             else:
                 numbers.append(piece)
     return numbers, problems
+
+
+def session_number_keys(session: Session) -> set[str]:
+    """The :func:`number_key` of every item of the session."""
+    return {number_key(n) for (n,) in Item.select(Item.number).where(Item.session == session.id).tuples()}
 
 
 def numbers_from_xlsx(data: bytes, *, documents: bool = False) -> list[str]:

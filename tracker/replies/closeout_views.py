@@ -382,7 +382,7 @@ def reconcile(session_id: int):
             upload = request.files.get("file")
             if upload is not None and upload.filename:
                 numbers.extend(closeout.numbers_from_xlsx(upload.read(), documents=documents))
-            pasted, problems = closeout.parse_numbers(form.numbers.data or "")
+            pasted, problems = closeout.parse_numbers(form.numbers.data or "", closeout.session_number_keys(session))
             numbers.extend(pasted)
             result = closeout.reconcile(session, numbers, actor=current_user, problems=problems)
         except ImportFileError as exc:
