@@ -353,3 +353,17 @@ def test_reconciliation_groups_the_items_held_back_by_why_pages_them_and_exports
     assert "尚不能销号 5 件" in sheet["A1"].value
     login_as(waiting.handler)
     assert client.get(f"/sessions/{session_id}/reconcile.xlsx").status_code == 403
+
+
+def test_a_re_handled_rounds_raters_are_not_asked_for_feedback_before_its_reply(client, login_as, f):
+    s = replied_item(names=("张代表",))
+    closeout.give_feedback(s.item, actor=s.people["张代表"][1], work="satisfied", result="dissatisfied",
+                           adoption="not_adopted", comment="问题没有解决")
+    closeout.order_rehandling(s.fresh(), actor=s.office, reason="请进一步落实")
+    for user in (s.people["张代表"][1], s.office):
+        login_as(user)
+        page = html(client.get(f"/items/{s.item.id}"))
+        assert "第 2 轮答复的评价" in page and "尚未答复" in page and "待反馈" not in page
+    send_reply(s.a())
+    page = html(client.get(f"/items/{s.item.id}"))
+    assert "待反馈" in page
