@@ -160,7 +160,11 @@ def test_a_withdrawn_or_merged_item_cannot_be_withdrawn_again(f):
     assert "撤销并案" in withdrawal.blocker(Item.get_by_id(parent.id))  # a parent with children: unmerge first
     with pytest.raises(Conflict):
         withdrawal.withdraw(Item.get_by_id(parent.id), actor=office, requested_on=clock.today(), reason="撤回")
-    assert "不能撤回" in withdrawal.blocker(Item.get_by_id(child.id))
+    assert withdrawal.blocker(Item.get_by_id(child.id)) == (f"该件已并入第{parent.number}号办理，不能直接撤回；"
+                                                             "请先撤销并案，再登记撤回")
+    merging.unmerge(Item.get_by_id(child.id), actor=office, reason="提出人申请撤回")
+    withdrawal.withdraw(Item.get_by_id(child.id), actor=office, requested_on=clock.today(), reason="申请撤回")
+    assert Item.get_by_id(child.id).status == ItemStatus.WITHDRAWN.value
 
 
 def test_a_stale_version_changes_nothing(world):

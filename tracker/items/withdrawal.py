@@ -51,6 +51,10 @@ def is_joint(item: Item) -> bool:
 def blocker(item: Item) -> str | None:
     """Why the item cannot be withdrawn now (a Chinese sentence), or None when it can."""
     status = ItemStatus(item.status)
+    if status == ItemStatus.MERGED and item.merged_into_id:
+        parent = Item.get_or_none(Item.id == item.merged_into_id)
+        where = f"第{parent.number}号" if parent is not None else "他件"
+        return f"该件已并入{where}办理，不能直接撤回；请先撤销并案，再登记撤回"
     if item.is_read_only:
         return f"该件{label(status)}，不能撤回"
     if status not in workflow.ITEM_WITHDRAWABLE:
