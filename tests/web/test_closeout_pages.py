@@ -367,3 +367,63 @@ def test_a_re_handled_rounds_raters_are_not_asked_for_feedback_before_its_reply(
     send_reply(s.a())
     page = html(client.get(f"/items/{s.item.id}"))
     assert "待反馈" in page
+
+
+def _send_through_the_pipeline(s, text: str) -> None:
+    """The reply as a unit sends it (draft, the leader's sign-off), which tells the submitters."""
+    from tracker.replies import services as replies
+
+    reply = replies.draft_reply(s.a(), actor=s.handler, result_class="A", submit=True, text=text)
+    replies.sign_off(reply, actor=s.leader)
+    assert replies.Reply.get_by_id(reply.id).status == "sent"
+
+
+def test_a_merged_childs_submitter_is_told_through_their_own_item_and_can_open_every_notice(client, login_as, f):
+    """The reply, 重新办理 and 不重新办理 notices of a merged child's submitter link to the child
+    (whose page shows the parent's reply and takes their rating), not to the parent they cannot open."""
+    from tests.closeout_support import submitter_account
+    from tracker.items import merging
+    from tracker.reminders.models import Notification
+
+    s = replied_item(names=("张代表",), send=False)
+    person, sun = submitter_account("孙委员")
+    child = f.item(session=s.item.session, title="关于推进老旧小区加装电梯的建议",
+                   submitters=[{"name": "孙委员", "role": "lead", "person_id": person.id}])
+    merging.merge(child, s.item, actor=s.office, note="内容相同")
+    _send_through_the_pipeline(s, "经研究，现答复如下：今年加装电梯 120 部。")
+    fb = closeout.give_feedback(Item.get_by_id(child.id), actor=sun, work="satisfied", result="dissatisfied",
+                                adoption="not_adopted", comment="没有解决")
+    closeout.resolve_dissatisfaction(fb, actor=s.office, reason="受政策限制，已当面说明")
+    notes = list(Notification.select().where(Notification.user == sun.id).order_by(Notification.id))
+    titles = [n.title for n in notes]
+    assert f"您的建议已收到答复：{child.number}号 {child.title}" in titles
+    assert f"交办单位已对您的不满意意见作出决定：{child.number}号 {child.title}" in titles
+    reply_note = next(n for n in notes if n.title.startswith("您的建议已收到答复"))
+    assert f"本件已并入第{s.item.number}号办理" in reply_note.body
+    assert {n.item_id for n in notes} == {child.id}
+    login_as(sun)
+    page = client.get(f"/items/{child.id}")
+    assert page.status_code == 200 and "今年加装电梯 120 部" in page.get_data(as_text=True)
+    assert client.get(f"/items/{s.item.id}").status_code == 404
+    # the parent's own submitter still hears of it through the parent
+    zhang = s.people["张代表"][1]
+    mine = Notification.get((Notification.user == zhang.id) & Notification.title.startswith("您的建议已收到答复"))
+    assert mine.item_id == s.item.id and "并入" not in mine.body
+
+
+def test_a_merged_childs_submitter_hears_of_rehandling_through_their_own_item(f):
+    from tests.closeout_support import submitter_account
+    from tracker.items import merging
+    from tracker.reminders.models import Notification
+
+    s = replied_item(names=("张代表",), send=False)
+    person, sun = submitter_account("孙委员")
+    child = f.item(session=s.item.session, submitters=[{"name": "孙委员", "role": "lead", "person_id": person.id}])
+    merging.merge(child, s.item, actor=s.office)
+    _send_through_the_pipeline(s, "经研究，现答复如下：已列入年度计划并组织实施。")
+    closeout.give_feedback(Item.get_by_id(child.id), actor=sun, work="satisfied", result="dissatisfied",
+                           adoption="not_adopted", comment="没有解决")
+    closeout.order_rehandling(s.fresh(), actor=s.office, reason="请进一步落实")
+    note = Notification.get((Notification.user == sun.id) & Notification.title.startswith("您的建议将重新办理"))
+    assert note.item_id == child.id and note.title.endswith(f"{child.number}号 {child.title}")
+    assert f"本件已并入第{s.item.number}号办理" in note.body

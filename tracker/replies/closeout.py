@@ -603,9 +603,11 @@ def resolve_dissatisfaction(fb: Feedback, *, actor: Any, reason: Any) -> Feedbac
                      detail=f"对{name}的不满意意见作出处理决定（不重新办理）：{text}")
         person_id = fb.submitter.person_id
         if person_id:
+            # a merged child's submitter reads it through their own item (the parent's page is not theirs)
+            own = fb.submitter.item
             told = User.select().where((User.person == person_id) & (User.role == Role.SUBMITTER.value))
-            notify(told, f"交办单位已对您的不满意意见作出决定：{item.number}号 {item.title}",
-                   f"经研究，不再要求重新办理：{text}", item=item)
+            notify(told, f"交办单位已对您的不满意意见作出决定：{own.number}号 {own.title}",
+                   f"经研究，不再要求重新办理：{text}", item=own)
         items.refresh_status(item)
     return fb
 
@@ -680,11 +682,12 @@ def order_rehandling(item: Item, *, actor: Any, reason: Any, reply_due: dt.date 
                    f"提出人对答复不满意，交办单位要求重新办理（第 {new_round} 轮），"
                    f"请于 {due.isoformat()} 前重新答复。理由：{text}", item=item)
         # every submitter of the group gets the new round's reply and rates it again
-        from tracker.replies.services import submitter_users
+        from tracker.replies.services import merged_note, submitters_by_item
 
-        notify(submitter_users(item), f"您的{items.noun(item.kind)}将重新办理：{item.number}号 {item.title}",
-               f"因对第 {co.round} 轮答复不满意，交办单位已要求{units}重新办理，答复期限 {due.isoformat()}。"
-               "新的答复发送后，请再次评价。", item=item)
+        for own, users in submitters_by_item(item):
+            notify(users, f"您的{items.noun(own.kind)}将重新办理：{own.number}号 {own.title}",
+                   f"因对第 {co.round} 轮答复不满意，交办单位已要求{units}重新办理，答复期限 {due.isoformat()}。"
+                   + merged_note(own, item) + "新的答复发送后，请再次评价。", item=own)
         items.refresh_status(item)
     return reopened
 

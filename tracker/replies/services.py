@@ -553,8 +553,9 @@ def _send(reply: Reply, *, actor: Any) -> None:
     for co in cosigning_assignments(reply):
         notify(unit_users(co.unit_id), f"答复抄送：{item.number}号 {item.title}",
                body + "作为会办单位，请查阅答复内容。", item=item)
-    notify(submitter_users(item), f"您的{items.noun(item.kind)}已收到答复：{item.number}号 {item.title}",
-           body + "请登录系统查看答复，并对办理工作和办理结果进行评价。", item=item)
+    for own, users in submitters_by_item(item):
+        notify(users, f"您的{items.noun(own.kind)}已收到答复：{own.number}号 {own.title}",
+               body + merged_note(own, item) + "请登录系统查看答复，并对办理工作和办理结果进行评价。", item=own)
 
 
 def submitter_users(item: Item) -> list[User]:
@@ -567,6 +568,31 @@ def submitter_users(item: Item) -> list[User]:
         return []
     return list(User.select().where((User.person.in_(sorted(persons))) & (User.role == Role.SUBMITTER.value)
                                     & (User.active == True)))  # noqa: E712
+
+
+def submitters_by_item(item: Item) -> list[tuple[Item, list[User]]]:
+    """:func:`submitter_users` by the item each reads the reply through: the item's own
+    submitters by ``item``, those of an item merged into it by that item (whose page shows the
+    parent's reply and takes their rating; the parent's page is not theirs to open). Items
+    whose submitters have no account are left out."""
+    from tracker.items.merging import group_submitters
+
+    by_item: dict[int, set[int]] = {}
+    for s in group_submitters(item):
+        if s.person_id:
+            by_item.setdefault(s.item_id, set()).add(s.person_id)
+    if not by_item:
+        return []
+    users = list(User.select().where((User.person.in_(sorted(set().union(*by_item.values()))))
+                                     & (User.role == Role.SUBMITTER.value) & (User.active == True)))  # noqa: E712
+    own = {i.id: i for i in Item.select().where(Item.id.in_(sorted(by_item)))}
+    return [(own[item_id], [u for u in users if u.person_id in persons])
+            for item_id, persons in by_item.items() if any(u.person_id in persons for u in users)]
+
+
+def merged_note(own: Item, item: Item) -> str:
+    """For the submitters of an item merged into ``item``: which item theirs is handled with."""
+    return "" if own.id == item.id else f"（本件已并入第{item.number}号办理，该件的答复同样答复您。）"
 
 
 def _notify_step(reply: Reply, status: ReplyStatus) -> None:
