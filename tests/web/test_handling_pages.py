@@ -175,3 +175,36 @@ def test_leader_adds_an_instruction(lc, f, client, login_as):
     page = text(client.get(f"/items/{lc.item.id}"))
     assert "请住建局牵头抓好落实" in page and "李副市长" in page and "添加批示" not in page
     assert client.post(f"/items/{lc.item.id}/instructions", data={"text": "x"}).status_code == 403
+
+
+def test_no_extension_form_once_the_request_deadline_has_passed(f, client, login_as):
+    """The service refuses a request later than the notice period before the due date; the item
+    page and the extension page say so instead of offering a form that can only fail."""
+    from tracker.handling import services as handling
+
+    unit = f.unit("市住房和城乡建设局")
+    handler = f.user(Role.UNIT_HANDLER, unit)
+    item = f.item(title="关于整治背街小巷的建议")
+    a = f.assign(item, unit, role="sole", handler=handler, assigned_on=clock.today() - dt.timedelta(days=100))
+    assignments.receive(a, actor=handler)
+    a = Assignment.get_by_id(a.id)
+    by = handling.extension_deadline(a)
+    assert by < clock.today()
+    login_as(handler)
+    closed = f"延期申请时限已于 {by.isoformat()} 截止（答复期限 {a.current_due.isoformat()}）；如确需延期，请联系督查室"
+    page = text(client.get(f"/items/{item.id}"))
+    assert "提交延期申请" not in page and closed in page
+    assert "登记沟通情况" in page
+    page = text(client.get(f"/assignments/{a.id}/extension"))
+    assert "提交延期申请" not in page and closed in page
+    response = client.post(f"/assignments/{a.id}/extension",
+                           data={f"a{a.id}-requested_due": a.reply_due_max.isoformat(), f"a{a.id}-reason": "需协调"})
+    assert response.status_code == 422 and "现已超过申请时限" in text(response)
+    assert ExtensionRequest.select().count() == 0
+
+
+def test_extension_form_is_offered_while_the_request_window_is_open(lc, client, login_as):
+    login_as(lc.handler)
+    page = text(client.get(f"/items/{lc.item.id}"))
+    assert "提交延期申请" in page and "延期申请时限已于" not in page
+    assert "提交延期申请" in text(client.get(f"/assignments/{lc.lead.id}/extension"))

@@ -35,10 +35,12 @@ class HandlingRow:
     decision_form: Any = None
     extension_request_by: Any = None
     opinion_overdue_days: int = 0
+    extension_closed: bool = False
 
     @property
     def has_forms(self) -> bool:
-        return any((self.progress_form, self.contact_form, self.opinion_form, self.extension_form))
+        return any((self.progress_form, self.contact_form, self.opinion_form, self.extension_form,
+                    self.extension_closed))
 
 
 def _row(a: Assignment, user: Any, item: Any, today, lead_sent: bool, record: tuple[dict, dict, dict]) -> HandlingRow:
@@ -61,8 +63,11 @@ def _row(a: Assignment, user: Any, item: Any, today, lead_sent: bool, record: tu
         row.opinion_form = forms.CoOpinionForm(prefix=prefix, formdata=None)
     if (writable and pending is None and status in handling.EXTENSION_STATES
             and policy.can(user, Action.REQUEST_EXTENSION, a)):
-        row.extension_form = forms.ExtensionRequestForm(prefix=prefix, formdata=None)
         row.extension_request_by = handling.extension_deadline(a)
+        if handling.extension_window_open(a, today):
+            row.extension_form = forms.ExtensionRequestForm(prefix=prefix, formdata=None)
+        else:  # the server would refuse it: say so instead of offering the form
+            row.extension_closed = True
     if writable and pending is not None and policy.can(user, Action.DECIDE_EXTENSION, a):
         row.decision_form = forms.ExtensionDecisionForm(prefix=forms.decision_prefix(pending.id), formdata=None)
         row.decision_form.next.data = url_for("items.show", item_id=item.id) + f"#handling-{a.id}"

@@ -271,6 +271,11 @@ def extension_deadline(a: Assignment) -> dt.date:
                                                 rules.work_calendar())
 
 
+def extension_window_open(a: Assignment, today: dt.date | None = None) -> bool:
+    """Whether a request made today can still be on time (the server refuses later ones)."""
+    return (today or clock.today()) <= extension_deadline(a)
+
+
 def request_extension(a: Assignment, *, actor: Any, requested_due: dt.date | None, reason: str,
                       today: dt.date | None = None) -> ExtensionRequest:
     """The answering unit asks for a later reply date; the office decides."""

@@ -132,7 +132,7 @@ def extension_request(assignment_id: int):
             return result
         status = result
     return _page("handling/extension.html", a, form, status, requests=handling.extension_requests(a),
-                 request_by=handling.extension_deadline(a))
+                 request_by=handling.extension_deadline(a), window_open=handling.extension_window_open(a))
 
 
 @bp.route("/extension-requests/<int:request_id>/decision", methods=["GET", "POST"])
