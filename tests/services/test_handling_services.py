@@ -214,6 +214,31 @@ def test_late_co_opinion_shows_days_overdue(lc):
     assert "逾期 4 天" in AuditEntry.get(AuditEntry.action == "co_opinion").detail
 
 
+def test_an_opinion_sent_on_time_and_revised_after_the_due_date_is_not_shown_late(lc):
+    """Timeliness is the first submission's (as the ledger, statistics and assessment count it):
+    a revision after the due date does not turn an on-time opinion into 逾期 for the lead."""
+    handling.submit_co_opinion(lc.co, actor=lc.co_handler, text="初步意见")
+    due = fresh(lc.co).co_opinion_due
+    with time_machine.travel(at(due + dt.timedelta(days=10)), tick=False):
+        handling.submit_co_opinion(fresh(lc.co), actor=lc.co_handler, text="补充完善后的意见")
+    rows = handling.co_opinion_rows(lc.item)
+    assert [(r["current"], r["late_days"]) for r in rows] == [(False, 0), (True, 0)]
+    last = AuditEntry.select().where(AuditEntry.action == "co_opinion").order_by(AuditEntry.id.desc()).first()
+    assert "修改会办意见" in last.detail and "逾期" not in last.detail
+    told = Notification.select().where((Notification.user == lc.handler.id)
+                                       & Notification.title.startswith("会办意见")).order_by(Notification.id.desc()).first()
+    assert "修改会办意见" in told.body and "逾期" not in told.body
+
+
+def test_a_late_opinion_revised_stays_late_by_its_first_date(lc):
+    due = lc.co.co_opinion_due
+    with time_machine.travel(at(due + dt.timedelta(days=2)), tick=False):
+        handling.submit_co_opinion(lc.co, actor=lc.co_handler, text="迟交的意见")
+    with time_machine.travel(at(due + dt.timedelta(days=9)), tick=False):
+        handling.submit_co_opinion(fresh(lc.co), actor=lc.co_handler, text="再次修改的意见")
+    assert [r["late_days"] for r in handling.co_opinion_rows(lc.item)] == [2, 2]
+
+
 def test_only_co_units_give_opinions(lc):
     with pytest.raises(PermissionDenied):
         handling.submit_co_opinion(lc.lead, actor=lc.handler, text="x")

@@ -210,7 +210,7 @@ def submit_co_opinion(a: Assignment, *, actor: Any, text: str, today: dt.date | 
         if a.opinion_submitted_on is None:
             Assignment.update(opinion_submitted_on=today).where(Assignment.id == a.id).execute()
             a.opinion_submitted_on = today
-        late = deadlines.days_overdue(a.co_opinion_due, today)
+        late = deadlines.days_overdue(a.co_opinion_due, a.opinion_submitted_on)
         late_text = f"（逾期 {late} 天）" if late else ""
         verb = "修改会办意见" if resubmission else "提交会办意见"
         audit.record("co_opinion", opinion, actor=actor, item_id=a.item_id, unit_id=a.unit_id,
@@ -232,7 +232,9 @@ def co_assignments(item: Item) -> list[Assignment]:
 
 
 def opinion_late_days(opinion: CoOpinion, a: Assignment) -> int:
-    return deadlines.days_overdue(a.co_opinion_due, opinion.submitted_on)
+    """The unit's lateness: its first opinion's (``opinion_submitted_on``), as the ledger, the
+    statistics and the assessment count it; a revision does not make an on-time opinion late."""
+    return deadlines.days_overdue(a.co_opinion_due, a.opinion_submitted_on or opinion.submitted_on)
 
 
 def co_opinions(item: Item) -> list[CoOpinion]:
