@@ -136,6 +136,22 @@ def sees_as_submitter(user: Any, item: Any) -> bool:
     return is_submitter_of(user, item) and not has(user, Perm.VIEW_ALL_ITEMS)
 
 
+def reads_handling_of(user: Any, item: Any, parent: Any = None) -> bool:
+    """Whether the user reads how the item is answered when that happens on another item: a merged
+    item (并案) is handled with its parent and answered by the parent's reply, and its pages show
+    that reply, the group's ratings and the commitments. Whoever may see the parent reads them, and
+    so do the merged item's own submitters (they rate that reply); a unit whose returned assignment
+    on the merged item is its only link to it does not (its own records alone, as on any item).
+    ``parent``: the item whose reply answers this one (merging.handling_item) when the caller has it."""
+    if parent is None:
+        from tracker.items import merging
+
+        parent = merging.handling_item(item)
+    if parent.id == item.id:
+        return True
+    return can_view_item(user, parent) or is_submitter_of(user, item)
+
+
 def can_view_assignment(user: Any, assignment: Any) -> bool:
     role = role_of(user)
     if role is None:

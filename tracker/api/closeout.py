@@ -209,6 +209,7 @@ def get_closeout(item_id: int):
     item = items.get_item_for(user, item_id)
     ensure(policy.role_of(user) != "submitter")
     target = merging.handling_item(item)
+    ensure(policy.reads_handling_of(user, item, target))  # a merged item's: the parent's close-out
     return jsonify(_closeout_json(closeout.seen_by(closeout.closeout_for(target),
                                                    policy.record_units(user, target.id))))
 

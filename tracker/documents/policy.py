@@ -16,7 +16,9 @@ def reply_letter(user: Any, reply: Any) -> bool:
 
 
 def feedback_form(user: Any, item: Any) -> bool:
-    return policy.can_view_item(user, item)
+    """征询意见表: a merged item's is on its parent's reply (and a submitter's rating of it), read by
+    those who read the parent's handling (policy.reads_handling_of)."""
+    return policy.can_view_item(user, item) and policy.reads_handling_of(user, item)
 
 
 def own_addressees(user: Any, item: Any) -> list[Any] | None:

@@ -8,7 +8,7 @@ that failed a POST show the user's input again in the right form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracker.accounts import policy
@@ -186,6 +186,11 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
     is_child = target.id != item.id
     co = closeout.seen_by(closeout.closeout_for(target, today),
                           policy.record_units(user, target.id, assignments if target.id == item.id else None))
+    # a merged item's page shows its parent's reply, ratings and commitments only to those who read
+    # the parent's handling: not to a unit whose returned assignment on the child is its only link
+    reads_group = policy.reads_handling_of(user, item, target)
+    if not reads_group:
+        co = replace(co, raters=[], missing_raters=[], feedback=[], dissatisfied=[], checklist=[])
     writable = not target.is_read_only
     role = policy.role_of(user)
     sees_all = policy.has(user, policy.Perm.VIEW_ALL_ITEMS)
@@ -199,7 +204,7 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         rehandle_default, rehandle_cap = closeout.rehandle_dates(target, today)
     can_resolve = writable and not is_child and policy.can(user, Action.REHANDLE, target)
     child_replies = []
-    if is_child:
+    if is_child and reads_group:
         child_replies = list(Reply.select(Reply, Assignment, Unit).join(Assignment).join(Unit)
                              .where((Assignment.item == target.id) & (Reply.status == ReplyStatus.SENT.value))
                              .order_by(Reply.round, Reply.sent_at))
@@ -226,7 +231,7 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         "rounds": _rounds(co, user, can_resolve, given),
         "feedback_form": feedback_form, "feedback_mode": feedback_mode,
         "rehandle_form": rehandle_form, "rehandle_default": rehandle_default, "rehandle_cap": rehandle_cap,
-        "commitments": _commitments(target, user, writable, today, given),
+        "commitments": _commitments(target, user, writable, today, given) if reads_group else [],
         "checklist": co.checklist if role != Role.SUBMITTER and item.status != ItemStatus.WITHDRAWN.value else [],
         "conditions": co.conditions, "warnings": co.warnings,
         "show_conditions": role != Role.SUBMITTER and target.status not in closeout.FINISHED_ITEM_STATES
@@ -235,7 +240,8 @@ def item_panel(item: Any, user: Any, assignments: list[Any], forms_given: dict |
         "close_form": _form(forms.CloseForm, "close", given, "close") if can_close and co.closable else None,
         "can_archive": (not is_child and policy.can(user, Action.ARCHIVE, target)
                         and target.status == ItemStatus.CLOSED.value),
-        "child_replies": child_replies,
+        "child_replies": child_replies, "reads_group": reads_group,
+        "opens_parent": is_child and policy.can_view_item(user, target),
         "similar": similar_rows, "merge_form": merge_form,
         "children": children, "unmerge_forms": unmerge_forms,
         "withdraw_form": withdraw_form, "joint": withdraw_form is not None and withdrawal.is_joint(item),
