@@ -53,6 +53,7 @@ from tracker.core.i18n import N_  # headers: the page shows them translated
 from tracker.handling.models import Contact, CoOpinion, ProgressNote
 from tracker.items.models import Item, Session, Submitter
 from tracker.items.queries import OWING, filtered_items
+from tracker.replies.closeout import is_dissatisfied
 from tracker.replies.models import Commitment, Feedback, Reply
 from tracker.units.models import Unit
 
@@ -647,9 +648,6 @@ CO_COLUMNS: list[tuple[str, str, str]] = [
 SUMMARY_CHARS = 100
 
 
-_DISSATISFIED = Rating.DISSATISFIED.value
-
-
 def _rehandling(max_round: int, answering: list[Any], replies: dict[int, list[Any]], fb: Any) -> str:
     """重办情况: the round being re-handled, its date and whether it is answered; and what the office
     did with a 不满意 of the latest round rated (re-handling ordered, decided against, or not yet)."""
@@ -661,7 +659,7 @@ def _rehandling(max_round: int, answering: list[Any], replies: dict[int, list[An
             last = max((replies[a.id][-1].sent_on for a in answering if replies[a.id][-1].sent_on), default=None)
             text += f"，已于 {last.isoformat()} 重新答复" if last else "，已重新答复"
         parts.append(text)
-    unhappy = [f for f in fb if f.round == max_round and _DISSATISFIED in (f.work, f.result)]
+    unhappy = [f for f in fb if f.round == max_round and is_dissatisfied(f)]
     if unhappy:
         decided = [f.resolution for f in unhappy if f.resolution]
         if len(decided) < len(unhappy):

@@ -561,13 +561,7 @@ def _send(reply: Reply, *, actor: Any) -> None:
 def submitter_users(item: Item) -> list[User]:
     """The user accounts of everyone who gets the reply: the item's submitters and those of the
     items merged into it (users whose person is one of them)."""
-    from tracker.items.merging import group_submitters
-
-    persons = {s.person_id for s in group_submitters(item) if s.person_id}
-    if not persons:
-        return []
-    return list(User.select().where((User.person.in_(sorted(persons))) & (User.role == Role.SUBMITTER.value)
-                                    & (User.active == True)))  # noqa: E712
+    return [user for _, users in submitters_by_item(item) for user in users]
 
 
 def submitters_by_item(item: Item) -> list[tuple[Item, list[User]]]:
