@@ -7,6 +7,18 @@ import io
 import openpyxl
 
 
+def sheet_bytes(rows: list[list]) -> bytes:
+    """The rows as they are, from the first row of the sheet (a list with its own header rows,
+    notes below the data …)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def xlsx_bytes(rows: list[list], header: list[str], *, title: str | None = None,
                caption: str | None = None) -> bytes:
     """The rows under the header; with ``title``, a merged title row and a blank row above it

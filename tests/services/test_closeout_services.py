@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 import time_machine
 
 from tests.closeout_support import replied_item, send_reply, submitter_account
+from tests.xlsx import sheet_bytes
 from tracker.assignments import deadlines
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
@@ -699,29 +699,18 @@ def test_pasted_numbers_with_ranges():
     assert closeout.number_key("第０１２号") == "12" == closeout.number_key(12.0)
 
 
-def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
 
 def test_numbers_from_an_uploaded_list():
-    data = _xlsx([["市十七届人大四次会议代表建议清单"], ["序号", "建议号", "标题", "领衔代表"],
+    data = sheet_bytes([["市十七届人大四次会议代表建议清单"], ["序号", "建议号", "标题", "领衔代表"],
                   [1, 1, "关于甲的建议", "张三"], [2, "2", "关于乙的建议", "李四"], [3, 3.0, "关于丙", "王五"],
                   [None, "合计 3 件", None, None]])
     assert closeout.numbers_from_xlsx(data) == ["1", "2", "3"]
-    only_numbers = _xlsx([["案号"], ["0012"], ["13"]])
+    only_numbers = sheet_bytes([["案号"], ["0012"], ["13"]])
     assert closeout.numbers_from_xlsx(only_numbers) == ["12", "13"]
     from tracker.items.importing import ImportFileError
 
     with pytest.raises(ImportFileError, match="未找到案号列"):
-        closeout.numbers_from_xlsx(_xlsx([["姓名", "电话"], ["张三", "1"]]))
+        closeout.numbers_from_xlsx(sheet_bytes([["姓名", "电话"], ["张三", "1"]]))
 
 
 def test_reconcile_shows_numbers_in_one_list_but_not_the_other(f):

@@ -5,13 +5,13 @@ import). Times are named moments in Asia/Shanghai, travelled to with time_machin
 from __future__ import annotations
 
 import datetime as dt
-import io
 from types import SimpleNamespace
 
 import openpyxl
 import pytest
 import time_machine
 
+from tests.xlsx import sheet_bytes
 from tracker.assignments import deadlines
 from tracker.assignments import services as assignments
 from tracker.assignments.models import Assignment
@@ -537,15 +537,6 @@ def test_the_ledger_query_count_does_not_grow_with_rows(w):
 # --- import -------------------------------------------------------------------------------------
 
 
-def _xlsx(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
 
 HEADER = ["序号", "文书类别", "文书编号", "事由", "制发机关", "制发日期", "案件名称", "案号", "涉及领域", "主要内容",
           "回复期限", "承办单位"]
@@ -553,7 +544,7 @@ HEADER = ["序号", "文书类别", "文书编号", "事由", "制发机关", "�
 
 def test_import_maps_document_columns_and_is_all_or_nothing(w):
     assert w.leader and w.handler  # the unit has a leader and a handler: rows are assigned
-    data = _xlsx([
+    data = sheet_bytes([
         ["2026年三书一函清单"],
         HEADER,
         [1, "检察建议书", "沪检建〔2026〕5号", "关于规范网约车管理的检察建议", "市人民检察院", dt.datetime(2026, 2, 10),
@@ -578,7 +569,7 @@ def test_import_maps_document_columns_and_is_all_or_nothing(w):
 
 
 def test_import_reports_each_rows_problems_in_chinese_and_writes_nothing(w):
-    data = _xlsx([
+    data = sheet_bytes([
         HEADER,
         [1, "检察建议书", "沪检建〔2026〕6号", "标题", "市人民检察院", "2026-02-10", "", "", "", "", "", "市教育局"],
         [2, "表扬信", "X1", "标题", "市人民检察院", "2026/2/10", "", "", "", "", "", ""],

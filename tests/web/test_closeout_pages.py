@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tests.closeout_support import replied_item, send_reply
+from tests.xlsx import sheet_bytes
 from tracker.core import clock
 from tracker.core.enums import Role
 from tracker.items import similarity
@@ -204,17 +205,6 @@ def test_commitments_page_for_units_and_the_office(client, login_as, f):
     assert client.get("/commitments").status_code == 403
 
 
-def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
 
 def test_the_reconciliation_index_shows_how_far_each_sessions_ledger_is_crossed_off(client, login_as, f):
     busy, empty = f.session(name="市十七届人大四次会议"), f.session(name="市政协十四届四次会议", body="cppcc")
@@ -237,7 +227,7 @@ def test_reconciliation_page_with_an_uploaded_list_and_pasted_numbers(client, lo
     login_as(s.office)
     page = html(client.get(f"/sessions/{s.item.session.id}/reconcile"))
     assert "本会次各状态件数" in page and "尚不能销号的件及原因" in page
-    data = {"file": (io.BytesIO(_xlsx([["建议号", "标题"], [1, "甲"], [2, "乙"], [4, "丁"]])), "list.xlsx"),
+    data = {"file": (io.BytesIO(sheet_bytes([["建议号", "标题"], [1, "甲"], [2, "乙"], [4, "丁"]])), "list.xlsx"),
             "numbers": ""}
     r = client.post(f"/sessions/{s.item.session.id}/reconcile", data=data, content_type="multipart/form-data")
     page = html(r)

@@ -6,20 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from tests.xlsx import sheet_bytes
 from tracker.replies import closeout
 from tracker.supervision import services as supervision
-
-
-def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def test_numbers_with_chinese_characters_are_read_off_the_list(f):
@@ -30,14 +19,14 @@ def test_numbers_with_chinese_characters_are_read_off_the_list(f):
     session = f.session()
     for number in ("建001", "建002", "3"):
         f.item(session=session, number=number)
-    data = _xlsx([["案号", "标题"], ["建001", "关于甲的建议"], ["建002", "关于乙的建议"], [3, "关于丙的建议"],
+    data = sheet_bytes([["案号", "标题"], ["建001", "关于甲的建议"], ["建002", "关于乙的建议"], [3, "关于丙的建议"],
                   ["建004", "关于丁的建议"], ["合计 4 件", None], ["制表人：张三", None], ["注：以上为立案建议", None]])
     numbers = closeout.numbers_from_xlsx(data)
     assert numbers == ["建001", "建002", "3", "建004"]
     result = closeout.reconcile(session, numbers, actor=office)
     assert (result.ours, result.theirs, result.both) == (3, 4, 3)
     assert result.only_ours == [] and result.only_theirs == ["建004"]
-    assert closeout.numbers_from_xlsx(_xlsx([["编号"], ["建001"], ["建002"]])) == ["建001", "建002"]
+    assert closeout.numbers_from_xlsx(sheet_bytes([["编号"], ["建001"], ["建002"]])) == ["建001", "建002"]
 
 
 def test_a_session_of_supervision_documents_reconciles_by_their_document_numbers(f, client, login_as):
@@ -51,7 +40,7 @@ def test_a_session_of_supervision_documents_reconciles_by_their_document_numbers
         issuing_body="市人民检察院", issue_date=dt.date(2026, 2, 27), case_name="某培训机构重大责任事故案",
         case_code="（2025）沪0101刑初123号", sectors="消防安全", content="建议开展专项排查整治。")
     assert closeout.holds_documents(session) and not closeout.holds_documents(f.item().session)
-    data = _xlsx([["序号", "文书编号", "案号", "制发机关"],
+    data = sheet_bytes([["序号", "文书编号", "案号", "制发机关"],
                   [1, "沪检建〔2026〕3号", "（2025）沪0101刑初123号", "市人民检察院"],
                   [2, "沪检建〔2026〕4号", "（2025）沪0101刑初124号", "市人民检察院"],
                   [None, "合计 2 件", None, None]])
